@@ -1,0 +1,58 @@
+package io.flashsale;
+
+import io.flashsale.display.InvalidationListenerVerticle;
+import io.flashsale.http.ApiVerticle;
+import io.flashsale.http.KafkaProbeVerticle;
+import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.KafkaConfig;
+import io.flashsale.infra.KafkaTopics;
+import io.flashsale.infra.Topics;
+import io.flashsale.outbox.OutboxRelayVerticle;
+import io.flashsale.projection.ViewProjectorVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Assembles the application: which verticles run, how many, and in what order. */
+public final class FlashsaleApp {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FlashsaleApp.class);
+
+  private FlashsaleApp() {
+  }
+
+  /** A Vert.x instance with native transport (where available) and Prometheus metrics. */
+  public static Vertx newVertx() {
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true)
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory()).build();
+  }
+
+  /** Deploys every verticle; answers the deployment ids (undeploy them, or close Vert.x, to stop). */
+  public static Future<List<String>> deploy(Vertx vertx, AppConfig config) {
+    config.checkSafeForEnvironment();
+    int instances = config.integer("http.instances") > 0 ? config.integer("http.instances")
+        : Runtime.getRuntime().availableProcessors();
+    List<String> ids = new ArrayList<>();
+    KafkaTopics.ensure(vertx, KafkaConfig.from(config), Topics.from(config).all())
+        .onFailure(err -> LOG.warn("could not create Kafka topics now ({}); the broker will create them on first use",
+            err.toString()));
+    return vertx.deployVerticle(new KafkaProbeVerticle(config)).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new InvalidationListenerVerticle(config))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new OutboxRelayVerticle(config))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new ViewProjectorVerticle(config))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(() -> new ApiVerticle(config),
+            new DeploymentOptions().setInstances(instances))).onSuccess(ids::add)
+        .map(x -> ids);
+  }
+}

@@ -1,0 +1,51 @@
+package io.flashsale.catalog;
+
+import io.flashsale.http.JsonInput;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.function.Function;
+
+/** The admin HTTP API of the catalog (API.md): products, stock, events and user grades. */
+public final class AdminCatalogRoutes {
+
+  private final CatalogStore store;
+
+  public AdminCatalogRoutes(CatalogStore store) {
+    this.store = store;
+  }
+
+  /** Mounts the routes on a router whose {@code /admin} part is already guarded by the admin role. */
+  public void mount(Router router) {
+    router.put("/admin/products/:productId").handler(ctx -> respond(ctx, body -> store.upsertProduct(
+        CatalogRequests.product(CatalogRequests.pathId(ctx.pathParam("productId"), "productId"), body))
+        .map(Product::toJson)));
+    router.put("/admin/products/:productId/stock").handler(ctx -> respond(ctx, body -> {
+      String productId = CatalogRequests.pathId(ctx.pathParam("productId"), "productId");
+      return store.setStock(productId, CatalogRequests.stockQuantity(body)).map(StockLevel::toJson);
+    }));
+    router.put("/admin/events/:eventId").handler(ctx -> respond(ctx, body -> store.upsertEvent(
+        CatalogRequests.event(CatalogRequests.pathId(ctx.pathParam("eventId"), "eventId"), body))
+        .map(SaleEvent::toJson)));
+    router.put("/admin/users/:userId").handler(ctx -> respond(ctx, body -> {
+      String userId = CatalogRequests.pathId(ctx.pathParam("userId"), "userId");
+      return store.upsertUser(userId, CatalogRequests.grade(body)).map(UserProfile::toJson);
+    }));
+  }
+
+  private static void respond(RoutingContext ctx, Function<JsonInput, Future<JsonObject>> action) {
+    Future<JsonObject> result;
+    try {
+      result = action.apply(JsonInput.parse(ctx.body().buffer()));
+    } catch (RuntimeException e) {
+      ctx.fail(e);
+      return;
+    }
+    result.onSuccess(json -> ctx.response().setStatusCode(200)
+            .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(json.toBuffer()))
+        .onFailure(ctx::fail);
+  }
+}

@@ -1,0 +1,93 @@
+package io.flashsale.catalog;
+
+import io.flashsale.http.ApiException;
+import io.flashsale.http.ErrorCode;
+import io.flashsale.http.JsonInput;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Validates admin request bodies into write-model values (pure: no I/O). */
+public final class CatalogRequests {
+
+  static final int MAX_EVENT_ITEMS = 10_000;
+  static final Pattern GRADE = Pattern.compile("[A-Z][A-Z0-9_]{0,31}");
+  private static final Duration MAX_EVENT_LENGTH = Duration.ofDays(366);
+
+  private CatalogRequests() {
+  }
+
+  public static Product product(String productId, JsonInput in) {
+    in.allowOnly(Set.of("name", "brand", "category", "price", "imageUrl", "productId"));
+    checkPathId(in, "productId", productId);
+    String imageUrl = in.optionalString("imageUrl", 2048, "");
+    if (!imageUrl.isEmpty() && !(imageUrl.startsWith("https://") || imageUrl.startsWith("http://")
+        || imageUrl.startsWith("/"))) {
+      throw ApiException.badRequest("'imageUrl' must be an http(s) URL or an absolute path", "imageUrl");
+    }
+    return new Product(productId, in.string("name", 200), in.string("brand", 100), in.string("category", 100),
+        in.money("price"), imageUrl, 0);
+  }
+
+  public static long stockQuantity(JsonInput in) {
+    in.allowOnly(Set.of("quantity"));
+    return in.longIn("quantity", 0, 100_000_000);
+  }
+
+  public static SaleEvent event(String eventId, JsonInput in) {
+    in.allowOnly(Set.of("title", "startsAt", "endsAt", "items", "eventId"));
+    checkPathId(in, "eventId", eventId);
+    String title = in.string("title", 200);
+    Instant startsAt = in.instant("startsAt");
+    Instant endsAt = in.instant("endsAt");
+    if (!endsAt.isAfter(startsAt)) {
+      throw ApiException.badRequest("'endsAt' must be after 'startsAt'", "endsAt");
+    }
+    if (Duration.between(startsAt, endsAt).compareTo(MAX_EVENT_LENGTH) > 0) {
+      throw ApiException.badRequest("an event may last at most 366 days", "endsAt");
+    }
+    JsonArray raw = in.array("items", 0, MAX_EVENT_ITEMS);
+    List<SaleEvent.Item> items = new ArrayList<>(raw.size());
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < raw.size(); i++) {
+      JsonInput item = in.object(raw, i, "items");
+      item.allowOnly(Set.of("productId", "salePrice", "limitPerUser"));
+      String productId = item.id("productId");
+      if (!seen.add(productId)) {
+        throw ApiException.badRequest("product '" + productId + "' appears twice in 'items'", item.at("productId"));
+      }
+      items.add(new SaleEvent.Item(productId, item.money("salePrice"), item.intIn("limitPerUser", 1, 1000)));
+    }
+    return new SaleEvent(eventId, title, startsAt, endsAt, List.copyOf(items), 0);
+  }
+
+  public static String grade(JsonInput in) {
+    in.allowOnly(Set.of("grade"));
+    String grade = in.string("grade", 32);
+    if (!GRADE.matcher(grade).matches()) {
+      throw ApiException.badRequest("'grade' must be an upper-case name like GOLD", "grade");
+    }
+    return grade;
+  }
+
+  public static String pathId(String value, String what) {
+    if (value == null || !JsonInput.ID.matcher(value).matches()) {
+      throw new ApiException(ErrorCode.BAD_REQUEST, what + " must be an id of 1-64 characters [A-Za-z0-9_-]",
+          new JsonObject().put("field", what));
+    }
+    return value;
+  }
+
+  private static void checkPathId(JsonInput in, String field, String pathValue) {
+    if (in.has(field) && !pathValue.equals(in.id(field))) {
+      throw ApiException.badRequest("'" + field + "' in the body differs from the path", field);
+    }
+  }
+}

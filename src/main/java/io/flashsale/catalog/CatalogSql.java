@@ -1,0 +1,64 @@
+package io.flashsale.catalog;
+
+/** The SQL text of the catalog write model, in one place. Row locks are always taken in the order events → products → stock. */
+final class CatalogSql {
+
+  static final String LOCK_EVENTS_OF_PRODUCT = """
+      select e.event_id from events e join event_items i on i.event_id = e.event_id
+      where i.product_id = $1 order by e.event_id for update of e""";
+
+  static final String UPSERT_PRODUCT = """
+      insert into products (product_id, name, brand, category, price, image_url)
+      values ($1, $2, $3, $4, $5, $6)
+      on conflict (product_id) do update set name = excluded.name, brand = excluded.brand,
+        category = excluded.category, price = excluded.price, image_url = excluded.image_url,
+        version = products.version + 1, updated_at = now()
+      returning product_id, name, brand, category, price, image_url, version""";
+
+  static final String ENSURE_STOCK_ROW =
+      "insert into stock (product_id, quantity) values ($1, 0) on conflict (product_id) do nothing";
+
+  static final String BUMP_EVENTS = """
+      update events set version = version + 1, updated_at = now() where event_id = any($1)""";
+
+  static final String SET_STOCK = """
+      insert into stock (product_id, quantity) values ($1, $2)
+      on conflict (product_id) do update set quantity = excluded.quantity, version = stock.version + 1,
+        updated_at = now()
+      returning product_id, quantity, version""";
+
+  static final String BUMP_PRODUCT = """
+      update products set version = version + 1, updated_at = now() where product_id = $1 returning version""";
+
+  static final String BUMP_PRODUCTS = """
+      update products set version = version + 1, updated_at = now() where product_id = any($1)""";
+
+  static final String PRODUCT_PRICES = "select product_id, price from products where product_id = any($1)";
+
+  static final String UPSERT_EVENT = """
+      insert into events (event_id, title, starts_at, ends_at) values ($1, $2, $3, $4)
+      on conflict (event_id) do update set title = excluded.title, starts_at = excluded.starts_at,
+        ends_at = excluded.ends_at, version = events.version + 1, updated_at = now()
+      returning version""";
+
+  static final String EVENT_ITEM_IDS = "select product_id from event_items where event_id = $1";
+
+  static final String DELETE_EVENT_ITEMS = "delete from event_items where event_id = $1";
+
+  static final String INSERT_EVENT_ITEM = """
+      insert into event_items (event_id, product_id, position, sale_price, limit_per_user)
+      values ($1, $2, $3, $4, $5)""";
+
+  /** Another event that sells one of these products during an overlapping window. */
+  static final String OVERLAPPING_EVENT = """
+      select i.product_id, e.event_id from event_items i join events e on e.event_id = i.event_id
+      where i.product_id = any($1) and e.event_id <> $2 and e.starts_at < $4 and e.ends_at > $3 limit 1""";
+
+  static final String UPSERT_USER = """
+      insert into users (user_id, grade) values ($1, $2)
+      on conflict (user_id) do update set grade = excluded.grade, version = users.version + 1, updated_at = now()
+      returning version""";
+
+  private CatalogSql() {
+  }
+}

@@ -1,0 +1,24 @@
+package io.flashsale.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code flashsale} command line: {@code java -jar target/flashsale.jar <command> --help}. */
+@Command(name = "flashsale", mixinStandardHelpOptions = true, version = "flashsale 0.1.0",
+    description = "A reactive flash-sale backend on Vert.x 5.",
+    subcommands = {ServeCommand.class, MigrateCommand.class, SeedCommand.class, WarmupCommand.class,
+        TokenCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    if (code != 0 || !ServeCommand.serving()) {
+      System.exit(code);
+    }
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+}

@@ -1,0 +1,125 @@
+package io.flashsale.http;
+
+import io.flashsale.catalog.AdminCatalogRoutes;
+import io.flashsale.catalog.CatalogStore;
+import io.flashsale.display.DisplayHandler;
+import io.flashsale.display.DisplayService;
+import io.flashsale.display.ViewBuilder;
+import io.flashsale.display.ViewKind;
+import io.flashsale.display.ViewMaterializer;
+import io.flashsale.display.ViewStore;
+import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.BusAddresses;
+import io.flashsale.infra.PgConfig;
+import io.flashsale.infra.RedisConfig;
+import io.flashsale.infra.RedisKeys;
+import io.flashsale.infra.Topics;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.redis.client.Redis;
+import io.vertx.sqlclient.Pool;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+
+/**
+ * Serves the HTTP API. One instance per event loop, each with its own pools and near cache; the display path is
+ * answered before the router so a cache hit costs a map lookup and a write.
+ */
+public final class ApiVerticle extends VerticleBase {
+
+  private static final String EVENTS_PREFIX = "/api/events/";
+  private static final String PRODUCTS_PREFIX = "/api/products/";
+
+  private final AppConfig config;
+  private Pool pool;
+  private Redis redis;
+  private HttpServer server;
+  private DisplayHandler display;
+  private Router router;
+
+  public ApiVerticle(AppConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public Future<?> start() {
+    PgConfig pg = PgConfig.from(config);
+    pool = PgBuilder.pool().with(pg.poolOptions()).connectingTo(pg.connectOptions()).using(vertx).build();
+    redis = Redis.createClient(vertx, RedisConfig.from(config).options());
+    RedisKeys keys = RedisKeys.from(config);
+    ViewMaterializer materializer = new ViewMaterializer(new ViewBuilder(pool, keys), new ViewStore(redis, keys));
+    DisplayService displayService = new DisplayService(materializer, keys, Clock.systemUTC(),
+        config.integer("display.nearCacheTtlMillis"), config.integer("display.notFoundTtlMillis"),
+        config.integer("display.nearCacheMaxEntries"));
+    display = new DisplayHandler(displayService);
+    vertx.eventBus().<String>localConsumer(BusAddresses.VIEW_INVALIDATED, msg -> {
+      String body = msg.body();
+      int bar = body.lastIndexOf('|');
+      displayService.invalidated(body.substring(0, bar), Long.parseLong(body.substring(bar + 1)));
+    });
+
+    Auth auth = new Auth(vertx, config.string("auth.jwtSecret"));
+    router = Router.router(vertx);
+    router.route("/admin/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
+    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
+    router.route("/admin/*").handler(auth.admin());
+    new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config))).mount(router);
+    router.get("/health").handler(new HealthRoutes(vertx, redis, pool)::handle);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create());
+    Buffer openapi = resource("openapi.yaml");
+    router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("content-type", "application/yaml")
+        .end(openapi));
+    router.route().last().handler(ctx -> ctx.fail(new ApiException(ErrorCode.NOT_FOUND,
+        "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
+    router.route().failureHandler(ErrorResponder::handle);
+
+    server = vertx.createHttpServer(new HttpServerOptions().setPort(config.integer("http.port"))
+        .setHost(config.string("http.host")).setTcpNoDelay(true).setTcpFastOpen(true)
+        .setCompressionSupported(false).setIdleTimeout(60));
+    return server.requestHandler(this::route).listen();
+  }
+
+  private void route(HttpServerRequest req) {
+    if (req.method() == HttpMethod.GET) {
+      String path = req.path();
+      if (path.startsWith(EVENTS_PREFIX) && path.indexOf('/', EVENTS_PREFIX.length()) < 0) {
+        display.handle(req, ViewKind.EVENT_PAGE, path.substring(EVENTS_PREFIX.length()));
+        return;
+      }
+      if (path.startsWith(PRODUCTS_PREFIX) && path.indexOf('/', PRODUCTS_PREFIX.length()) < 0) {
+        display.handle(req, ViewKind.PRODUCT, path.substring(PRODUCTS_PREFIX.length()));
+        return;
+      }
+    }
+    router.handle(req);
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private static Buffer resource(String name) {
+    try (InputStream in = ApiVerticle.class.getClassLoader().getResourceAsStream(name)) {
+      return in == null ? Buffer.buffer("openapi: 3.0.3\n") : Buffer.buffer(in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.join(server.close(), redis.close(), pool.close());
+  }
+}

@@ -1,0 +1,91 @@
+package io.flashsale.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.ext.web.RoutingContext;
+
+import java.time.Duration;
+import java.util.List;
+
+/** HS256 JWT identity: issues tokens and guards routes (shopper = any valid token, admin = role "admin"). */
+public final class Auth {
+
+  /** The routing-context key holding the authenticated {@link Caller}. */
+  public static final String CALLER = "flashsale.caller";
+
+  private final JWTAuth jwt;
+
+  public Auth(Vertx vertx, String secret) {
+    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
+        .setJWTOptions(new JWTOptions().setAlgorithm("HS256").setLeeway(5)));
+  }
+
+  /** Who is calling: the token's {@code sub} and whether it holds the admin role. */
+  public record Caller(String userId, boolean admin) {
+  }
+
+  public String issue(String userId, boolean admin, Duration ttl) {
+    JsonObject claims = new JsonObject().put("sub", userId)
+        .put("roles", new JsonArray(admin ? List.of("shopper", "admin") : List.of("shopper")));
+    return jwt.generateToken(claims, new JWTOptions().setAlgorithm("HS256")
+        .setExpiresInSeconds((int) Math.min(Integer.MAX_VALUE, ttl.toSeconds())));
+  }
+
+  /** Requires a valid token; stores the {@link Caller}. */
+  public Handler<RoutingContext> shopper() {
+    return ctx -> authenticate(ctx).onSuccess(caller -> {
+      ctx.put(CALLER, caller);
+      ctx.next();
+    }).onFailure(ctx::fail);
+  }
+
+  /** Requires a valid token with the admin role. */
+  public Handler<RoutingContext> admin() {
+    return ctx -> authenticate(ctx).onSuccess(caller -> {
+      if (!caller.admin()) {
+        ctx.fail(new ApiException(ErrorCode.FORBIDDEN, "this call needs the admin role"));
+        return;
+      }
+      ctx.put(CALLER, caller);
+      ctx.next();
+    }).onFailure(ctx::fail);
+  }
+
+  public Future<Caller> authenticate(RoutingContext ctx) {
+    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
+      return Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED,
+          "send 'Authorization: Bearer <token>' (get one with: java -jar target/flashsale.jar token --user u1)"));
+    }
+    return verify(header.substring(7).trim());
+  }
+
+  public Future<Caller> verify(String token) {
+    return jwt.authenticate(new TokenCredentials(token)).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED, "invalid or expired token"));
+      }
+      JsonObject principal = ar.result().principal();
+      Object sub = principal.getValue("sub");
+      if (!(sub instanceof String userId) || !JsonInput.ID.matcher(userId).matches()) {
+        return Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED, "token 'sub' must be a valid user id"));
+      }
+      if (!principal.containsKey("exp")) {
+        return Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED, "token must carry an 'exp' claim"));
+      }
+      Object roles = principal.getValue("roles");
+      boolean admin = roles instanceof JsonArray arr && arr.contains("admin");
+      return Future.succeededFuture(new Caller(userId, admin));
+    });
+  }
+}

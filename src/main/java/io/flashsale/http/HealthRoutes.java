@@ -1,0 +1,54 @@
+package io.flashsale.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.sqlclient.Pool;
+
+import java.util.concurrent.TimeUnit;
+
+/** {@code GET /health}: Redis and PostgreSQL asked live (1 s budget each), Kafka from the background probe. */
+public final class HealthRoutes {
+
+  /** Shared-data map and key where {@code KafkaProbeVerticle} records the broker's state. */
+  public static final String HEALTH_MAP = "flashsale.health";
+  public static final String KAFKA = "kafka";
+
+  private final Vertx vertx;
+  private final Redis redis;
+  private final Pool pool;
+
+  public HealthRoutes(Vertx vertx, Redis redis, Pool pool) {
+    this.vertx = vertx;
+    this.redis = redis;
+    this.pool = pool;
+  }
+
+  public void handle(RoutingContext ctx) {
+    Future<String> redisCheck = check(redis.send(Request.cmd(Command.PING)));
+    Future<String> pgCheck = check(pool.query("select 1").execute());
+    Future.join(redisCheck, pgCheck).onComplete(x -> {
+      Object kafka = vertx.sharedData().getLocalMap(HEALTH_MAP).get(KAFKA);
+      JsonObject checks = new JsonObject().put("redis", redisCheck.result()).put("postgres", pgCheck.result())
+          .put("kafka", kafka == null ? "UNKNOWN" : kafka);
+      boolean up = checks.stream().allMatch(e -> "UP".equals(e.getValue()));
+      JsonObject body = new JsonObject().put("status", up ? "UP" : "DOWN").put("checks", checks);
+      if (!up) {
+        body.put("error", new JsonObject().put("code", ErrorCode.UNAVAILABLE.name())
+            .put("message", "a dependency is down").put("details", checks));
+        ctx.response().putHeader("Retry-After", "1");
+      }
+      ctx.response().setStatusCode(up ? 200 : 503).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+          .end(body.toBuffer());
+    });
+  }
+
+  private static Future<String> check(Future<?> probe) {
+    return probe.timeout(1, TimeUnit.SECONDS).map("UP").otherwise("DOWN");
+  }
+}

@@ -1,0 +1,39 @@
+package io.flashsale.http;
+
+import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.KafkaConfig;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.kafka.admin.KafkaAdminClient;
+
+import java.util.concurrent.TimeUnit;
+
+/** Asks the Kafka broker for its cluster id every two seconds and records UP/DOWN for {@code /health}. */
+public final class KafkaProbeVerticle extends VerticleBase {
+
+  private final AppConfig config;
+  private KafkaAdminClient admin;
+
+  public KafkaProbeVerticle(AppConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public Future<?> start() {
+    admin = KafkaAdminClient.create(vertx, KafkaConfig.from(config).admin());
+    probe();
+    vertx.setPeriodic(2000, id -> probe());
+    return Future.succeededFuture();
+  }
+
+  private void probe() {
+    admin.describeCluster().timeout(3, TimeUnit.SECONDS).onComplete(ar -> vertx.sharedData()
+        .getLocalMap(HealthRoutes.HEALTH_MAP).put(HealthRoutes.KAFKA,
+            ar.succeeded() && !ar.result().getNodes().isEmpty() ? "UP" : "DOWN"));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return admin.close(1000);
+  }
+}

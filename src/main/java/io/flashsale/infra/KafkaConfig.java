@@ -1,0 +1,57 @@
+package io.flashsale.infra;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** How to reach Kafka and how our clients are tuned, from {@code kafka.*} config keys. */
+public record KafkaConfig(String bootstrap, String topicPrefix, int partitions) {
+
+  public static KafkaConfig from(AppConfig config) {
+    return new KafkaConfig(config.string("kafka.bootstrap"), config.string("kafka.topicPrefix"),
+        config.integer("kafka.partitions"));
+  }
+
+  /** An idempotent producer that waits for every in-sync replica: nothing acknowledged is lost or doubled. */
+  public Map<String, String> producer(String clientId) {
+    Map<String, String> c = new HashMap<>();
+    c.put("bootstrap.servers", bootstrap);
+    c.put("client.id", clientId);
+    c.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
+    c.put("value.serializer", "org.apache.kafka.common.serialization.StringSerializer");
+    c.put("acks", "all");
+    c.put("enable.idempotence", "true");
+    c.put("max.in.flight.requests.per.connection", "5");
+    c.put("linger.ms", "2");
+    c.put("compression.type", "lz4");
+    // Fail a send within seconds while the broker is down, so outbox rows go back to waiting instead of piling up.
+    c.put("max.block.ms", "3000");
+    c.put("request.timeout.ms", "3000");
+    c.put("delivery.timeout.ms", "8000");
+    c.put("reconnect.backoff.max.ms", "2000");
+    return c;
+  }
+
+  /** A consumer that commits only what the application says it has applied. */
+  public Map<String, String> consumer(String group) {
+    Map<String, String> c = new HashMap<>();
+    c.put("bootstrap.servers", bootstrap);
+    c.put("group.id", topicPrefix + group);
+    c.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
+    c.put("value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
+    c.put("enable.auto.commit", "false");
+    c.put("auto.offset.reset", "earliest");
+    c.put("max.poll.records", "500");
+    c.put("reconnect.backoff.max.ms", "2000");
+    c.put("metadata.max.age.ms", "5000");
+    return c;
+  }
+
+  public Map<String, String> admin() {
+    Map<String, String> c = new HashMap<>();
+    c.put("bootstrap.servers", bootstrap);
+    c.put("request.timeout.ms", "2000");
+    c.put("default.api.timeout.ms", "3000");
+    c.put("reconnect.backoff.max.ms", "2000");
+    return c;
+  }
+}

@@ -1,0 +1,75 @@
+package io.flashsale.infra;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/** A Lua script from {@code src/main/resources/lua/}, run by EVALSHA with a fallback to EVAL when Redis lost it. */
+public final class LuaScript {
+
+  private final String source;
+  private final String sha1;
+
+  private LuaScript(String source) {
+    this.source = source;
+    this.sha1 = sha1(source);
+  }
+
+  public static LuaScript load(String name) {
+    try (InputStream in = LuaScript.class.getClassLoader().getResourceAsStream("lua/" + name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing Lua script lua/" + name);
+      }
+      return new LuaScript(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs the script; every key it touches is passed in {@code keys} (Redis Cluster needs that). */
+  public Future<Response> run(Redis redis, List<String> keys, List<Object> args) {
+    return redis.send(request(Command.EVALSHA, sha1, keys, args)).recover(err -> {
+      if (err.getMessage() != null && err.getMessage().startsWith("NOSCRIPT")) {
+        return redis.send(request(Command.EVAL, source, keys, args));
+      }
+      return Future.failedFuture(err);
+    });
+  }
+
+  private static Request request(Command cmd, String script, List<String> keys, List<Object> args) {
+    Request req = Request.cmd(cmd).arg(script).arg(keys.size());
+    keys.forEach(req::arg);
+    for (Object a : args) {
+      if (a instanceof Buffer b) {
+        req.arg(b);
+      } else if (a instanceof Long l) {
+        req.arg(l);
+      } else if (a instanceof Integer i) {
+        req.arg(i);
+      } else {
+        req.arg(String.valueOf(a));
+      }
+    }
+    return req;
+  }
+
+  private static String sha1(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

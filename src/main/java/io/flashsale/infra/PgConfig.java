@@ -1,0 +1,28 @@
+package io.flashsale.infra;
+
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.PoolOptions;
+
+/** How to reach PostgreSQL, from {@code pg.*} config keys. */
+public record PgConfig(String host, int port, String database, String user, String password, int poolSize) {
+
+  public static PgConfig from(AppConfig config) {
+    return new PgConfig(config.string("pg.host"), config.integer("pg.port"), config.string("pg.database"),
+        config.string("pg.user"), config.string("pg.password"), config.integer("pg.poolSize"));
+  }
+
+  public PgConnectOptions connectOptions() {
+    return new PgConnectOptions().setHost(host).setPort(port).setDatabase(database).setUser(user)
+        .setPassword(password).setCachePreparedStatements(true).setPipeliningLimit(256)
+        .setReconnectAttempts(0);
+  }
+
+  public PoolOptions poolOptions() {
+    return new PoolOptions().setMaxSize(poolSize).setMaxWaitQueueSize(4096).setConnectionTimeout(5)
+        .setIdleTimeout(60);
+  }
+
+  public String jdbcUrl() {
+    return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+  }
+}

@@ -1,0 +1,42 @@
+package io.flashsale.infra;
+
+import java.util.List;
+
+/** Every Kafka topic name, in one place. Records are keyed by aggregate id so each aggregate keeps its order. */
+public final class Topics {
+
+  public static final String PRODUCTS = "products";
+  public static final String EVENTS = "events";
+  public static final String USERS = "users";
+
+  private final String prefix;
+
+  public Topics(String prefix) {
+    this.prefix = prefix;
+  }
+
+  public static Topics from(AppConfig config) {
+    return new Topics(config.string("kafka.topicPrefix"));
+  }
+
+  public String products() {
+    return prefix + PRODUCTS;
+  }
+
+  public String events() {
+    return prefix + EVENTS;
+  }
+
+  public String users() {
+    return prefix + USERS;
+  }
+
+  public List<String> all() {
+    return List.of(products(), events(), users());
+  }
+
+  /** The topics the view projector follows. */
+  public List<String> catalog() {
+    return List.of(products(), events());
+  }
+}

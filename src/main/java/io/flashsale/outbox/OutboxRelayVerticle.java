@@ -1,0 +1,87 @@
+package io.flashsale.outbox;
+
+import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.KafkaConfig;
+import io.flashsale.infra.PgConfig;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.pubsub.PgSubscriber;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link OutboxRelay}: woken by LISTEN/NOTIFY at every outbox insert, with a periodic sweep as the fallback,
+ * and backing off while Kafka or PostgreSQL is down. Safe to run in every app instance.
+ */
+public final class OutboxRelayVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OutboxRelayVerticle.class);
+  private static final long MAX_BACKOFF_MS = 5_000;
+
+  private final AppConfig config;
+  private Pool pool;
+  private KafkaProducer<String, String> producer;
+  private PgSubscriber subscriber;
+  private OutboxRelay relay;
+  private boolean running;
+  private boolean again;
+  private long backoffMs;
+  private long retryAt;
+
+  public OutboxRelayVerticle(AppConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public Future<?> start() {
+    PgConfig pg = PgConfig.from(config);
+    pool = PgBuilder.pool().with(pg.poolOptions().setMaxSize(2)).connectingTo(pg.connectOptions()).using(vertx).build();
+    producer = KafkaProducer.create(vertx, KafkaConfig.from(config).producer("flashsale-outbox-relay"));
+    relay = new OutboxRelay(pool, producer, config.integer("outbox.batchSize"));
+    subscriber = PgSubscriber.subscriber(vertx, pg.connectOptions())
+        .reconnectPolicy(attempt -> Math.min(5_000L, 200L * (attempt + 1)));
+    subscriber.channel("outbox").handler(payload -> trigger());
+    subscriber.connect().onFailure(err -> LOG.warn("outbox LISTEN not connected yet ({}); sweeping only", err.toString()));
+    vertx.setPeriodic(config.integer("outbox.sweepMillis"), id -> trigger());
+    trigger();
+    return Future.succeededFuture();
+  }
+
+  private void trigger() {
+    if (running) {
+      again = true;
+      return;
+    }
+    if (System.currentTimeMillis() < retryAt) {
+      return;
+    }
+    running = true;
+    again = false;
+    relay.drain().onComplete(ar -> {
+      running = false;
+      if (ar.failed()) {
+        backoffMs = backoffMs == 0 ? 250 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        retryAt = System.currentTimeMillis() + backoffMs;
+        LOG.warn("outbox relay failed, rows wait and are retried in {} ms: {}", backoffMs, ar.cause().toString());
+        vertx.setTimer(backoffMs, id -> trigger());
+        return;
+      }
+      if (backoffMs > 0) {
+        LOG.info("outbox relay recovered");
+      }
+      backoffMs = 0;
+      retryAt = 0;
+      if (again) {
+        trigger();
+      }
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.join(subscriber.close(), producer.close(2000), pool.close());
+  }
+}

@@ -1,0 +1,23 @@
+package io.flashsale.outbox;
+
+/** The SQL text of the outbox, in one place. */
+final class OutboxSql {
+
+  static final String APPEND = """
+      insert into outbox (event_id, topic, aggregate_type, aggregate_id, event_type, version, payload, created_at)
+      values ($1, $2, $3, $4, $5, $6, $7, $8)""";
+
+  /** Only one relay publishes at a time, so rows leave in commit order per aggregate even with many instances. */
+  static final String TRY_RELAY_LOCK = "select pg_try_advisory_xact_lock(7313001)";
+
+  static final String CLAIM_PENDING = """
+      select id, event_id, topic, aggregate_type, aggregate_id, event_type, version, payload, created_at
+      from outbox where sent_at is null order by id limit $1 for update skip locked""";
+
+  static final String MARK_SENT = "update outbox set sent_at = now() where id = any($1)";
+
+  static final String COUNT_PENDING = "select count(*) from outbox where sent_at is null";
+
+  private OutboxSql() {
+  }
+}
