@@ -50,7 +50,7 @@ final class SeedCommand implements Callable<Integer> {
     PgConfig pg = PgConfig.from(config);
     Migrations.migrate(pg);
     Vertx vertx = Vertx.vertx();
-    Pool pool = PgBuilder.pool().with(pg.poolOptions().setMaxSize(8)).connectingTo(pg.connectOptions())
+    Pool pool = PgBuilder.pool().with(pg.poolOptions("pg-seed").setMaxSize(8)).connectingTo(pg.connectOptions())
         .using(vertx).build();
     long started = System.nanoTime();
     try {
@@ -60,7 +60,7 @@ final class SeedCommand implements Callable<Integer> {
       Concurrently.forEach(entries, 16, e -> store.upsertProduct(e.product())
           .compose(x -> store.setStock(e.product().productId(), e.stock())).onSuccess(x -> p1.step(1)))
           .await(10, TimeUnit.MINUTES);
-      SaleEvent event = DemoCatalog.demoEvent(eventId, entries, Instant.now());
+      SaleEvent event = DemoCatalog.demoEvent(eventId, entries, Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
       store.upsertEvent(event).await(2, TimeUnit.MINUTES);
       System.out.printf("event      '%s' open %s .. %s with %d products%n", eventId, event.startsAt(), event.endsAt(),
           event.items().size());

@@ -39,7 +39,7 @@ final class WarmupCommand implements Callable<Integer> {
     PgConfig pg = PgConfig.from(config);
     RedisKeys keys = RedisKeys.from(config);
     Vertx vertx = Vertx.vertx();
-    Pool pool = PgBuilder.pool().with(pg.poolOptions()).connectingTo(pg.connectOptions()).using(vertx).build();
+    Pool pool = PgBuilder.pool().with(pg.poolOptions("pg-warmup")).connectingTo(pg.connectOptions()).using(vertx).build();
     Redis redis = Redis.createClient(vertx, RedisConfig.from(config).options());
     ViewBuilder builder = new ViewBuilder(pool, keys);
     ViewStore store = new ViewStore(redis, keys);

@@ -56,7 +56,7 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     PgConfig pg = PgConfig.from(config);
-    pool = PgBuilder.pool().with(pg.poolOptions()).connectingTo(pg.connectOptions()).using(vertx).build();
+    pool = PgBuilder.pool().with(pg.poolOptions("pg-api")).connectingTo(pg.connectOptions()).using(vertx).build();
     redis = Redis.createClient(vertx, RedisConfig.from(config).options());
     RedisKeys keys = RedisKeys.from(config);
     ViewMaterializer materializer = new ViewMaterializer(new ViewBuilder(pool, keys), new ViewStore(redis, keys));

@@ -75,12 +75,12 @@ public final class Auth {
       if (ar.failed()) {
         return Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED, "invalid or expired token"));
       }
-      JsonObject principal = ar.result().principal();
+      JsonObject principal = ar.result().attributes().getJsonObject("accessToken", ar.result().principal());
       Object sub = principal.getValue("sub");
       if (!(sub instanceof String userId) || !JsonInput.ID.matcher(userId).matches()) {
         return Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED, "token 'sub' must be a valid user id"));
       }
-      if (!principal.containsKey("exp")) {
+      if (!principal.containsKey("exp") && !ar.result().attributes().containsKey("exp")) {
         return Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED, "token must carry an 'exp' claim"));
       }
       Object roles = principal.getValue("roles");

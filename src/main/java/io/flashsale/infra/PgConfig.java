@@ -17,8 +17,10 @@ public record PgConfig(String host, int port, String database, String user, Stri
         .setReconnectAttempts(0);
   }
 
-  public PoolOptions poolOptions() {
-    return new PoolOptions().setMaxSize(poolSize).setMaxWaitQueueSize(4096).setConnectionTimeout(5)
+  /** Pool options; {@code name} labels the pool's metrics (unique per pool instance). */
+  public PoolOptions poolOptions(String name) {
+    return new PoolOptions().setName(name + "-" + Integer.toHexString(System.identityHashCode(new Object())))
+        .setMaxSize(poolSize).setMaxWaitQueueSize(4096).setConnectionTimeout(5)
         .setIdleTimeout(60);
   }
 

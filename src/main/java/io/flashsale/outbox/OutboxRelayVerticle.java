@@ -38,7 +38,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     PgConfig pg = PgConfig.from(config);
-    pool = PgBuilder.pool().with(pg.poolOptions().setMaxSize(2)).connectingTo(pg.connectOptions()).using(vertx).build();
+    pool = PgBuilder.pool().with(pg.poolOptions("pg-outbox").setMaxSize(2)).connectingTo(pg.connectOptions()).using(vertx).build();
     producer = KafkaProducer.create(vertx, KafkaConfig.from(config).producer("flashsale-outbox-relay"));
     relay = new OutboxRelay(pool, producer, config.integer("outbox.batchSize"));
     subscriber = PgSubscriber.subscriber(vertx, pg.connectOptions())

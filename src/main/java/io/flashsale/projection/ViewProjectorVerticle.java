@@ -49,7 +49,7 @@ public final class ViewProjectorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     PgConfig pg = PgConfig.from(config);
-    pool = PgBuilder.pool().with(pg.poolOptions().setMaxSize(4)).connectingTo(pg.connectOptions()).using(vertx).build();
+    pool = PgBuilder.pool().with(pg.poolOptions("pg-projector").setMaxSize(4)).connectingTo(pg.connectOptions()).using(vertx).build();
     redis = Redis.createClient(vertx, RedisConfig.from(config).options());
     RedisKeys keys = RedisKeys.from(config);
     projector = new ViewProjector(new ViewMaterializer(new ViewBuilder(pool, keys), new ViewStore(redis, keys)));

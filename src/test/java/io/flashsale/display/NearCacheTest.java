@@ -1,0 +1,59 @@
+package io.flashsale.display;
+
+import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("The near cache")
+class NearCacheTest {
+
+  private static CachedView view(long version) {
+    return CachedView.found(ViewKind.EVENT_PAGE, "e1", version, Buffer.buffer("{\"v\":" + version + "}"), 1_000);
+  }
+
+  @Test
+  @DisplayName("never replaces a view with an older version, whatever order they arrive in")
+  void keepsNewest() {
+    NearCache cache = new NearCache(10);
+    cache.offer("k", view(5));
+    cache.offer("k", view(3));
+    assertThat(cache.get("k").version).isEqualTo(5);
+    cache.offer("k", view(7));
+    assertThat(cache.get("k").version).isEqualTo(7);
+  }
+
+  @Test
+  @DisplayName("keeps a served view over a transient 'not found'")
+  void keepsFoundOverNotFound() {
+    NearCache cache = new NearCache(10);
+    cache.offer("k", view(5));
+    cache.offer("k", CachedView.notFound(ViewKind.EVENT_PAGE, "e1", 2_000));
+    assertThat(cache.get("k").isNotFound()).isFalse();
+  }
+
+  @Test
+  @DisplayName("evicts the least recently used entry beyond its bound")
+  void boundedLru() {
+    NearCache cache = new NearCache(2);
+    cache.offer("a", view(1));
+    cache.offer("b", view(1));
+    cache.get("a");
+    cache.offer("c", view(1));
+    assertThat(cache.get("b")).isNull();
+    assertThat(cache.get("a")).isNotNull();
+  }
+
+  @Test
+  @DisplayName("matches If-None-Match lists, weak tags and *")
+  void etagMatching() {
+    CachedView v = view(17);
+    assertThat(v.etag).isEqualTo("\"17\"");
+    assertThat(v.matches("\"17\"")).isTrue();
+    assertThat(v.matches("\"3\", W/\"17\"")).isTrue();
+    assertThat(v.matches("*")).isTrue();
+    assertThat(v.matches("\"16\"")).isFalse();
+    assertThat(v.matches(null)).isFalse();
+  }
+}

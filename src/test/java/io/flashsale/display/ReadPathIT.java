@@ -1,0 +1,163 @@
+package io.flashsale.display;
+
+import io.flashsale.catalog.CatalogStore;
+import io.flashsale.infra.PgConfig;
+import io.flashsale.infra.RedisConfig;
+import io.flashsale.infra.RedisKeys;
+import io.flashsale.outbox.OutboxEvent;
+import io.flashsale.projection.ViewProjector;
+import io.flashsale.support.TestApp;
+import io.flashsale.support.TestInfra;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.redis.client.Redis;
+import io.vertx.sqlclient.Pool;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.flashsale.support.Fixtures.createOpenEvent;
+import static io.flashsale.support.Fixtures.createProduct;
+import static io.flashsale.support.Fixtures.product;
+import static io.flashsale.support.Fixtures.uniqueId;
+import static io.flashsale.support.TestInfra.waitUntil;
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(TestInfra.class)
+@DisplayName("The CQRS read path: PostgreSQL → outbox → Kafka → projector → Redis → near cache → HTTP")
+class ReadPathIT {
+
+  private static TestApp app;
+
+  @BeforeAll
+  static void startApp() {
+    app = TestApp.start();
+  }
+
+  @AfterAll
+  static void stopApp() {
+    app.close();
+  }
+
+  private static JsonObject eventPage(String eventId) {
+    HttpResponse<String> r = app.get("/api/events/" + eventId);
+    return r.statusCode() == 200 ? new JsonObject(r.body()) : null;
+  }
+
+  private static long priceOnPage(String eventId, String productId) {
+    JsonObject page = eventPage(eventId);
+    if (page == null) {
+      return -1;
+    }
+    return page.getJsonArray("products").stream().map(JsonObject.class::cast)
+        .filter(p -> p.getString("productId").equals(productId)).findFirst()
+        .map(p -> p.getLong("price")).orElse(-1L);
+  }
+
+  @Test
+  @DisplayName("An admin price change shows on the event page within 2 s; the ETag changes and a stale ETag gets 200")
+  void priceChangeReachesTheEventPage() {
+    String productId = uniqueId("p");
+    String eventId = uniqueId("e");
+    createProduct(app, productId, 10_000, 50);
+    createOpenEvent(app, eventId, productId);
+    waitUntil(Duration.ofSeconds(10), () -> priceOnPage(eventId, productId) == 10_000, "the event page to exist");
+
+    HttpResponse<String> before = app.get("/api/events/" + eventId);
+    String oldEtag = before.headers().firstValue("etag").orElseThrow();
+    assertThat(before.headers().firstValue("cache-control")).contains("public, max-age=1");
+    assertThat(app.get("/api/events/" + eventId, "If-None-Match", oldEtag).statusCode()).isEqualTo(304);
+
+    long changedAt = System.nanoTime();
+    assertThat(app.putAdmin("/admin/products/" + productId, product("Padded Jacket " + productId, 12_000))
+        .statusCode()).isEqualTo(200);
+    waitUntil(Duration.ofSeconds(2), () -> priceOnPage(eventId, productId) == 12_000,
+        "the new price on the event page within 2 s");
+    System.out.printf("write-to-visible: %d ms%n", (System.nanoTime() - changedAt) / 1_000_000);
+
+    HttpResponse<String> after = app.get("/api/events/" + eventId, "If-None-Match", oldEtag);
+    assertThat(after.statusCode()).isEqualTo(200);
+    assertThat(after.headers().firstValue("etag")).isPresent().get().isNotEqualTo(oldEtag);
+    JsonObject item = new JsonObject(after.body()).getJsonArray("products").getJsonObject(0);
+    assertThat(item.getLong("salePrice")).isEqualTo(7_000);
+    assertThat(item.getInteger("discountRate")).isEqualTo(41);
+  }
+
+  @Test
+  @DisplayName("Stock set to zero marks the product sold out on its page and its product view")
+  void stockChangeReachesTheViews() {
+    String productId = uniqueId("p");
+    String eventId = uniqueId("e");
+    createProduct(app, productId, 10_000, 5);
+    createOpenEvent(app, eventId, productId);
+    waitUntil(Duration.ofSeconds(10), () -> eventPage(eventId) != null, "the page");
+    app.putAdmin("/admin/products/" + productId + "/stock", new JsonObject().put("quantity", 0));
+    waitUntil(Duration.ofSeconds(2), () -> eventPage(eventId).getJsonArray("products").getJsonObject(0)
+        .getBoolean("soldOut"), "soldOut on the event page");
+    waitUntil(Duration.ofSeconds(2), () -> new JsonObject(app.get("/api/products/" + productId).body())
+        .getBoolean("soldOut"), "soldOut on the product view");
+    JsonObject view = new JsonObject(app.get("/api/products/" + productId).body());
+    assertThat(view.getJsonObject("event").getString("eventId")).isEqualTo(eventId);
+    assertThat(view.getJsonObject("event").getLong("salePrice")).isEqualTo(7_000);
+  }
+
+  @Test
+  @DisplayName("Unknown and malformed ids get 404 and 400 with the API.md error body")
+  void unknownIds() {
+    HttpResponse<String> missing = app.get("/api/events/" + uniqueId("nope"));
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(new JsonObject(missing.body()).getJsonObject("error").getString("code")).isEqualTo("NOT_FOUND");
+    HttpResponse<String> bad = app.get("/api/products/bad.id");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(bad.body()).getJsonObject("error").getString("code")).isEqualTo("BAD_REQUEST");
+  }
+
+  @Test
+  @DisplayName("Events applied out of order never make a view go back to an older version")
+  void outOfOrderNeverRegresses() throws Exception {
+    String productId = uniqueId("p");
+    createProduct(app, productId, 10_000, 5);
+    RedisKeys keys = RedisKeys.from(app.config());
+    Redis redis = Redis.createClient(app.vertx(), RedisConfig.from(app.config()).options());
+    PgConfig pg = PgConfig.from(app.config());
+    Pool pool = PgBuilder.pool().with(pg.poolOptions("test")).connectingTo(pg.connectOptions()).using(app.vertx()).build();
+    try {
+      ViewStore store = new ViewStore(redis, keys);
+      String key = keys.productView(productId);
+      waitUntil(Duration.ofSeconds(10), () -> version(store, key) >= 2, "the product view");
+
+      // Straight at the store: a newer version wins, an older one is refused.
+      long current = version(store, key);
+      assertThat(store.put(new View(key, current + 10, Buffer.buffer("{\"v\":\"newer\"}"))).await(5, TimeUnit.SECONDS)).isTrue();
+      assertThat(store.put(new View(key, current + 5, Buffer.buffer("{\"v\":\"older\"}"))).await(5, TimeUnit.SECONDS)).isFalse();
+      assertThat(version(store, key)).isEqualTo(current + 10);
+
+      // Through the projector: replaying an old event rebuilds from PostgreSQL, whose version is now behind Redis.
+      ViewProjector projector = new ViewProjector(new ViewMaterializer(new ViewBuilder(pool, keys), store));
+      OutboxEvent stale = OutboxEvent.of("t", "product", productId, CatalogStore.PRODUCT_UPSERTED, 1, new JsonObject());
+      projector.project(List.of(stale)).await(5, TimeUnit.SECONDS);
+      assertThat(version(store, key)).isEqualTo(current + 10);
+      assertThat(ViewCodec.decode(store.get(key).await(5, TimeUnit.SECONDS)).json().toString()).contains("newer");
+    } finally {
+      redis.close();
+      pool.close();
+    }
+  }
+
+  private static long version(ViewStore store, String key) {
+    try {
+      Long v = store.storedVersion(key).await(5, TimeUnit.SECONDS);
+      return v == null ? -1 : v;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

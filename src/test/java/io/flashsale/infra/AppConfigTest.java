@@ -1,0 +1,38 @@
+package io.flashsale.infra;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@DisplayName("Configuration")
+class AppConfigTest {
+
+  @Test
+  @DisplayName("derives FLASHSALE_* names from keys")
+  void envNames() {
+    assertThat(AppConfig.envName("http.port")).isEqualTo("FLASHSALE_HTTP_PORT");
+    assertThat(AppConfig.envName("pg.poolSize")).isEqualTo("FLASHSALE_PG_POOL_SIZE");
+  }
+
+  @Test
+  @DisplayName("environment overrides the bundled defaults, with API.md's FLASHSALE_JWT_SECRET")
+  void overrides() {
+    AppConfig c = AppConfig.load(Map.of("FLASHSALE_HTTP_PORT", "9090",
+        "FLASHSALE_JWT_SECRET", "a-very-long-production-secret-0123456789abcdef", "FLASHSALE_CONFIG", "/nonexistent"));
+    assertThat(c.integer("http.port")).isEqualTo(9090);
+    assertThat(c.string("auth.jwtSecret")).startsWith("a-very-long");
+  }
+
+  @Test
+  @DisplayName("refuses the dev secret in prod, and a non-number where a number belongs")
+  void refusesUnsafe() {
+    AppConfig prod = AppConfig.load(Map.of("FLASHSALE_ENV", "prod", "FLASHSALE_CONFIG", "/nonexistent"));
+    assertThatThrownBy(prod::checkSafeForEnvironment).hasMessageContaining("FLASHSALE_JWT_SECRET");
+    assertThatThrownBy(() -> AppConfig.load(Map.of("FLASHSALE_HTTP_PORT", "eighty", "FLASHSALE_CONFIG", "/x")))
+        .hasMessageContaining("FLASHSALE_HTTP_PORT");
+  }
+}

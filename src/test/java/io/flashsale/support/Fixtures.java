@@ -1,0 +1,47 @@
+package io.flashsale.support;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Builds catalog data through the admin API, with ids unique to each test. */
+public final class Fixtures {
+
+  private Fixtures() {
+  }
+
+  public static String uniqueId(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  public static JsonObject product(String name, long price) {
+    return new JsonObject().put("name", name).put("brand", "Covernat").put("category", "Outerwear")
+        .put("price", price).put("imageUrl", "https://img.example/" + name.replace(' ', '-') + ".jpg");
+  }
+
+  public static void createProduct(TestApp app, String productId, long price, long stock) {
+    HttpResponse<String> r = app.putAdmin("/admin/products/" + productId, product("Padded Jacket " + productId, price));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    r = app.putAdmin("/admin/products/" + productId + "/stock", new JsonObject().put("quantity", stock));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+  }
+
+  /** An event open from an hour ago for a day, selling each product at 70 % of 10,000 won. */
+  public static void createOpenEvent(TestApp app, String eventId, String... productIds) {
+    JsonArray items = new JsonArray();
+    for (String p : productIds) {
+      items.add(new JsonObject().put("productId", p).put("salePrice", 7_000).put("limitPerUser", 2));
+    }
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    HttpResponse<String> r = app.putAdmin("/admin/events/" + eventId, new JsonObject().put("title", "Sale " + eventId)
+        .put("startsAt", now.minus(1, ChronoUnit.HOURS).toString())
+        .put("endsAt", now.plus(1, ChronoUnit.DAYS).toString()).put("items", items));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+  }
+}
