@@ -9,7 +9,6 @@ import io.flashsale.infra.Migrations;
 import io.flashsale.infra.PgConfig;
 import io.flashsale.infra.Topics;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,8 +49,7 @@ final class SeedCommand implements Callable<Integer> {
     PgConfig pg = PgConfig.from(config);
     Migrations.migrate(pg);
     Vertx vertx = Vertx.vertx();
-    Pool pool = PgBuilder.pool().with(pg.poolOptions("pg-seed").setMaxSize(8)).connectingTo(pg.connectOptions())
-        .using(vertx).build();
+    Pool pool = pg.pool(vertx, "pg-seed", 8);
     long started = System.nanoTime();
     try {
       CatalogStore store = new CatalogStore(pool, Topics.from(config));
@@ -76,15 +74,7 @@ final class SeedCommand implements Callable<Integer> {
       return 1;
     } finally {
       pool.close();
-      closeQuietly(vertx);
-    }
-  }
-
-  private static void closeQuietly(Vertx vertx) {
-    try {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    } catch (Exception ignored) {
-      // exiting anyway
+      Cli.closeQuietly(vertx);
     }
   }
 }

@@ -13,7 +13,6 @@ import io.flashsale.infra.RedisKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import picocli.CommandLine.Command;
@@ -39,7 +38,7 @@ final class WarmupCommand implements Callable<Integer> {
     PgConfig pg = PgConfig.from(config);
     RedisKeys keys = RedisKeys.from(config);
     Vertx vertx = Vertx.vertx();
-    Pool pool = PgBuilder.pool().with(pg.poolOptions("pg-warmup")).connectingTo(pg.connectOptions()).using(vertx).build();
+    Pool pool = pg.pool(vertx, "pg-warmup", 0);
     Redis redis = Redis.createClient(vertx, RedisConfig.from(config).options());
     ViewBuilder builder = new ViewBuilder(pool, keys);
     ViewStore store = new ViewStore(redis, keys);
@@ -85,15 +84,7 @@ final class WarmupCommand implements Callable<Integer> {
     } finally {
       redis.close();
       pool.close();
-      closeQuietly(vertx);
-    }
-  }
-
-  private static void closeQuietly(Vertx vertx) {
-    try {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    } catch (Exception ignored) {
-      // exiting anyway
+      Cli.closeQuietly(vertx);
     }
   }
 }

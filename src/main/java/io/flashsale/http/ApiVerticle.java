@@ -24,7 +24,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 
@@ -56,7 +55,7 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     PgConfig pg = PgConfig.from(config);
-    pool = PgBuilder.pool().with(pg.poolOptions("pg-api")).connectingTo(pg.connectOptions()).using(vertx).build();
+    pool = pg.pool(vertx, "pg-api", 0);
     redis = Redis.createClient(vertx, RedisConfig.from(config).options());
     RedisKeys keys = RedisKeys.from(config);
     ViewMaterializer materializer = new ViewMaterializer(new ViewBuilder(pool, keys), new ViewStore(redis, keys));

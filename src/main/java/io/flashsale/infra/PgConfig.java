@@ -1,6 +1,9 @@
 package io.flashsale.infra;
 
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 
 /** How to reach PostgreSQL, from {@code pg.*} config keys. */
@@ -22,6 +25,15 @@ public record PgConfig(String host, int port, String database, String user, Stri
     return new PoolOptions().setName(name + "-" + Integer.toHexString(System.identityHashCode(new Object())))
         .setMaxSize(poolSize).setMaxWaitQueueSize(4096).setConnectionTimeout(5)
         .setIdleTimeout(60);
+  }
+
+  /** A pool bound to the calling verticle's context; {@code maxSize <= 0} means {@code pg.poolSize}. */
+  public Pool pool(Vertx vertx, String name, int maxSize) {
+    PoolOptions options = poolOptions(name);
+    if (maxSize > 0) {
+      options.setMaxSize(maxSize);
+    }
+    return PgBuilder.pool().with(options).connectingTo(connectOptions()).using(vertx).build();
   }
 
   public String jdbcUrl() {

@@ -6,7 +6,6 @@ import io.flashsale.infra.PgConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
@@ -38,7 +37,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     PgConfig pg = PgConfig.from(config);
-    pool = PgBuilder.pool().with(pg.poolOptions("pg-outbox").setMaxSize(2)).connectingTo(pg.connectOptions()).using(vertx).build();
+    pool = pg.pool(vertx, "pg-outbox", 2);
     producer = KafkaProducer.create(vertx, KafkaConfig.from(config).producer("flashsale-outbox-relay"));
     relay = new OutboxRelay(pool, producer, config.integer("outbox.batchSize"));
     subscriber = PgSubscriber.subscriber(vertx, pg.connectOptions())

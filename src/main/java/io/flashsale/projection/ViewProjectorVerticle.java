@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
@@ -49,7 +48,7 @@ public final class ViewProjectorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     PgConfig pg = PgConfig.from(config);
-    pool = PgBuilder.pool().with(pg.poolOptions("pg-projector").setMaxSize(4)).connectingTo(pg.connectOptions()).using(vertx).build();
+    pool = pg.pool(vertx, "pg-projector", 4);
     redis = Redis.createClient(vertx, RedisConfig.from(config).options());
     RedisKeys keys = RedisKeys.from(config);
     projector = new ViewProjector(new ViewMaterializer(new ViewBuilder(pool, keys), new ViewStore(redis, keys)));

@@ -10,7 +10,6 @@ import io.flashsale.support.TestApp;
 import io.flashsale.support.TestInfra;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import org.junit.jupiter.api.AfterAll;
@@ -128,7 +127,7 @@ class ReadPathIT {
     RedisKeys keys = RedisKeys.from(app.config());
     Redis redis = Redis.createClient(app.vertx(), RedisConfig.from(app.config()).options());
     PgConfig pg = PgConfig.from(app.config());
-    Pool pool = PgBuilder.pool().with(pg.poolOptions("test")).connectingTo(pg.connectOptions()).using(app.vertx()).build();
+    Pool pool = pg.pool(app.vertx(), "test", 4);
     try {
       ViewStore store = new ViewStore(redis, keys);
       String key = keys.productView(productId);

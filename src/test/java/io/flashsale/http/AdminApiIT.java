@@ -4,7 +4,6 @@ import io.flashsale.infra.PgConfig;
 import io.flashsale.support.TestApp;
 import io.flashsale.support.TestInfra;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
@@ -34,7 +33,7 @@ class AdminApiIT {
   static void start() {
     app = TestApp.start();
     PgConfig pg = PgConfig.from(app.config());
-    pool = PgBuilder.pool().with(pg.poolOptions("test")).connectingTo(pg.connectOptions()).using(app.vertx()).build();
+    pool = pg.pool(app.vertx(), "test", 4);
   }
 
   @AfterAll

@@ -4,7 +4,6 @@ import io.flashsale.infra.PgConfig;
 import io.flashsale.support.TestApp;
 import io.flashsale.support.TestInfra;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +53,7 @@ class KafkaOutageIT {
     waitUntil(Duration.ofSeconds(10), () -> firstItem(eventId) != null, "the event page");
 
     PgConfig pg = PgConfig.from(app.config());
-    Pool pool = PgBuilder.pool().with(pg.poolOptions("test")).connectingTo(pg.connectOptions()).using(app.vertx()).build();
+    Pool pool = pg.pool(app.vertx(), "test", 4);
     try {
       TestInfra.stopKafka();
       try {

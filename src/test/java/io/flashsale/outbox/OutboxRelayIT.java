@@ -13,7 +13,6 @@ import io.vertx.kafka.admin.OffsetSpec;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,8 +44,7 @@ class OutboxRelayIT {
   void setUp() {
     vertx = Vertx.vertx();
     PgConfig pg = PgConfig.from(TestInfra.config());
-    pool = PgBuilder.pool().with(pg.poolOptions("test").setMaxSize(4)).connectingTo(pg.connectOptions())
-        .using(vertx).build();
+    pool = pg.pool(vertx, "test", 4);
   }
 
   @AfterEach
