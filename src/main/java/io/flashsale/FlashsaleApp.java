@@ -1,9 +1,14 @@
 package io.flashsale;
 
-import io.flashsale.display.InvalidationListenerVerticle;
 import io.flashsale.http.ApiVerticle;
 import io.flashsale.http.KafkaProbeVerticle;
 import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.BusAddresses;
+import io.flashsale.infra.RedisSubscriberVerticle;
+import io.flashsale.inventory.InventoryConfig;
+import io.flashsale.inventory.InventoryMaintenanceVerticle;
+import io.flashsale.inventory.InventoryVerticle;
+import io.flashsale.inventory.SoldOutBoard;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.KafkaTopics;
 import io.flashsale.infra.Topics;
@@ -19,6 +24,7 @@ import io.vertx.micrometer.VertxPrometheusOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -43,14 +49,21 @@ public final class FlashsaleApp {
     config.checkSafeForEnvironment();
     int instances = config.integer("http.instances") > 0 ? config.integer("http.instances")
         : Runtime.getRuntime().availableProcessors();
+    int inventoryInstances = InventoryConfig.from(config).instances() > 0 ? InventoryConfig.from(config).instances()
+        : Runtime.getRuntime().availableProcessors();
+    SoldOutBoard board = new SoldOutBoard(Clock.systemUTC(), InventoryConfig.from(config).soldOutFlagMillis());
+    vertx.eventBus().<String>localConsumer(BusAddresses.STOCK_CHANGED, msg -> board.apply(msg.body()));
     List<String> ids = new ArrayList<>();
     KafkaTopics.ensure(vertx, KafkaConfig.from(config), Topics.from(config).all())
         .onFailure(err -> LOG.warn("could not create Kafka topics now ({}); the broker will create them on first use",
             err.toString()));
     return vertx.deployVerticle(new KafkaProbeVerticle(config)).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(new InvalidationListenerVerticle(config))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new RedisSubscriberVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new OutboxRelayVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new ViewProjectorVerticle(config))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new InventoryMaintenanceVerticle(config, board))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(() -> new InventoryVerticle(config, board),
+            new DeploymentOptions().setInstances(inventoryInstances))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(() -> new ApiVerticle(config),
             new DeploymentOptions().setInstances(instances))).onSuccess(ids::add)
         .map(x -> ids);

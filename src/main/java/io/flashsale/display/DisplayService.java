@@ -2,6 +2,7 @@ package io.flashsale.display;
 
 import io.flashsale.infra.RedisKeys;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 
 import java.time.Clock;
 import java.util.HashMap;
@@ -52,6 +53,14 @@ public final class DisplayService {
       return Future.succeededFuture(e);
     }
     return refresh(kind, id, key);
+  }
+
+  /** The view as JSON (for in-process readers such as checkout pricing), or {@code null} when it does not exist. */
+  public Future<JsonObject> json(ViewKind kind, String id) {
+    String key = key(kind, id);
+    CachedView hit = fresh(key);
+    Future<CachedView> view = hit != null ? Future.succeededFuture(hit) : load(kind, id, key);
+    return view.map(v -> v.isNotFound() ? null : new JsonObject(v.body));
   }
 
   /** Called for every {@code key|version} announced on the invalidation channel. */

@@ -14,6 +14,7 @@ import io.flashsale.infra.PgConfig;
 import io.flashsale.infra.RedisConfig;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.infra.Topics;
+import io.flashsale.inventory.CheckoutRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -75,6 +76,7 @@ public final class ApiVerticle extends VerticleBase {
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
     router.route("/admin/*").handler(auth.admin());
     new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config))).mount(router);
+    new CheckoutRoutes(vertx.eventBus(), displayService, Clock.systemUTC()).mount(router, auth);
     router.get("/health").handler(new HealthRoutes(vertx, redis, pool)::handle);
     router.get("/metrics").handler(PrometheusScrapingHandler.create());
     Buffer openapi = resource("openapi.yaml");

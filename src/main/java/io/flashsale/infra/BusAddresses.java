@@ -6,6 +6,16 @@ public final class BusAddresses {
   /** Local publish of {@code key|version} when a view changed in Redis; {@code *|0} means "revalidate everything". */
   public static final String VIEW_INVALIDATED = "display.view-invalidated";
 
+  /** Local publish of {@code soldout|product}, {@code available|product} or {@code reset} (after a reconnect). */
+  public static final String STOCK_CHANGED = "inventory.stock-changed";
+
+  /** Request: hold stock for a priced checkout. */
+  public static final String INVENTORY_HOLD = "inventory.hold";
+  /** Request: release a checkout's hold (owner's DELETE or compensation). */
+  public static final String INVENTORY_RELEASE = "inventory.release";
+  /** Request: confirm a checkout (lock → versioned decrement → hold consumed). */
+  public static final String INVENTORY_CONFIRM = "inventory.confirm";
+
   private BusAddresses() {
   }
 }

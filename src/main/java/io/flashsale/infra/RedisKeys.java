@@ -28,6 +28,58 @@ public final class RedisKeys {
     return prefix + "views:invalidate";
   }
 
+  // Inventory: every key a stock script touches carries the {inv} hash tag, so the scripts run on Redis Cluster.
+
+  /** Present while Redis holds a complete inventory; its absence means Redis lost its data. */
+  public String inventoryReady() {
+    return prefix + "{inv}:ready";
+  }
+
+  /** Hash product → units available to hold. */
+  public String available() {
+    return prefix + "{inv}:available";
+  }
+
+  /** Hash product → units in active holds. */
+  public String held() {
+    return prefix + "{inv}:held";
+  }
+
+  /** Hash of one checkout's hold: state, user, expiresAt, items. */
+  public String hold(String checkoutId) {
+    return prefix + "{inv}:hold:" + checkoutId;
+  }
+
+  /** Sorted set of active holds by expiry time. */
+  public String holdExpiry() {
+    return prefix + "{inv}:holds:expiry";
+  }
+
+  /** Sorted set of holds being confirmed, by start time (for recovery of crashed confirms). */
+  public String confirming() {
+    return prefix + "{inv}:holds:confirming";
+  }
+
+  /** Hash event|product → units the user holds or bought (the per-user limit). */
+  public String limits(String userId) {
+    return prefix + "{inv}:limits:" + userId;
+  }
+
+  /** Only one process rebuilds a lost inventory at a time. */
+  public String inventoryRebuildLock() {
+    return prefix + "{inv}:rebuilding";
+  }
+
+  /** Pub/sub channel of {@code soldout|product} and {@code available|product}. */
+  public String stockChannel() {
+    return prefix + "stock";
+  }
+
+  /** A Redlock resource key (on every lock node). */
+  public String lock(String resource) {
+    return prefix + "lock:" + resource;
+  }
+
   public String prefix() {
     return prefix;
   }

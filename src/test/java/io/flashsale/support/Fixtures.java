@@ -16,6 +16,11 @@ public final class Fixtures {
   private Fixtures() {
   }
 
+  public static String checkoutBody(String productId, int quantity) {
+    return new JsonObject().put("items", new JsonArray().add(new JsonObject().put("productId", productId)
+        .put("quantity", quantity))).encode();
+  }
+
   public static String uniqueId(String prefix) {
     return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
@@ -32,11 +37,15 @@ public final class Fixtures {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
   }
 
-  /** An event open from an hour ago for a day, selling each product at 70 % of 10,000 won. */
+  /** An event open from an hour ago for a day, selling each product at 7,000 won, at most 2 per shopper. */
   public static void createOpenEvent(TestApp app, String eventId, String... productIds) {
+    createOpenEvent(app, eventId, 2, productIds);
+  }
+
+  public static void createOpenEvent(TestApp app, String eventId, int limitPerUser, String... productIds) {
     JsonArray items = new JsonArray();
     for (String p : productIds) {
-      items.add(new JsonObject().put("productId", p).put("salePrice", 7_000).put("limitPerUser", 2));
+      items.add(new JsonObject().put("productId", p).put("salePrice", 7_000).put("limitPerUser", limitPerUser));
     }
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     HttpResponse<String> r = app.putAdmin("/admin/events/" + eventId, new JsonObject().put("title", "Sale " + eventId)

@@ -22,7 +22,7 @@ public final class TestApp implements AutoCloseable {
   private final AppConfig config;
   private final int port;
   private final Auth auth;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
   private TestApp(Vertx vertx, AppConfig config, int port) {
     this.vertx = vertx;
@@ -45,6 +45,10 @@ public final class TestApp implements AutoCloseable {
       throw new IllegalStateException("app did not start", e);
     }
     return new TestApp(vertx, config, port);
+  }
+
+  public int port() {
+    return port;
   }
 
   public Vertx vertx() {

@@ -1,9 +1,5 @@
-package io.flashsale.display;
+package io.flashsale.infra;
 
-import io.flashsale.infra.AppConfig;
-import io.flashsale.infra.BusAddresses;
-import io.flashsale.infra.RedisConfig;
-import io.flashsale.infra.RedisKeys;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Command;
@@ -16,13 +12,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Subscribes to the view invalidation channel on a dedicated Redis connection and republishes each message on the
- * local event bus, where every API verticle's near cache listens. After a reconnect it asks every cache to
- * revalidate, since messages sent while disconnected are lost.
+ * Subscribes to our Redis pub/sub channels on one dedicated connection per process and republishes each message on
+ * the local event bus: view invalidations to every near cache, stock flags to the sold-out board. After a reconnect
+ * it tells both to forget what they may have missed ({@code *|0} and {@code reset}).
  */
-public final class InvalidationListenerVerticle extends VerticleBase {
+public final class RedisSubscriberVerticle extends VerticleBase {
 
-  private static final Logger LOG = LoggerFactory.getLogger(InvalidationListenerVerticle.class);
+  private static final Logger LOG = LoggerFactory.getLogger(RedisSubscriberVerticle.class);
 
   private final AppConfig config;
   private Redis client;
@@ -30,7 +26,7 @@ public final class InvalidationListenerVerticle extends VerticleBase {
   private boolean stopping;
   private boolean everConnected;
 
-  public InvalidationListenerVerticle(AppConfig config) {
+  public RedisSubscriberVerticle(AppConfig config) {
     this.config = config;
   }
 
@@ -45,23 +41,24 @@ public final class InvalidationListenerVerticle extends VerticleBase {
     if (stopping) {
       return;
     }
-    String channel = RedisKeys.from(config).viewInvalidationChannel();
+    RedisKeys keys = RedisKeys.from(config);
     client.connect().compose(conn -> {
       connection = conn;
       conn.handler(this::onPush);
       conn.exceptionHandler(err -> reconnect(conn, "error: " + err));
       conn.endHandler(v -> reconnect(conn, "closed"));
-      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel));
+      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(keys.viewInvalidationChannel()).arg(keys.stockChannel()));
     }).onSuccess(ok -> {
       if (everConnected) {
-        LOG.info("invalidation channel re-subscribed; asking near caches to revalidate");
+        LOG.info("pub/sub re-subscribed; near caches revalidate and sold-out flags are forgotten");
         vertx.eventBus().publish(BusAddresses.VIEW_INVALIDATED, "*|0");
+        vertx.eventBus().publish(BusAddresses.STOCK_CHANGED, "reset");
       }
       everConnected = true;
     }).onFailure(err -> {
       long delay = Math.min(5_000L, 100L << Math.min(attempt, 6));
       if (attempt == 0) {
-        LOG.warn("cannot subscribe to view invalidations ({}); retrying", err.toString());
+        LOG.warn("cannot subscribe to Redis channels ({}); retrying", err.toString());
       }
       vertx.setTimer(delay, id -> connect(attempt + 1));
     });
@@ -72,7 +69,7 @@ public final class InvalidationListenerVerticle extends VerticleBase {
       return;
     }
     connection = null;
-    LOG.warn("invalidation subscription lost ({}); reconnecting", why);
+    LOG.warn("Redis subscription lost ({}); reconnecting", why);
     conn.close();
     vertx.setTimer(200, id -> connect(1));
   }
@@ -83,7 +80,10 @@ public final class InvalidationListenerVerticle extends VerticleBase {
       return;
     }
     if ("message".equals(push.get(0).toString())) {
-      vertx.eventBus().publish(BusAddresses.VIEW_INVALIDATED, push.get(2).toString());
+      String channel = push.get(1).toString();
+      String address = channel.equals(RedisKeys.from(config).stockChannel()) ? BusAddresses.STOCK_CHANGED
+          : BusAddresses.VIEW_INVALIDATED;
+      vertx.eventBus().publish(address, push.get(2).toString());
     }
   }
 

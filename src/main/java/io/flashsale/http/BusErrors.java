@@ -1,0 +1,34 @@
+package io.flashsale.http;
+
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+
+/** Carries API errors across the event bus: the failure code is the HTTP status, the message the error JSON. */
+public final class BusErrors {
+
+  private BusErrors() {
+  }
+
+  /** Answers a bus request with the failure, classified as the HTTP layer would. */
+  public static void reply(Message<?> msg, Throwable failure) {
+    ApiException api = ErrorResponder.classify(failure, 500);
+    msg.fail(api.code().status(), new JsonObject().put("code", api.code().name())
+        .put("message", api.getMessage()).put("details", api.details()).encode());
+  }
+
+  /** Turns a failed bus request back into the API error it carried (a timeout or no handler is a 503). */
+  public static Throwable toApi(Throwable failure) {
+    if (failure instanceof ReplyException re) {
+      if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.getMessage() != null
+          && re.getMessage().startsWith("{")) {
+        JsonObject err = new JsonObject(re.getMessage());
+        return new ApiException(ErrorCode.valueOf(err.getString("code")), err.getString("message"),
+            err.getJsonObject("details", new JsonObject()));
+      }
+      return ApiException.unavailable("the inventory service did not answer; retry shortly");
+    }
+    return failure;
+  }
+}

@@ -1,0 +1,117 @@
+package io.flashsale.infra;
+
+import io.flashsale.outbox.OutboxEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The poll → apply → commit loop every consumer of our domain events uses: offsets are committed only after a batch
+ * was applied, and a batch that fails (a dependency is down) is retried with backoff, never skipped. Effects must be
+ * idempotent: after a crash or a rebalance a batch may come again.
+ */
+public final class KafkaBatchConsumer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaBatchConsumer.class);
+
+  private final Vertx vertx;
+  private final String name;
+  private final KafkaConsumer<String, String> consumer;
+  private final Function<List<OutboxEvent>, Future<?>> apply;
+  private volatile boolean stopping;
+
+  private KafkaBatchConsumer(Vertx vertx, String name, KafkaConsumer<String, String> consumer,
+                             Function<List<OutboxEvent>, Future<?>> apply) {
+    this.vertx = vertx;
+    this.name = name;
+    this.consumer = consumer;
+    this.apply = apply;
+  }
+
+  /** Subscribes the consumer group {@code group} to {@code topics} and starts the loop. */
+  public static Future<KafkaBatchConsumer> start(Vertx vertx, KafkaConfig kafka, String group, List<String> topics,
+                                                 Function<List<OutboxEvent>, Future<?>> apply) {
+    KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, kafka.consumer(group));
+    consumer.exceptionHandler(err -> LOG.warn("{} consumer: {}", group, err.toString()));
+    KafkaBatchConsumer loop = new KafkaBatchConsumer(vertx, group, consumer, apply);
+    return consumer.subscribe(new HashSet<>(topics)).map(v -> {
+      loop.poll();
+      return loop;
+    });
+  }
+
+  private void poll() {
+    if (stopping) {
+      return;
+    }
+    consumer.poll(Duration.ofMillis(200)).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("{} poll failed: {}", name, ar.cause().toString());
+        vertx.setTimer(500, id -> poll());
+        return;
+      }
+      applyBatch(parse(ar.result()), 0);
+    });
+  }
+
+  private void applyBatch(List<OutboxEvent> events, int attempt) {
+    if (stopping) {
+      return;
+    }
+    if (events.isEmpty()) {
+      poll();
+      return;
+    }
+    Future<?> applied;
+    try {
+      applied = apply.apply(events);
+    } catch (RuntimeException e) {
+      applied = Future.failedFuture(e);
+    }
+    applied.onComplete(ar -> {
+      if (ar.succeeded()) {
+        // A failed commit only means these events may come again after a rebalance; effects are idempotent.
+        consumer.commit().onComplete(c -> {
+          if (c.failed()) {
+            LOG.warn("{} offset commit failed: {}", name, c.cause().toString());
+          }
+          poll();
+        });
+        return;
+      }
+      long delay = Math.min(5_000L, 100L << Math.min(attempt, 6));
+      LOG.warn("{}: applying {} events failed (attempt {}), retrying in {} ms: {}", name, events.size(), attempt + 1,
+          delay, ar.cause().toString());
+      vertx.setTimer(delay, id -> applyBatch(events, attempt + 1));
+    });
+  }
+
+  private List<OutboxEvent> parse(KafkaConsumerRecords<String, String> records) {
+    List<OutboxEvent> events = new ArrayList<>(records.size());
+    for (int i = 0; i < records.size(); i++) {
+      KafkaConsumerRecord<String, String> r = records.recordAt(i);
+      try {
+        events.add(OutboxEvent.fromEnvelope(r.topic(), new JsonObject(r.value())));
+      } catch (RuntimeException e) {
+        LOG.error("{} skips unreadable record {}-{}@{}: {}", name, r.topic(), r.partition(), r.offset(), e.toString());
+      }
+    }
+    return events;
+  }
+
+  public Future<Void> stop() {
+    stopping = true;
+    return consumer.close();
+  }
+}

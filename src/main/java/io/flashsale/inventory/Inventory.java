@@ -1,0 +1,80 @@
+package io.flashsale.inventory;
+
+import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.PgConfig;
+import io.flashsale.infra.RedisConfig;
+import io.flashsale.infra.RedisKeys;
+import io.flashsale.infra.Topics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.sqlclient.Pool;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Wires an {@link InventoryService} with its own clients (per verticle, or per CLI command); close them with it. */
+public final class Inventory implements AutoCloseable {
+
+  private final InventoryService service;
+  private final StockCache cache;
+  private final StockLedger ledger;
+  private final Redis redis;
+  private final List<Redis> lockNodes;
+  private final Pool pool;
+
+  private Inventory(InventoryService service, StockCache cache, StockLedger ledger, Redis redis, List<Redis> lockNodes,
+                    Pool pool) {
+    this.service = service;
+    this.cache = cache;
+    this.ledger = ledger;
+    this.redis = redis;
+    this.lockNodes = lockNodes;
+    this.pool = pool;
+  }
+
+  public static Inventory create(Vertx vertx, AppConfig config, SoldOutBoard board, Clock clock) {
+    InventoryConfig inv = InventoryConfig.from(config);
+    RedisKeys keys = RedisKeys.from(config);
+    Redis redis = Redis.createClient(vertx, RedisConfig.from(config).options());
+    List<Redis> lockNodes = new ArrayList<>();
+    for (String url : inv.redlockNodes()) {
+      lockNodes.add(Redis.createClient(vertx, new RedisOptions().setConnectionString(url).setMaxPoolSize(8)
+          .setMaxPoolWaiting(4096).setMaxWaitingHandlers(4096)));
+    }
+    Pool pool = PgConfig.from(config).pool(vertx, "pg-inventory", 0);
+    StockCache cache = new StockCache(redis, keys);
+    StockLedger ledger = new StockLedger(pool, Topics.from(config), inv.decrementAttempts());
+    Redlock redlock = new Redlock(vertx, lockNodes, clock, 50, inv.lockAttempts(), inv.lockRetryMillis());
+    InventoryService service = new InventoryService(vertx, cache, ledger, redlock, keys, board, clock, inv.holdTtl(),
+        inv.lockTtlMillis());
+    return new Inventory(service, cache, ledger, redis, lockNodes, pool);
+  }
+
+  public InventoryService service() {
+    return service;
+  }
+
+  public StockCache cache() {
+    return cache;
+  }
+
+  public StockLedger ledger() {
+    return ledger;
+  }
+
+  public Future<Void> closeAsync() {
+    List<Future<?>> closing = new ArrayList<>();
+    closing.add(redis.close());
+    lockNodes.forEach(n -> closing.add(n.close()));
+    closing.add(pool.close());
+    return Future.join(closing).mapEmpty();
+  }
+
+  @Override
+  public void close() {
+    closeAsync();
+  }
+}

@@ -1,0 +1,61 @@
+package io.flashsale.inventory;
+
+/** The SQL text of inventory (checkouts and the versioned stock decrement), in one place. */
+final class InventorySql {
+
+  static final String INSERT_CHECKOUT = """
+      insert into checkouts (checkout_id, user_id, status, subtotal, discount, total, coupon_id, expires_at)
+      values ($1, $2, 'HELD', $3, $4, $5, $6, $7)""";
+
+  static final String INSERT_ITEM = """
+      insert into checkout_items (checkout_id, product_id, position, quantity, unit_price, event_id, limit_per_user)
+      values ($1, $2, $3, $4, $5, $6, $7)""";
+
+  static final String CHECKOUT = """
+      select c.checkout_id, c.user_id, c.status, c.subtotal, c.discount, c.total, c.coupon_id, c.expires_at,
+             i.product_id, i.quantity, i.unit_price, i.event_id, i.limit_per_user
+      from checkouts c join checkout_items i on i.checkout_id = c.checkout_id
+      where c.checkout_id = $1 order by i.position""";
+
+  static final String SET_STATUS_FROM_HELD = """
+      update checkouts set status = $2, updated_at = now() where checkout_id = $1 and status = 'HELD'""";
+
+  static final String READ_STOCK = "select quantity, version from stock where product_id = $1";
+
+  /** Layer 3: the decrement succeeds only against the version we read (the fencing token) and enough units. */
+  static final String DECREMENT_STOCK = """
+      update stock set quantity = quantity - $2, version = version + 1, updated_at = now()
+      where product_id = $1 and version = $3 and quantity >= $2
+      returning quantity, version""";
+
+  /** A product that just sold out changes its views: bump them and tell the projector. */
+  static final String BUMP_PRODUCT_VERSION = """
+      update products set version = version + 1, updated_at = now() where product_id = $1 returning version""";
+
+  static final String BUMP_EVENTS_OF_PRODUCT = """
+      update events set version = version + 1, updated_at = now()
+      where event_id in (select event_id from event_items where product_id = $1)""";
+
+  static final String STOCK_WITH_ACTIVE_HOLDS = """
+      select s.product_id, s.quantity,
+             coalesce((select sum(i.quantity) from checkout_items i join checkouts c on c.checkout_id = i.checkout_id
+                       where i.product_id = s.product_id and c.status = 'HELD' and c.expires_at > $2), 0) as held
+      from stock s where s.product_id = any($1)""";
+
+  static final String ALL_PRODUCT_IDS = "select product_id from stock order by product_id";
+
+  static final String ACTIVE_HOLDS = """
+      select c.checkout_id, c.user_id, c.expires_at, i.product_id, i.quantity, i.limit_per_user, i.event_id
+      from checkouts c join checkout_items i on i.checkout_id = c.checkout_id
+      where c.status = 'HELD' and c.expires_at > $1 order by c.checkout_id, i.position""";
+
+  static final String LIMIT_COUNTERS = """
+      select c.user_id, i.event_id, i.product_id, sum(i.quantity) as units
+      from checkouts c join checkout_items i on i.checkout_id = c.checkout_id
+      where i.limit_per_user > 0 and i.event_id is not null
+        and (c.status = 'CONFIRMED' or (c.status = 'HELD' and c.expires_at > $1))
+      group by c.user_id, i.event_id, i.product_id order by c.user_id""";
+
+  private InventorySql() {
+  }
+}

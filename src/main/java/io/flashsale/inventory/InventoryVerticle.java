@@ -1,0 +1,57 @@
+package io.flashsale.inventory;
+
+import io.flashsale.http.BusErrors;
+import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.BusAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * Owns stock: answers hold, release and confirm requests on the event bus (one instance per event loop, each with its
+ * own clients; the bus spreads requests across them).
+ */
+public final class InventoryVerticle extends VerticleBase {
+
+  private final AppConfig config;
+  private final SoldOutBoard board;
+  private Inventory inventory;
+
+  public InventoryVerticle(AppConfig config, SoldOutBoard board) {
+    this.config = config;
+    this.board = board;
+  }
+
+  @Override
+  public Future<?> start() {
+    inventory = Inventory.create(vertx, config, board, Clock.systemUTC());
+    InventoryService service = inventory.service();
+    MessageConsumer<JsonObject> hold = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_HOLD, msg -> {
+      JsonObject req = msg.body();
+      List<PricedItem> items = req.getJsonArray("items").stream()
+          .map(o -> PricedItem.fromBusJson((JsonObject) o)).toList();
+      service.hold(req.getString("userId"), items, req.getString("couponId"))
+          .onSuccess(c -> msg.reply(c.toBusJson())).onFailure(err -> BusErrors.reply(msg, err));
+    });
+    MessageConsumer<JsonObject> release = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_RELEASE, msg -> {
+      JsonObject req = msg.body();
+      Future<Void> done = req.getBoolean("compensation", false)
+          ? service.compensate(req.getString("userId"), req.getString("checkoutId"))
+          : service.release(req.getString("userId"), req.getString("checkoutId"));
+      done.onSuccess(v -> msg.reply(new JsonObject())).onFailure(err -> BusErrors.reply(msg, err));
+    });
+    MessageConsumer<JsonObject> confirm = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_CONFIRM, msg ->
+        service.confirm(msg.body().getString("checkoutId"))
+            .onSuccess(c -> msg.reply(c.toBusJson())).onFailure(err -> BusErrors.reply(msg, err)));
+    return Future.all(hold.completion(), release.completion(), confirm.completion());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return inventory.closeAsync();
+  }
+}

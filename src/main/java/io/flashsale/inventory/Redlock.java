@@ -1,0 +1,128 @@
+package io.flashsale.inventory;
+
+import io.flashsale.infra.LuaScript;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Layer 2: the Redlock algorithm over N independent Redis nodes. A lock is held when a majority of nodes accepted
+ * {@code SET key token NX PX ttl} and the time left (ttl − time spent − clock drift) is positive; it is released
+ * only by its owner (compare-and-delete). The lock makes contention cheap; it is not what prevents oversell — the
+ * versioned decrement in PostgreSQL is (an expired lock is harmless).
+ */
+public final class Redlock {
+
+  private static final LuaScript RELEASE = LuaScript.load("redlock_release.lua");
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final double CLOCK_DRIFT_FACTOR = 0.01;
+
+  private final Vertx vertx;
+  private final List<Redis> nodes;
+  private final Clock clock;
+  private final long nodeTimeoutMs;
+  private final int maxAttempts;
+  private final long retryDelayMs;
+
+  /** A held lock: release it with {@link #release(Lock)}; {@code validUntil} is when it may already be gone. */
+  public record Lock(String key, String token, long validUntil) {
+  }
+
+  public Redlock(Vertx vertx, List<Redis> nodes, Clock clock, long nodeTimeoutMs, int maxAttempts, long retryDelayMs) {
+    if (nodes.isEmpty()) {
+      throw new IllegalArgumentException("Redlock needs at least one node");
+    }
+    this.vertx = vertx;
+    this.nodes = List.copyOf(nodes);
+    this.clock = clock;
+    this.nodeTimeoutMs = nodeTimeoutMs;
+    this.maxAttempts = maxAttempts;
+    this.retryDelayMs = retryDelayMs;
+  }
+
+  public int quorum() {
+    return nodes.size() / 2 + 1;
+  }
+
+  /** Acquires the lock, retrying with jitter; fails with {@link LockUnavailableException} when no quorum is had. */
+  public Future<Lock> acquire(String key, long ttlMs) {
+    return attempt(key, ttlMs, 1);
+  }
+
+  /** Runs {@code work} under the lock and releases it afterwards, whatever the outcome. */
+  public <T> Future<T> withLock(String key, long ttlMs, Function<Lock, Future<T>> work) {
+    return acquire(key, ttlMs).compose(lock -> {
+      Future<T> result;
+      try {
+        result = work.apply(lock);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      return result.eventually(() -> release(lock));
+    });
+  }
+
+  private Future<Lock> attempt(String key, long ttlMs, int attempt) {
+    String token = newToken();
+    long start = clock.millis();
+    List<Future<Boolean>> votes = new ArrayList<>(nodes.size());
+    for (Redis node : nodes) {
+      votes.add(node.send(Request.cmd(Command.SET).arg(key).arg(token).arg("NX").arg("PX").arg(ttlMs))
+          .timeout(nodeTimeoutMs, TimeUnit.MILLISECONDS)
+          .map(r -> r != null && "OK".equals(r.toString())).otherwise(false));
+    }
+    return Future.join(new ArrayList<>(votes)).transform(x -> {
+      long granted = votes.stream().filter(f -> Boolean.TRUE.equals(f.result())).count();
+      long drift = (long) (ttlMs * CLOCK_DRIFT_FACTOR) + 2;
+      long validity = ttlMs - (clock.millis() - start) - drift;
+      if (granted >= quorum() && validity > 0) {
+        return Future.succeededFuture(new Lock(key, token, clock.millis() + validity));
+      }
+      Lock failed = new Lock(key, token, 0);
+      return release(failed).transform(r -> {
+        if (attempt >= maxAttempts) {
+          return Future.failedFuture(new LockUnavailableException(key, granted, nodes.size()));
+        }
+        Promise<Lock> retry = Promise.promise();
+        long delay = retryDelayMs / 2 + ThreadLocalRandom.current().nextLong(retryDelayMs + 1);
+        vertx.setTimer(Math.max(1, delay), id -> attempt(key, ttlMs, attempt + 1).onComplete(retry));
+        return retry.future();
+      });
+    });
+  }
+
+  /** Releases on every node (a node that missed the SET answers 0); never fails. */
+  public Future<Void> release(Lock lock) {
+    List<Future<?>> dels = new ArrayList<>(nodes.size());
+    for (Redis node : nodes) {
+      dels.add(RELEASE.run(node, List.of(lock.key()), List.of(lock.token()))
+          .timeout(nodeTimeoutMs, TimeUnit.MILLISECONDS).otherwiseEmpty());
+    }
+    return Future.join(dels).otherwiseEmpty().mapEmpty();
+  }
+
+  private static String newToken() {
+    byte[] bytes = new byte[16];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /** No quorum of lock nodes could be had within the retries: the caller answers 503. */
+  public static final class LockUnavailableException extends RuntimeException {
+    public LockUnavailableException(String key, long granted, int nodes) {
+      super("lock " + key + " not acquired: " + granted + " of " + nodes + " nodes agreed", null, false, false);
+    }
+  }
+}
