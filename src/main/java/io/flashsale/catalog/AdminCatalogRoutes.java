@@ -1,6 +1,9 @@
 package io.flashsale.catalog;
 
 import io.flashsale.http.JsonInput;
+import io.flashsale.infra.BusAddresses;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
@@ -13,9 +16,11 @@ import java.util.function.Function;
 public final class AdminCatalogRoutes {
 
   private final CatalogStore store;
+  private final EventBus bus;
 
-  public AdminCatalogRoutes(CatalogStore store) {
+  public AdminCatalogRoutes(CatalogStore store, EventBus bus) {
     this.store = store;
+    this.bus = bus;
   }
 
   /** Mounts the routes on a router whose {@code /admin} part is already guarded by the admin role. */
@@ -25,7 +30,11 @@ public final class AdminCatalogRoutes {
         .map(Product::toJson)));
     router.put("/admin/products/:productId/stock").handler(ctx -> respond(ctx, body -> {
       String productId = CatalogRequests.pathId(ctx.pathParam("productId"), "productId");
-      return store.setStock(productId, CatalogRequests.stockQuantity(body)).map(StockLevel::toJson);
+      return store.setStock(productId, CatalogRequests.stockQuantity(body)).compose(stock ->
+          // Read-your-writes for the admin: Redis follows before we answer. If it cannot, PostgreSQL already holds
+          // the truth and the stock event on Kafka brings Redis along a moment later.
+          bus.request(BusAddresses.INVENTORY_RECONCILE, productId, new DeliveryOptions().setSendTimeout(2_000))
+              .transform(x -> Future.succeededFuture(stock.toJson())));
     }));
     router.put("/admin/events/:eventId").handler(ctx -> respond(ctx, body -> store.upsertEvent(
         CatalogRequests.event(CatalogRequests.pathId(ctx.pathParam("eventId"), "eventId"), body))

@@ -75,7 +75,7 @@ public final class ApiVerticle extends VerticleBase {
     router.route("/admin/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
     router.route("/admin/*").handler(auth.admin());
-    new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config))).mount(router);
+    new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config)), vertx.eventBus()).mount(router);
     new CheckoutRoutes(vertx.eventBus(), displayService, Clock.systemUTC()).mount(router, auth);
     router.get("/health").handler(new HealthRoutes(vertx, redis, pool)::handle);
     router.get("/metrics").handler(PrometheusScrapingHandler.create());

@@ -16,6 +16,9 @@ public final class BusAddresses {
   /** Request: confirm a checkout (lock → versioned decrement → hold consumed). */
   public static final String INVENTORY_CONFIRM = "inventory.confirm";
 
+  /** Request: make Redis's stock of one product follow PostgreSQL now (after an admin stock change). */
+  public static final String INVENTORY_RECONCILE = "inventory.reconcile";
+
   private BusAddresses() {
   }
 }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -110,8 +111,9 @@ public final class KafkaBatchConsumer {
     return events;
   }
 
+  /** Stops polling and closes the consumer; bounded, since a close during a group rebalance can wait long. */
   public Future<Void> stop() {
     stopping = true;
-    return consumer.close();
+    return consumer.close().timeout(3, TimeUnit.SECONDS).otherwiseEmpty();
   }
 }

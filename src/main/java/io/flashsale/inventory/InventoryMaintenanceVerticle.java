@@ -35,6 +35,8 @@ public final class InventoryMaintenanceVerticle extends VerticleBase {
   private Inventory inventory;
   private KafkaBatchConsumer stockChanges;
   private boolean sweeping;
+  private long sweepTimer;
+  private long driftTimer;
 
   public InventoryMaintenanceVerticle(AppConfig config, SoldOutBoard board) {
     this.config = config;
@@ -51,8 +53,8 @@ public final class InventoryMaintenanceVerticle extends VerticleBase {
           .register(registry);
     }
     InventoryService service = inventory.service();
-    vertx.setPeriodic(InventoryConfig.from(config).sweepMillis(), id -> tick());
-    vertx.setPeriodic(10_000, id -> measureDrift());
+    sweepTimer = vertx.setPeriodic(InventoryConfig.from(config).sweepMillis(), id -> tick());
+    driftTimer = vertx.setPeriodic(10_000, id -> measureDrift());
     return service.ensureReady()
         .recover(err -> {
           LOG.warn("inventory not ready at start ({}); will retry every second", err.toString());
@@ -102,6 +104,8 @@ public final class InventoryMaintenanceVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(sweepTimer);
+    vertx.cancelTimer(driftTimer);
     return Future.join(stockChanges == null ? Future.succeededFuture() : stockChanges.stop(), inventory.closeAsync());
   }
 }

@@ -46,6 +46,7 @@ public final class InventoryService {
   private final Duration holdTtl;
   private final long lockTtlMs;
   private Future<Void> rebuilding;
+  private final Map<String, Future<ReconcileReport>> loading = new HashMap<>();
 
   public InventoryService(Vertx vertx, StockCache cache, StockLedger ledger, Redlock redlock, RedisKeys keys,
                           SoldOutBoard board, Clock clock, Duration holdTtl, long lockTtlMs) {
@@ -101,9 +102,21 @@ public final class InventoryService {
       case "NOT_READY" -> retries > 0 ? Future.failedFuture(ApiException.unavailable("inventory is being rebuilt"))
           : ensureReady().compose(x -> holdInRedis(checkout, retries + 1));
       case "NOT_LOADED" -> retries > 0 ? Future.failedFuture(soldOut(answer.productId()))
-          : reconcile(List.of(answer.productId())).compose(x -> holdInRedis(checkout, retries + 1));
+          : load(answer.productId()).compose(x -> holdInRedis(checkout, retries + 1));
       default -> Future.failedFuture(new IllegalStateException("hold script answered " + answer.code()));
     });
+  }
+
+  /** Makes Redis follow PostgreSQL for one product, once however many callers ask at the same moment. */
+  public Future<ReconcileReport> load(String productId) {
+    Future<ReconcileReport> running = loading.get(productId);
+    if (running != null) {
+      return running;
+    }
+    Future<ReconcileReport> f = reconcile(List.of(productId));
+    loading.put(productId, f);
+    f.onComplete(x -> loading.remove(productId));
+    return f;
   }
 
   // ------------------------------------------------------------------ release

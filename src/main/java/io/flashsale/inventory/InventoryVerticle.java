@@ -47,7 +47,9 @@ public final class InventoryVerticle extends VerticleBase {
     MessageConsumer<JsonObject> confirm = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_CONFIRM, msg ->
         service.confirm(msg.body().getString("checkoutId"))
             .onSuccess(c -> msg.reply(c.toBusJson())).onFailure(err -> BusErrors.reply(msg, err)));
-    return Future.all(hold.completion(), release.completion(), confirm.completion());
+    MessageConsumer<String> reconcile = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_RECONCILE, msg ->
+        service.load(msg.body()).onSuccess(r -> msg.reply(r.driftUnits())).onFailure(err -> BusErrors.reply(msg, err)));
+    return Future.all(hold.completion(), release.completion(), confirm.completion(), reconcile.completion());
   }
 
   @Override
