@@ -9,6 +9,8 @@ import io.flashsale.inventory.InventoryConfig;
 import io.flashsale.inventory.InventoryMaintenanceVerticle;
 import io.flashsale.inventory.InventoryVerticle;
 import io.flashsale.inventory.SoldOutBoard;
+import io.flashsale.order.OrderVerticle;
+import io.flashsale.payment.PaymentSimulatorVerticle;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.KafkaTopics;
 import io.flashsale.infra.Topics;
@@ -57,13 +59,18 @@ public final class FlashsaleApp {
     KafkaTopics.ensure(vertx, KafkaConfig.from(config), Topics.from(config).all())
         .onFailure(err -> LOG.warn("could not create Kafka topics now ({}); the broker will create them on first use",
             err.toString()));
-    return vertx.deployVerticle(new KafkaProbeVerticle(config)).onSuccess(ids::add)
+    Future<String> simulator = config.bool("payment.simulator.enabled")
+        ? vertx.deployVerticle(new PaymentSimulatorVerticle(config)) : Future.succeededFuture("none");
+    return simulator.compose(x -> vertx.deployVerticle(new KafkaProbeVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new RedisSubscriberVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new OutboxRelayVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new ViewProjectorVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new InventoryMaintenanceVerticle(config, board))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(() -> new InventoryVerticle(config, board),
             new DeploymentOptions().setInstances(inventoryInstances))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(() -> new OrderVerticle(config, false),
+            new DeploymentOptions().setInstances(inventoryInstances))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new OrderVerticle(config, true))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(() -> new ApiVerticle(config),
             new DeploymentOptions().setInstances(instances))).onSuccess(ids::add)
         .map(x -> ids);

@@ -15,6 +15,9 @@ import io.flashsale.infra.RedisConfig;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.infra.Topics;
 import io.flashsale.inventory.CheckoutRoutes;
+import io.flashsale.order.IdempotencyStore;
+import io.flashsale.order.OrderRoutes;
+import io.flashsale.order.OrderStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -77,6 +80,8 @@ public final class ApiVerticle extends VerticleBase {
     router.route("/admin/*").handler(auth.admin());
     new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config)), vertx.eventBus()).mount(router);
     new CheckoutRoutes(vertx.eventBus(), displayService, Clock.systemUTC()).mount(router, auth);
+    new OrderRoutes(vertx.eventBus(), new IdempotencyStore(redis, pool, keys, config.integer("orders.idempotencyTtlSeconds")),
+        new OrderStore(pool, Topics.from(config))).mount(router, auth);
     router.get("/health").handler(new HealthRoutes(vertx, redis, pool)::handle);
     router.get("/metrics").handler(PrometheusScrapingHandler.create());
     Buffer openapi = resource("openapi.yaml");

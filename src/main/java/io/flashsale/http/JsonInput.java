@@ -146,6 +146,15 @@ public final class JsonInput {
     return a;
   }
 
+  /** A nested object field, read with the same strictness. */
+  public JsonInput objectField(String field) {
+    Object v = require(field);
+    if (!(v instanceof JsonObject o)) {
+      throw ApiException.badRequest("'" + at(field) + "' must be an object", at(field));
+    }
+    return new JsonInput(o, at(field) + ".");
+  }
+
   public JsonInput object(JsonArray array, int index, String arrayField) {
     Object v = array.getValue(index);
     String where = at(arrayField) + "[" + index + "]";

@@ -19,6 +19,13 @@ public final class BusAddresses {
   /** Request: make Redis's stock of one product follow PostgreSQL now (after an admin stock change). */
   public static final String INVENTORY_RECONCILE = "inventory.reconcile";
 
+  /** Request: give back the units and limit of a cancelled order (after PostgreSQL took them back). */
+  public static final String INVENTORY_RESTOCKED = "inventory.restocked";
+  /** Request: place an order (run the saga). */
+  public static final String ORDERS_PLACE = "orders.place";
+  /** Request: cancel an order. */
+  public static final String ORDERS_CANCEL = "orders.cancel";
+
   private BusAddresses() {
   }
 }

@@ -80,6 +80,11 @@ public final class RedisKeys {
     return prefix + "lock:" + resource;
   }
 
+  /** An Idempotency-Key of a user: {@code P|hash} while in flight, {@code D|hash|status|body} when answered. */
+  public String idempotency(String userId, String key) {
+    return prefix + "idem:" + userId + ":" + key;
+  }
+
   public String prefix() {
     return prefix;
   }

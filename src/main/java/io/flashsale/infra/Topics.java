@@ -8,6 +8,7 @@ public final class Topics {
   public static final String PRODUCTS = "products";
   public static final String EVENTS = "events";
   public static final String USERS = "users";
+  public static final String ORDERS = "orders";
 
   private final String prefix;
 
@@ -31,8 +32,12 @@ public final class Topics {
     return prefix + USERS;
   }
 
+  public String orders() {
+    return prefix + ORDERS;
+  }
+
   public List<String> all() {
-    return List.of(products(), events(), users());
+    return List.of(products(), events(), users(), orders());
   }
 
   /** The topics the view projector follows. */

@@ -54,6 +54,7 @@ final class InventorySql {
       from checkouts c join checkout_items i on i.checkout_id = c.checkout_id
       where i.limit_per_user > 0 and i.event_id is not null
         and (c.status = 'CONFIRMED' or (c.status = 'HELD' and c.expires_at > $1))
+        and not exists (select 1 from orders o where o.checkout_id = c.checkout_id and o.status = 'CANCELLED')
       group by c.user_id, i.event_id, i.product_id order by c.user_id""";
 
   private InventorySql() {

@@ -49,7 +49,21 @@ public final class InventoryVerticle extends VerticleBase {
             .onSuccess(c -> msg.reply(c.toBusJson())).onFailure(err -> BusErrors.reply(msg, err)));
     MessageConsumer<String> reconcile = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_RECONCILE, msg ->
         service.load(msg.body()).onSuccess(r -> msg.reply(r.driftUnits())).onFailure(err -> BusErrors.reply(msg, err)));
-    return Future.all(hold.completion(), release.completion(), confirm.completion(), reconcile.completion());
+    MessageConsumer<JsonObject> restocked = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_RESTOCKED, msg -> {
+      String userId = msg.body().getString("userId");
+      List<Future<?>> work = new java.util.ArrayList<>();
+      for (Object o : msg.body().getJsonArray("items")) {
+        JsonObject item = (JsonObject) o;
+        work.add(service.load(item.getString("productId")));
+        if (item.getString("eventId") != null) {
+          work.add(inventory.cache().giveBackLimit(userId, item.getString("eventId"), item.getString("productId"),
+              item.getInteger("quantity")));
+        }
+      }
+      Future.all(work).onSuccess(x -> msg.reply(new JsonObject())).onFailure(err -> BusErrors.reply(msg, err));
+    });
+    return Future.all(List.of(hold.completion(), release.completion(), confirm.completion(), reconcile.completion(),
+        restocked.completion()));
   }
 
   @Override

@@ -104,6 +104,12 @@ public final class StockCache {
         List.of(member(userId, checkoutId), userId, expiresAt, items)).map(Response::toInteger);
   }
 
+  /** A cancelled order's units no longer count against the shopper's limit. */
+  public Future<Void> giveBackLimit(String userId, String eventId, String productId, int units) {
+    return redis.send(Request.cmd(Command.HINCRBY).arg(keys.limits(userId)).arg(eventId + "|" + productId).arg(-units))
+        .mapEmpty();
+  }
+
   /** Sets a user's limit counters (after a rebuild). */
   public Future<Void> setLimits(String userId, Map<String, Long> counters) {
     Request req = Request.cmd(Command.HSET).arg(keys.limits(userId));

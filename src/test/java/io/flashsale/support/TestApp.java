@@ -37,7 +37,9 @@ public final class TestApp implements AutoCloseable {
 
   public static TestApp start(AppConfig base) {
     int port = freePort();
-    AppConfig config = base.with(new JsonObject().put("http.port", port));
+    int paymentPort = freePort();
+    AppConfig config = base.with(new JsonObject().put("http.port", port).put("payment.simulator.port", paymentPort)
+        .put("payment.url", "http://127.0.0.1:" + paymentPort));
     Vertx vertx = FlashsaleApp.newVertx();
     try {
       FlashsaleApp.deploy(vertx, config).await(60, TimeUnit.SECONDS);
@@ -99,7 +101,7 @@ public final class TestApp implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + port + path);
   }
 
-  private static int freePort() {
+  static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     } catch (IOException e) {

@@ -43,7 +43,12 @@ public final class TestInfra implements BeforeAllCallback {
           .put("pg.database", "flashsale_test")
           .put("http.port", 0)
           .put("http.instances", 2)
-          .put("outbox.sweepMillis", 500);
+          .put("outbox.sweepMillis", 500)
+          .put("orders.recoveryAfterMillis", 2000)
+          .put("orders.recoverySweepMillis", 500)
+          .put("payment.simulator.slowMillis", 3000)
+          .put("payment.timeoutMillis", 1000)
+          .put("payment.breakerResetMillis", 2000);
       if (Containers.wanted()) {
         containers = Containers.start();
         overrides.mergeIn(containers.overrides());

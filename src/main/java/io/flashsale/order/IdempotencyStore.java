@@ -1,0 +1,122 @@
+package io.flashsale.order;
+
+import io.flashsale.http.ApiException;
+import io.flashsale.http.ErrorCode;
+import io.flashsale.infra.RedisKeys;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+/**
+ * Idempotency-Key: the first use takes the key (Redis {@code SET NX}, backed by a PostgreSQL primary key so a lost
+ * Redis cannot let a second request through), and the final answer is stored; a retry with the same body replays it,
+ * another body is a 422, a retry while the first is in flight a 409. A retryable answer (503) frees the key.
+ */
+public final class IdempotencyStore {
+
+  /** A key in flight longer than this (also in the SQL below) was left by a dead process and may be taken over. */
+  private static final int STALE_SECONDS = 120;
+
+  private final Redis redis;
+  private final Pool pool;
+  private final RedisKeys keys;
+  private final long ttlSeconds;
+
+  /** What {@link #begin} decided: run the request, or replay a stored answer. */
+  public record Begin(boolean replay, int status, String body) {
+    static Begin run() {
+      return new Begin(false, 0, null);
+    }
+  }
+
+  public IdempotencyStore(Redis redis, Pool pool, RedisKeys keys, long ttlSeconds) {
+    this.redis = redis;
+    this.pool = pool;
+    this.keys = keys;
+    this.ttlSeconds = ttlSeconds;
+  }
+
+  public Future<Begin> begin(String userId, String key, String hash) {
+    String redisKey = keys.idempotency(userId, key);
+    return redis.send(Request.cmd(Command.SET).arg(redisKey).arg("P|" + hash).arg("NX").arg("EX").arg(STALE_SECONDS))
+        .transform(ar -> {
+          if (ar.failed()) {
+            return durableBegin(userId, key, hash); // Redis down: PostgreSQL alone decides
+          }
+          if (ar.result() != null && "OK".equals(ar.result().toString())) {
+            return durableBegin(userId, key, hash);
+          }
+          return redis.send(Request.cmd(Command.GET).arg(redisKey)).compose(v -> v == null
+              ? durableBegin(userId, key, hash) : Future.succeededFuture(decide(v.toString(), hash)));
+        });
+  }
+
+  private static Begin decide(String value, String hash) {
+    String[] parts = value.split("\\|", 4);
+    if (!parts[1].equals(hash)) {
+      throw conflict();
+    }
+    if ("P".equals(parts[0])) {
+      throw inProgress();
+    }
+    return new Begin(true, Integer.parseInt(parts[2]), parts[3]);
+  }
+
+  private Future<Begin> durableBegin(String userId, String key, String hash) {
+    return pool.preparedQuery("""
+            insert into idempotency_keys (user_id, key, request_hash) values ($1, $2, $3)
+            on conflict (user_id, key) do update set created_at = now()
+              where idempotency_keys.completed_at is null
+                and idempotency_keys.created_at < now() - interval '120 seconds'
+                and idempotency_keys.request_hash = excluded.request_hash
+            returning completed_at""").execute(Tuple.of(userId, key, hash))
+        .compose(rs -> {
+          if (rs.rowCount() == 1) {
+            return Future.succeededFuture(Begin.run());
+          }
+          return pool.preparedQuery("select request_hash, status_code, response, completed_at from idempotency_keys"
+              + " where user_id = $1 and key = $2").execute(Tuple.of(userId, key)).map(rows -> {
+                Row r = rows.iterator().next();
+                if (!r.getString("request_hash").equals(hash)) {
+                  throw conflict();
+                }
+                if (r.getValue("completed_at") == null) {
+                  throw inProgress();
+                }
+                return new Begin(true, r.getInteger("status_code"), r.getString("response"));
+              });
+        });
+  }
+
+  /** Stores the final answer (PostgreSQL first: it is the one that must not be lost). */
+  public Future<Void> complete(String userId, String key, String hash, int status, String body) {
+    return pool.preparedQuery("update idempotency_keys set status_code = $3, response = $4, completed_at = now()"
+            + " where user_id = $1 and key = $2").execute(Tuple.of(userId, key, status, body))
+        .compose(x -> redis.send(Request.cmd(Command.SET).arg(keys.idempotency(userId, key))
+            .arg("D|" + hash + "|" + status + "|" + body).arg("EX").arg(ttlSeconds)).otherwiseEmpty())
+        .mapEmpty();
+  }
+
+  /** Frees the key after a retryable failure, so the retry runs again. */
+  public Future<Void> abandon(String userId, String key) {
+    return pool.preparedQuery("delete from idempotency_keys where user_id = $1 and key = $2 and completed_at is null")
+        .execute(Tuple.of(userId, key))
+        .compose(x -> redis.send(Request.cmd(Command.DEL).arg(keys.idempotency(userId, key))).otherwiseEmpty())
+        .mapEmpty();
+  }
+
+  private static ApiException conflict() {
+    return new ApiException(ErrorCode.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different body",
+        new JsonObject());
+  }
+
+  private static ApiException inProgress() {
+    return new ApiException(ErrorCode.REQUEST_IN_PROGRESS, "a request with this Idempotency-Key is still being processed",
+        new JsonObject());
+  }
+}

@@ -1,0 +1,63 @@
+package io.flashsale.order;
+
+/** The SQL text of orders, in one place. */
+final class OrderSql {
+
+  static final String INSERT_ORDER = """
+      insert into orders (order_id, checkout_id, user_id, status, saga_step, subtotal, discount, total, coupon_id)
+      values ($1, $2, $3, 'PENDING', 'STARTED', $4, $5, $6, $7)""";
+
+  static final String INSERT_ITEM = """
+      insert into order_items (order_id, product_id, position, quantity, unit_price, event_id)
+      values ($1, $2, $3, $4, $5, $6)""";
+
+  static final String INSERT_HISTORY = "insert into order_history (order_id, status) values ($1, $2)";
+
+  static final String SET_STEP = """
+      update orders set saga_step = $2, payment_id = coalesce($3, payment_id),
+        payment_status = coalesce($4, payment_status), updated_at = now()
+      where order_id = $1""";
+
+  static final String CONFIRM = """
+      update orders set status = 'CONFIRMED', saga_step = 'DONE', updated_at = now()
+      where order_id = $1 and status = 'PENDING'""";
+
+  static final String FAIL = """
+      update orders set status = 'FAILED', saga_step = $2, failure_code = $3, updated_at = now()
+      where order_id = $1 and status = 'PENDING'""";
+
+  static final String ORDER = """
+      select o.*, i.product_id, i.quantity, i.unit_price, i.event_id
+      from orders o join order_items i on i.order_id = o.order_id where o.order_id = $1 order by i.position""";
+
+  static final String HISTORY = "select status, at from order_history where order_id = $1 order by at, status";
+
+  static final String LIVE_ORDER_OF_CHECKOUT = """
+      select order_id from orders where checkout_id = $1 and status <> 'FAILED'""";
+
+  static final String STALLED = """
+      select order_id from orders
+      where (status = 'PENDING' and updated_at < $1)
+         or (status = 'CONFIRMED' and payment_status = 'AUTHORIZED' and updated_at < $1)
+         or (status = 'FAILED' and saga_step = 'PAYMENT_UNKNOWN' and updated_at < $1)
+      order by updated_at limit 100""";
+
+  static final String CANCEL = """
+      update orders set status = 'CANCELLED', payment_status = $2, updated_at = now()
+      where order_id = $1 and status = 'CONFIRMED'""";
+
+  static final String RESTOCK = """
+      update stock set quantity = quantity + $2, version = version + 1, updated_at = now() where product_id = $1""";
+
+  static final String BUMP_PRODUCT_VERSION = """
+      update products set version = version + 1, updated_at = now() where product_id = $1 returning version""";
+
+  static final String BUMP_EVENTS_OF_PRODUCT = """
+      update events set version = version + 1, updated_at = now()
+      where event_id in (select event_id from event_items where product_id = $1)""";
+
+  static final String TOUCH = "update orders set updated_at = now() where order_id = $1";
+
+  private OrderSql() {
+  }
+}

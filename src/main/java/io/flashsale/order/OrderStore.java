@@ -1,0 +1,167 @@
+package io.flashsale.order;
+
+import io.flashsale.catalog.CatalogStore;
+import io.flashsale.http.ApiException;
+import io.flashsale.http.ErrorCode;
+import io.flashsale.infra.Topics;
+import io.flashsale.inventory.Checkout;
+import io.flashsale.inventory.PricedItem;
+import io.flashsale.outbox.OutboxEvent;
+import io.flashsale.outbox.OutboxStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Orders in PostgreSQL: the saga's persisted state, history, and the OrderPlaced / OrderCancelled outbox rows. */
+public final class OrderStore {
+
+  public static final String ORDER_PLACED = "OrderPlaced";
+  public static final String ORDER_CANCELLED = "OrderCancelled";
+
+  private final Pool pool;
+  private final Topics topics;
+
+  public OrderStore(Pool pool, Topics topics) {
+    this.pool = pool;
+    this.topics = topics;
+  }
+
+  /** Stores a PENDING order for the checkout; a live order for it already → ALREADY_ORDERED. */
+  public Future<Void> createPending(String orderId, Checkout c) {
+    return pool.withTransaction(tx -> tx.preparedQuery(OrderSql.INSERT_ORDER)
+        .execute(Tuple.of(orderId, c.checkoutId(), c.userId(), c.subtotal(), c.discount(), c.total(), c.couponId()))
+        .compose(x -> {
+          List<Tuple> rows = new ArrayList<>();
+          for (int i = 0; i < c.items().size(); i++) {
+            PricedItem it = c.items().get(i);
+            rows.add(Tuple.of(orderId, it.productId(), i, it.quantity(), it.unitPrice(), it.eventId()));
+          }
+          return tx.preparedQuery(OrderSql.INSERT_ITEM).executeBatch(rows);
+        })
+        .compose(x -> history(tx, orderId, Order.PENDING))).recover(err -> {
+          if (err instanceof PgException pg && "23505".equals(pg.getSqlState())) {
+            return Future.failedFuture(new ApiException(ErrorCode.ALREADY_ORDERED,
+                "checkout '" + c.checkoutId() + "' was already turned into an order",
+                new JsonObject().put("checkoutId", c.checkoutId())));
+          }
+          return Future.failedFuture(err);
+        });
+  }
+
+  public Future<Void> setStep(String orderId, String step, String paymentId, String paymentStatus) {
+    return pool.preparedQuery(OrderSql.SET_STEP).execute(Tuple.of(orderId, step, paymentId, paymentStatus)).mapEmpty();
+  }
+
+  /** PENDING → CONFIRMED with its history and the OrderPlaced event, in one transaction; answers false if not PENDING. */
+  public Future<Boolean> confirm(Order o) {
+    return pool.withTransaction(tx -> tx.preparedQuery(OrderSql.CONFIRM).execute(Tuple.of(o.orderId())).compose(rs -> {
+      if (rs.rowCount() == 0) {
+        return Future.succeededFuture(false);
+      }
+      return history(tx, o.orderId(), Order.CONFIRMED)
+          .compose(x -> OutboxStore.append(tx, List.of(OutboxEvent.of(topics.orders(), "order", o.orderId(),
+              ORDER_PLACED, 1, payload(o, Order.CONFIRMED)))))
+          .map(true);
+    }));
+  }
+
+  public Future<Void> fail(String orderId, String step, String failureCode) {
+    return pool.withTransaction(tx -> tx.preparedQuery(OrderSql.FAIL).execute(Tuple.of(orderId, step, failureCode))
+        .compose(rs -> rs.rowCount() == 0 ? Future.succeededFuture() : history(tx, orderId, Order.FAILED)));
+  }
+
+  /**
+   * CONFIRMED → CANCELLED, the units back into PostgreSQL, the views told, and OrderCancelled, in one transaction;
+   * answers false when the order was not CONFIRMED (a second cancel does nothing).
+   */
+  public Future<Boolean> cancel(Order o, String paymentStatus) {
+    return pool.withTransaction(tx -> tx.preparedQuery(OrderSql.CANCEL).execute(Tuple.of(o.orderId(), paymentStatus))
+        .compose(rs -> {
+          if (rs.rowCount() == 0) {
+            return Future.succeededFuture(false);
+          }
+          Future<Void> chain = Future.succeededFuture();
+          List<OutboxEvent> events = new ArrayList<>();
+          for (Order.Item item : o.items()) {
+            chain = chain.compose(x -> tx.preparedQuery(OrderSql.RESTOCK).execute(Tuple.of(item.productId(), item.quantity())))
+                .compose(x -> tx.preparedQuery(OrderSql.BUMP_PRODUCT_VERSION).execute(Tuple.of(item.productId())))
+                .compose(v -> {
+                  events.add(OutboxEvent.of(topics.products(), "product", item.productId(), CatalogStore.STOCK_SET,
+                      v.iterator().next().getLong(0), new JsonObject().put("productId", item.productId())
+                          .put("restocked", item.quantity())));
+                  return tx.preparedQuery(OrderSql.BUMP_EVENTS_OF_PRODUCT).execute(Tuple.of(item.productId()));
+                }).mapEmpty();
+          }
+          return chain.compose(x -> history(tx, o.orderId(), Order.CANCELLED)).compose(x -> {
+            events.add(OutboxEvent.of(topics.orders(), "order", o.orderId(), ORDER_CANCELLED, 2,
+                payload(o, Order.CANCELLED)));
+            return OutboxStore.append(tx, events);
+          }).map(true);
+        }));
+  }
+
+  public Future<Void> touch(String orderId) {
+    return pool.preparedQuery(OrderSql.TOUCH).execute(Tuple.of(orderId)).mapEmpty();
+  }
+
+  /** The order with its items and history, or {@code null}. */
+  public Future<Order> get(String orderId) {
+    return pool.preparedQuery(OrderSql.ORDER).execute(Tuple.of(orderId)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(null);
+      }
+      return pool.preparedQuery(OrderSql.HISTORY).execute(Tuple.of(orderId)).map(h -> {
+        List<Order.HistoryEntry> history = new ArrayList<>();
+        h.forEach(r -> history.add(new Order.HistoryEntry(r.getString(0), r.getOffsetDateTime(1).toInstant())));
+        List<Order.Item> items = new ArrayList<>();
+        Row first = null;
+        for (Row r : rows) {
+          first = first == null ? r : first;
+          items.add(new Order.Item(r.getString("product_id"), r.getInteger("quantity"), r.getLong("unit_price"),
+              r.getString("event_id")));
+        }
+        return new Order(first.getString("order_id"), first.getString("checkout_id"), first.getString("user_id"),
+            first.getString("status"), first.getString("saga_step"), first.getString("payment_id"),
+            first.getString("payment_status"), items, first.getLong("subtotal"), first.getLong("discount"),
+            first.getLong("total"), first.getString("coupon_id"), first.getOffsetDateTime("created_at").toInstant(),
+            history);
+      });
+    });
+  }
+
+  public Future<String> liveOrderOf(String checkoutId) {
+    return pool.preparedQuery(OrderSql.LIVE_ORDER_OF_CHECKOUT).execute(Tuple.of(checkoutId))
+        .map(rs -> rs.size() == 0 ? null : rs.iterator().next().getString(0));
+  }
+
+  /** Orders a saga left unfinished before {@code before}: PENDING ones, uncaptured confirmed ones, unknown payments. */
+  public Future<List<String>> stalled(Instant before) {
+    return pool.preparedQuery(OrderSql.STALLED).execute(Tuple.of(before.atOffset(ZoneOffset.UTC))).map(rs -> {
+      List<String> ids = new ArrayList<>();
+      rs.forEach(r -> ids.add(r.getString(0)));
+      return ids;
+    });
+  }
+
+  private static Future<Void> history(SqlConnection tx, String orderId, String status) {
+    return tx.preparedQuery(OrderSql.INSERT_HISTORY).execute(Tuple.of(orderId, status)).mapEmpty();
+  }
+
+  private static JsonObject payload(Order o, String status) {
+    JsonArray items = new JsonArray();
+    o.items().forEach(i -> items.add(new JsonObject().put("productId", i.productId()).put("quantity", i.quantity())
+        .put("unitPrice", i.unitPrice()).put("eventId", i.eventId())));
+    return new JsonObject().put("orderId", o.orderId()).put("userId", o.userId()).put("checkoutId", o.checkoutId())
+        .put("status", status).put("items", items).put("total", o.total()).put("couponId", o.couponId());
+  }
+}

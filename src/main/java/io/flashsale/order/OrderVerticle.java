@@ -1,0 +1,92 @@
+package io.flashsale.order;
+
+import io.flashsale.http.BusErrors;
+import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.BusAddresses;
+import io.flashsale.infra.PgConfig;
+import io.flashsale.infra.Topics;
+import io.flashsale.inventory.InventoryConfig;
+import io.flashsale.inventory.StockLedger;
+import io.flashsale.payment.PaymentClient;
+import io.flashsale.payment.PaymentConfig;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * Orchestrates orders: answers place and cancel requests on the event bus by running the {@link OrderSaga}. With
+ * {@code recovery} (one instance per process) it also finishes or compensates sagas left unfinished past
+ * {@code orders.recoveryAfterMillis}, at start and periodically.
+ */
+public final class OrderVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OrderVerticle.class);
+
+  private final AppConfig config;
+  private final boolean recovery;
+  private Pool pool;
+  private PaymentClient payments;
+  private OrderSaga saga;
+  private OrderStore orders;
+  private boolean recovering;
+
+  public OrderVerticle(AppConfig config, boolean recovery) {
+    this.config = config;
+    this.recovery = recovery;
+  }
+
+  @Override
+  public Future<?> start() {
+    pool = PgConfig.from(config).pool(vertx, "pg-orders", 0);
+    payments = new PaymentClient(vertx, PaymentConfig.from(config));
+    orders = new OrderStore(pool, Topics.from(config));
+    saga = new OrderSaga(orders, new StockLedger(pool, Topics.from(config),
+        InventoryConfig.from(config).decrementAttempts()), payments, vertx.eventBus(), Clock.systemUTC(),
+        config.string("orders.crashAfterStep"));
+    if (recovery) {
+      vertx.setTimer(1_000, id -> recoverStalled());
+      vertx.setPeriodic(config.integer("orders.recoverySweepMillis"), id -> recoverStalled());
+      return Future.succeededFuture();
+    }
+    MessageConsumer<JsonObject> place = vertx.eventBus().localConsumer(BusAddresses.ORDERS_PLACE, msg -> {
+      JsonObject req = msg.body();
+      saga.place(req.getString("userId"), req.getString("checkoutId"), req.getString("token"))
+          .onSuccess(o -> msg.reply(o.toJson(false))).onFailure(err -> BusErrors.reply(msg, err));
+    });
+    MessageConsumer<JsonObject> cancel = vertx.eventBus().localConsumer(BusAddresses.ORDERS_CANCEL, msg ->
+        saga.cancel(msg.body().getString("userId"), msg.body().getString("orderId"))
+            .onSuccess(o -> msg.reply(o.toJson(true))).onFailure(err -> BusErrors.reply(msg, err)));
+    return Future.all(place.completion(), cancel.completion());
+  }
+
+  private void recoverStalled() {
+    if (recovering) {
+      return;
+    }
+    recovering = true;
+    Instant before = Instant.now().minusMillis(config.integer("orders.recoveryAfterMillis"));
+    orders.stalled(before).compose(ids -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (String id : ids) {
+        chain = chain.compose(x -> saga.recover(id).recover(err -> {
+          LOG.warn("recovery of order {} failed, will retry: {}", id, err.toString());
+          return orders.touch(id).otherwiseEmpty();
+        }));
+      }
+      return chain;
+    }).onFailure(err -> LOG.warn("order recovery sweep failed: {}", err.toString()))
+        .onComplete(x -> recovering = false);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.join(payments.close(), pool.close());
+  }
+}

@@ -1,0 +1,113 @@
+package io.flashsale.payment;
+
+import io.flashsale.http.ApiException;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.OpenCircuitException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Talks to the payment provider through a circuit breaker: a call that fails or exceeds the timeout counts as a
+ * failure; after {@code maxFailures} in a row the breaker opens and calls fail fast (503 with Retry-After) until a
+ * half-open probe succeeds. A decline is an answer, not a failure.
+ */
+public final class PaymentClient {
+
+  private final HttpClient http;
+  private final CircuitBreaker breaker;
+
+  /** The provider's view of a payment. */
+  public record Payment(String paymentId, String status, long amount, int refunds) {
+    static Payment from(JsonObject j) {
+      return new Payment(j.getString("paymentId"), j.getString("status"), j.getLong("amount", 0L),
+          j.getInteger("refunds", 0));
+    }
+  }
+
+  /** The provider failed (5xx, timeout) — retry later. */
+  public static final class ProviderException extends RuntimeException {
+    public ProviderException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  public PaymentClient(Vertx vertx, PaymentConfig config) {
+    URI base = URI.create(config.url());
+    this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(base.getHost())
+        .setDefaultPort(base.getPort()).setKeepAlive(true).setConnectTimeout((int) config.timeoutMillis()));
+    this.breaker = CircuitBreaker.create("payment-provider", vertx, new CircuitBreakerOptions()
+        .setMaxFailures(config.breakerMaxFailures()).setTimeout(config.timeoutMillis())
+        .setResetTimeout(config.breakerResetMillis()).setFallbackOnFailure(false));
+  }
+
+  public String state() {
+    return breaker.state().name();
+  }
+
+  /** Authorises; a decline answers a payment with status DECLINED. */
+  public Future<Payment> authorize(String idempotencyKey, long amount, String token) {
+    return call(HttpMethod.POST, "/v1/authorizations", new JsonObject().put("idempotencyKey", idempotencyKey)
+        .put("amount", amount).put("token", token)).map(Payment::from);
+  }
+
+  /** The payment made with this idempotency key, or {@code null} (the provider never saw it). */
+  public Future<Payment> find(String idempotencyKey) {
+    return call(HttpMethod.GET, "/v1/authorizations?idempotencyKey="
+        + URLEncoder.encode(idempotencyKey, StandardCharsets.UTF_8), null).map(j -> j == null ? null : Payment.from(j));
+  }
+
+  public Future<Payment> capture(String paymentId) {
+    return call(HttpMethod.POST, "/v1/payments/" + paymentId + "/capture", new JsonObject()).map(Payment::from);
+  }
+
+  public Future<Payment> voidAuthorization(String paymentId) {
+    return call(HttpMethod.POST, "/v1/payments/" + paymentId + "/void", new JsonObject()).map(Payment::from);
+  }
+
+  public Future<Payment> refund(String paymentId) {
+    return call(HttpMethod.POST, "/v1/payments/" + paymentId + "/refund", new JsonObject()).map(Payment::from);
+  }
+
+  /** 2xx and 402 answer a payment; 404 answers null; 409 answers the payment in its current state; else a failure. */
+  private Future<JsonObject> call(HttpMethod method, String path, JsonObject body) {
+    Future<JsonObject> f = breaker.execute(() -> http.request(new RequestOptions().setMethod(method).setURI(path)
+            .putHeader("content-type", "application/json"))
+        .compose(req -> (body == null ? req.send() : req.send(Buffer.buffer(body.encode())))
+            .compose(res -> res.body().compose(b -> {
+              int s = res.statusCode();
+              if (s >= 500) {
+                return Future.failedFuture(new ProviderException("payment provider answered " + s));
+              }
+              if (s == 404) {
+                return Future.succeededFuture(null);
+              }
+              JsonObject json = b.length() == 0 ? new JsonObject() : new JsonObject(b);
+              if (s == 409 && json.containsKey("payment")) {
+                return Future.succeededFuture(json.getJsonObject("payment"));
+              }
+              if (s >= 400 && s != 402) {
+                return Future.failedFuture(new ProviderException("payment provider refused the call: " + s + " " + b));
+              }
+              return Future.succeededFuture(json);
+            }))));
+    return f.recover(err -> Future.failedFuture(err instanceof OpenCircuitException
+        ? ApiException.unavailable("the payment provider is unavailable (circuit open); nothing was charged")
+        : err instanceof ProviderException ? err : new ProviderException("payment provider: " + err)));
+  }
+
+  public Future<Void> close() {
+    breaker.close();
+    return http.close();
+  }
+}

@@ -1,0 +1,171 @@
+package io.flashsale.payment;
+
+import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.PgConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A stand-in for the external payment provider, on its own port, with its own books (table {@code sim_payments}):
+ * authorise, capture, void, refund — each idempotent — and fault switches for drills ({@code PUT /v1/faults}).
+ * Test tokens: {@code tok_ok} approves, {@code tok_declined} declines, {@code tok_error} fails with a 500,
+ * {@code tok_slow} answers after {@code payment.simulator.slowMillis}; any other token approves.
+ */
+public final class PaymentSimulatorVerticle extends VerticleBase {
+
+  private final AppConfig config;
+  private Pool pool;
+  private HttpServer server;
+  private volatile double errorRate;
+  private volatile long latencyMillis;
+
+  public PaymentSimulatorVerticle(AppConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public Future<?> start() {
+    pool = PgConfig.from(config).pool(vertx, "pg-payment-sim", 4);
+    Router router = Router.router(vertx);
+    router.route().handler(BodyHandler.create(false).setBodyLimit(16 * 1024));
+    router.put("/v1/faults").handler(this::setFaults);
+    router.get("/v1/faults").handler(ctx -> json(ctx, 200, faults()));
+    router.route("/v1/authorizations*").handler(this::faultInjection);
+    router.route("/v1/payments/*").handler(this::faultInjection);
+    router.post("/v1/authorizations").handler(this::authorize);
+    router.get("/v1/authorizations").handler(this::find);
+    router.post("/v1/payments/:paymentId/capture").handler(ctx -> transition(ctx, "CAPTURED"));
+    router.post("/v1/payments/:paymentId/void").handler(ctx -> transition(ctx, "VOIDED"));
+    router.post("/v1/payments/:paymentId/refund").handler(ctx -> transition(ctx, "REFUNDED"));
+    router.get("/v1/payments/:paymentId").handler(ctx -> byId(ctx.pathParam("paymentId")).onSuccess(p ->
+        json(ctx, p == null ? 404 : 200, p == null ? error("no such payment") : p)).onFailure(ctx::fail));
+    router.route().failureHandler(ctx -> json(ctx, ctx.statusCode() > 0 ? ctx.statusCode() : 500,
+        error(ctx.failure() == null ? "failed" : ctx.failure().getMessage())));
+    server = vertx.createHttpServer();
+    return server.requestHandler(router).listen(config.integer("payment.simulator.port"), "127.0.0.1");
+  }
+
+  private JsonObject faults() {
+    return new JsonObject().put("errorRate", errorRate).put("latencyMillis", latencyMillis);
+  }
+
+  private void setFaults(RoutingContext ctx) {
+    JsonObject body = ctx.body().asJsonObject();
+    errorRate = Math.max(0, Math.min(1, body.getDouble("errorRate", 0.0)));
+    latencyMillis = Math.max(0, Math.min(60_000, body.getLong("latencyMillis", 0L)));
+    json(ctx, 200, faults());
+  }
+
+  private void faultInjection(RoutingContext ctx) {
+    if (errorRate > 0 && ThreadLocalRandom.current().nextDouble() < errorRate) {
+      json(ctx, 500, error("injected provider failure"));
+      return;
+    }
+    if (latencyMillis > 0) {
+      vertx.setTimer(latencyMillis, id -> ctx.next());
+    } else {
+      ctx.next();
+    }
+  }
+
+  private void authorize(RoutingContext ctx) {
+    JsonObject body = ctx.body().asJsonObject();
+    String key = body.getString("idempotencyKey");
+    String token = body.getString("token", "");
+    Long amount = body.getLong("amount");
+    if (key == null || amount == null || amount < 0) {
+      json(ctx, 400, error("idempotencyKey and a non-negative amount are required"));
+      return;
+    }
+    if ("tok_error".equals(token)) {
+      json(ctx, 500, error("provider error"));
+      return;
+    }
+    Future<Void> delay = Future.succeededFuture();
+    if ("tok_slow".equals(token)) {
+      Promise<Void> p = Promise.promise();
+      vertx.setTimer(config.integer("payment.simulator.slowMillis"), id -> p.complete());
+      delay = p.future();
+    }
+    String status = "tok_declined".equals(token) ? "DECLINED" : "AUTHORIZED";
+    delay.compose(x -> pool.preparedQuery("""
+            insert into sim_payments (payment_id, idempotency_key, amount, token, status) values ($1, $2, $3, $4, $5)
+            on conflict (idempotency_key) do nothing""")
+        .execute(Tuple.of("pay_" + UUID.randomUUID().toString().replace("-", ""), key, amount, token, status)))
+        .compose(x -> byKey(key))
+        .onSuccess(p -> json(ctx, "DECLINED".equals(p.getString("status")) ? 402 : 201, p))
+        .onFailure(ctx::fail);
+  }
+
+  private void find(RoutingContext ctx) {
+    String key = ctx.queryParams().get("idempotencyKey");
+    byKey(key == null ? "" : key).onSuccess(p -> json(ctx, p == null ? 404 : 200, p == null ? error("none") : p))
+        .onFailure(ctx::fail);
+  }
+
+  /** Capture, void and refund, each idempotent: repeating one answers the same payment without a second effect. */
+  private void transition(RoutingContext ctx, String target) {
+    String id = ctx.pathParam("paymentId");
+    String from = switch (target) {
+      case "CAPTURED" -> "'AUTHORIZED'";
+      case "VOIDED" -> "'AUTHORIZED'";
+      default -> "'CAPTURED'";
+    };
+    String refunds = "REFUNDED".equals(target) ? ", refunds = refunds + 1" : "";
+    pool.preparedQuery("update sim_payments set status = $2" + refunds + ", updated_at = now() where payment_id = $1"
+            + " and status in (" + from + ")").execute(Tuple.of(id, target))
+        .compose(x -> byId(id))
+        .onSuccess(p -> {
+          if (p == null) {
+            json(ctx, 404, error("no such payment"));
+          } else if (p.getString("status").equals(target)) {
+            json(ctx, 200, p);
+          } else {
+            json(ctx, 409, error("payment is " + p.getString("status")).put("payment", p));
+          }
+        }).onFailure(ctx::fail);
+  }
+
+  private Future<JsonObject> byKey(String key) {
+    return pool.preparedQuery("select * from sim_payments where idempotency_key = $1").execute(Tuple.of(key))
+        .map(rs -> rs.size() == 0 ? null : toJson(rs.iterator().next()));
+  }
+
+  private Future<JsonObject> byId(String id) {
+    return pool.preparedQuery("select * from sim_payments where payment_id = $1").execute(Tuple.of(id))
+        .map(rs -> rs.size() == 0 ? null : toJson(rs.iterator().next()));
+  }
+
+  private static JsonObject toJson(Row r) {
+    return new JsonObject().put("paymentId", r.getString("payment_id")).put("idempotencyKey", r.getString("idempotency_key"))
+        .put("amount", r.getLong("amount")).put("status", r.getString("status")).put("refunds", r.getInteger("refunds"));
+  }
+
+  private static JsonObject error(String message) {
+    return new JsonObject().put("error", message);
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    if (!ctx.response().ended()) {
+      ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+    }
+  }
+
+
+  @Override
+  public Future<?> stop() {
+    return Future.join(server.close(), pool.close());
+  }
+}
