@@ -82,9 +82,10 @@ public final class OrderSaga {
   private Future<String> authorize(String orderId, Checkout c, String token) {
     return payments.authorize(orderId, c.total(), token).transform(ar -> {
       if (ar.failed()) {
-        // The provider's answer is unknown (error, timeout, open breaker): void whatever it may have done, keep the
-        // hold for the shopper's retry, and let recovery void a late authorisation.
-        return voidByKey(orderId).transform(v -> orders.fail(orderId, SagaStep.PAYMENT_UNKNOWN, "UNAVAILABLE"))
+        // The provider's answer is unknown (error, timeout, open breaker). Keep the hold for the shopper's retry and
+        // leave the void of any late authorisation to recovery: calling a failing provider again right now would
+        // only feed the storm (and reset the breaker's count).
+        return orders.fail(orderId, SagaStep.PAYMENT_UNKNOWN, "UNAVAILABLE")
             .transform(v -> Future.failedFuture(ar.cause() instanceof ApiException api ? api
                 : ApiException.unavailable("the payment provider did not answer; nothing was charged, retry shortly")));
       }

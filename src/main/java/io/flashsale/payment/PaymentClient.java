@@ -10,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 
@@ -44,8 +45,10 @@ public final class PaymentClient {
 
   public PaymentClient(Vertx vertx, PaymentConfig config) {
     URI base = URI.create(config.url());
+    // Enough connections that a burst of orders does not queue into the breaker's timeout.
     this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(base.getHost())
-        .setDefaultPort(base.getPort()).setKeepAlive(true).setConnectTimeout((int) config.timeoutMillis()));
+        .setDefaultPort(base.getPort()).setKeepAlive(true).setConnectTimeout((int) config.timeoutMillis()),
+        new PoolOptions().setHttp1MaxSize(64).setMaxWaitQueueSize(4096));
     this.breaker = CircuitBreaker.create("payment-provider", vertx, new CircuitBreakerOptions()
         .setMaxFailures(config.breakerMaxFailures()).setTimeout(config.timeoutMillis())
         .setResetTimeout(config.breakerResetMillis()).setFallbackOnFailure(false));
