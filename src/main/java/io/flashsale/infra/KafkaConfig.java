@@ -43,6 +43,9 @@ public record KafkaConfig(String bootstrap, String topicPrefix, int partitions) 
     c.put("max.poll.records", "500");
     c.put("reconnect.backoff.max.ms", "2000");
     c.put("metadata.max.age.ms", "5000");
+    // A killed instance's partitions wait for this long before another member takes them over (default 45 s).
+    c.put("session.timeout.ms", "10000");
+    c.put("heartbeat.interval.ms", "3000");
     return c;
   }
 
