@@ -32,7 +32,8 @@ public final class CheckoutStorm {
 
   /** What the storm saw. */
   public record Result(int buyers, int products, long unitsPerProduct, double seconds, Histogram latencyMicros,
-                       Map<String, Integer> codes, Map<String, Histogram> latencyByCode) {
+                       Map<String, Integer> codes, Map<String, Histogram> latencyByCode, Histogram orderMicros,
+                       Map<String, Integer> orderCodes) {
 
     public long held() {
       return codes.getOrDefault("201", 0);
@@ -43,7 +44,17 @@ public final class CheckoutStorm {
               + " max %.1f ms; answers %s; held %d of %d units", buyers, seconds, buyers / seconds,
           latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(90) / 1000.0,
           latencyMicros.getValueAtPercentile(99) / 1000.0, latencyMicros.getMaxValue() / 1000.0, codes, held(),
-          products * unitsPerProduct) + byCode();
+          products * unitsPerProduct) + byCode() + orders();
+    }
+
+    private String orders() {
+      if (orderMicros.getTotalCount() == 0) {
+        return "";
+      }
+      return String.format("%n  orders: %,d placed = %,.0f orders/s over the run; order call p50 %.1f ms, p99 %.1f ms,"
+              + " max %.1f ms; answers %s", orderCodes.getOrDefault("201", 0), orderCodes.getOrDefault("201", 0) / seconds,
+          orderMicros.getValueAtPercentile(50) / 1000.0, orderMicros.getValueAtPercentile(99) / 1000.0,
+          orderMicros.getMaxValue() / 1000.0, orderCodes);
     }
 
     private String byCode() {
@@ -113,6 +124,14 @@ public final class CheckoutStorm {
   /** Runs the storm: {@code token.apply(i)} is buyer i's bearer token. */
   public Future<Result> run(List<String> productIds, long unitsPerProduct, int buyers, int concurrency,
                             IntFunction<String> token) {
+    return run(productIds, unitsPerProduct, buyers, concurrency, token, false);
+  }
+
+  /** With {@code placeOrders}, every buyer who got a hold then places the order ({@code tok_ok}). */
+  public Future<Result> run(List<String> productIds, long unitsPerProduct, int buyers, int concurrency,
+                            IntFunction<String> token, boolean placeOrders) {
+    Histogram orderLatency = new Histogram(60_000_000L, 3);
+    Map<String, Integer> orderCodes = new TreeMap<>();
     Histogram latency = new Histogram(60_000_000L, 3);
     Map<String, Integer> codes = new TreeMap<>();
     Map<String, Histogram> byCode = new TreeMap<>();
@@ -130,6 +149,24 @@ public final class CheckoutStorm {
       long t0 = System.nanoTime();
       call(HttpMethod.POST, "/api/checkouts", token.apply(i), new JsonObject().put("items",
           new JsonArray().add(new JsonObject().put("productId", productId).put("quantity", 1))))
+          .compose(code -> {
+            if (!placeOrders || !code.startsWith("201|")) {
+              return Future.succeededFuture(code);
+            }
+            long o0 = System.nanoTime();
+            String checkoutId = new JsonObject(code.substring(4)).getString("checkoutId");
+            return call(HttpMethod.POST, "/api/orders", token.apply(i), new JsonObject().put("checkoutId", checkoutId)
+                .put("payment", new JsonObject().put("method", "CARD").put("token", "tok_ok")), "k-" + checkoutId)
+                .transform(or -> {
+                  synchronized (orderCodes) {
+                    orderLatency.recordValue(Math.max(1, (System.nanoTime() - o0) / 1000));
+                    orderCodes.merge(or.succeeded() ? strip(or.result()) : "IO " + or.cause().getClass().getSimpleName(),
+                        1, Integer::sum);
+                  }
+                  return Future.succeededFuture(code);
+                });
+          })
+          .map(CheckoutStorm::strip)
           .onComplete(ar -> {
             long micros = Math.max(1, (System.nanoTime() - t0) / 1000);
             latency.recordValue(micros);
@@ -140,7 +177,7 @@ public final class CheckoutStorm {
             }
             if (finished.incrementAndGet() == buyers) {
               done.complete(new Result(buyers, productIds.size(), unitsPerProduct,
-                  (System.nanoTime() - started) / 1e9, latency, codes, byCode));
+                  (System.nanoTime() - started) / 1e9, latency, codes, byCode, orderLatency, orderCodes));
             } else {
               worker[0].run();
             }
@@ -157,13 +194,26 @@ public final class CheckoutStorm {
         : Future.failedFuture("setup call " + method + " " + path + " answered " + code));
   }
 
-  /** Answers "201", or "409 SOLD_OUT" and the like. */
+  private static String strip(String code) {
+    int bar = code.indexOf('|');
+    return bar < 0 ? code : code.substring(0, bar);
+  }
+
   private Future<String> call(HttpMethod method, String path, String token, JsonObject body) {
-    return http.request(new RequestOptions().setMethod(method).setURI(path)
-            .putHeader("authorization", "Bearer " + token).putHeader("content-type", "application/json"))
+    return call(method, path, token, body, null);
+  }
+
+  /** Answers "201|body", or "409 SOLD_OUT" and the like. */
+  private Future<String> call(HttpMethod method, String path, String token, JsonObject body, String idempotencyKey) {
+    RequestOptions options = new RequestOptions().setMethod(method).setURI(path)
+        .putHeader("authorization", "Bearer " + token).putHeader("content-type", "application/json");
+    if (idempotencyKey != null) {
+      options.putHeader("idempotency-key", idempotencyKey);
+    }
+    return http.request(options)
         .compose(req -> req.send(Buffer.buffer(body.encode())).compose(res -> res.body().map(b -> {
           if (res.statusCode() < 300) {
-            return String.valueOf(res.statusCode());
+            return res.statusCode() + "|" + b;
           }
           String code;
           try {
