@@ -86,13 +86,8 @@ public final class CheckoutRoutes {
 
   private void release(RoutingContext ctx) {
     Auth.Caller caller = ctx.get(Auth.CALLER);
-    String checkoutId;
-    try {
-      checkoutId = CatalogRequests.pathId(ctx.pathParam("checkoutId"), "checkoutId");
-    } catch (ApiException e) {
-      ctx.fail(e);
-      return;
-    }
+    // A bad id throws ApiException; the router turns what a handler throws into the error answer.
+    String checkoutId = CatalogRequests.pathId(ctx.pathParam("checkoutId"), "checkoutId");
     bus.<JsonObject>request(BusAddresses.INVENTORY_RELEASE, new JsonObject().put("userId", caller.userId())
             .put("checkoutId", checkoutId), BUS)
         .onSuccess(x -> ctx.response().setStatusCode(204).end())

@@ -104,13 +104,8 @@ public final class OrderRoutes {
 
   private void get(RoutingContext ctx) {
     Auth.Caller caller = ctx.get(Auth.CALLER);
-    String orderId;
-    try {
-      orderId = CatalogRequests.pathId(ctx.pathParam("orderId"), "orderId");
-    } catch (ApiException e) {
-      ctx.fail(e);
-      return;
-    }
+    // A bad id throws ApiException; the router turns what a handler throws into the error answer.
+    String orderId = CatalogRequests.pathId(ctx.pathParam("orderId"), "orderId");
     orders.get(orderId).onFailure(ctx::fail).onSuccess(o -> {
       if (o == null) {
         ctx.fail(ApiException.notFound("order", orderId));
@@ -124,13 +119,8 @@ public final class OrderRoutes {
 
   private void cancel(RoutingContext ctx) {
     Auth.Caller caller = ctx.get(Auth.CALLER);
-    String orderId;
-    try {
-      orderId = CatalogRequests.pathId(ctx.pathParam("orderId"), "orderId");
-    } catch (ApiException e) {
-      ctx.fail(e);
-      return;
-    }
+    // A bad id throws ApiException; the router turns what a handler throws into the error answer.
+    String orderId = CatalogRequests.pathId(ctx.pathParam("orderId"), "orderId");
     bus.<JsonObject>request(BusAddresses.ORDERS_CANCEL, new JsonObject().put("userId", caller.userId())
             .put("orderId", orderId), BUS)
         .onSuccess(reply -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

@@ -3,6 +3,7 @@ package io.flashsale.inventory;
 import io.flashsale.infra.BusAddresses;
 import io.flashsale.infra.RedisConfig;
 import io.flashsale.infra.RedisKeys;
+import io.flashsale.support.InventoryProbe;
 import io.flashsale.support.Load;
 import io.flashsale.support.TestApp;
 import io.flashsale.support.TestInfra;
@@ -19,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,12 +40,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CheckoutIT {
 
   private static TestApp app;
-  private static Inventory probe;
+  private static InventoryProbe probe;
 
   @BeforeAll
   static void start() {
     app = TestApp.start();
-    probe = Inventory.create(app.vertx(), app.config(), new SoldOutBoard(Clock.systemUTC(), 0), Clock.systemUTC());
+    probe = new InventoryProbe(app);
   }
 
   @AfterAll
@@ -60,12 +60,7 @@ class CheckoutIT {
   }
 
   private static long available(String productId) {
-    try {
-      Long v = probe.cache().available(productId).await(5, TimeUnit.SECONDS);
-      return v == null ? -1 : v;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return probe.available(productId);
   }
 
   private static String saleProduct(int units, int limitPerUser) {
@@ -76,9 +71,8 @@ class CheckoutIT {
     return productId;
   }
 
-  private static long pgCount(String sql, String productId) throws Exception {
-    return probe.ledger().pool().preparedQuery(sql).execute(Tuple.of(productId)).await(5, TimeUnit.SECONDS)
-        .iterator().next().getLong(0);
+  private static long pgCount(String query, String arg) {
+    return probe.sql(query, arg);
   }
 
   @Test

@@ -1,7 +1,6 @@
 package io.flashsale.order;
 
-import io.flashsale.inventory.Inventory;
-import io.flashsale.inventory.SoldOutBoard;
+import io.flashsale.support.InventoryProbe;
 import io.flashsale.support.Load;
 import io.flashsale.support.TestApp;
 import io.flashsale.support.TestInfra;
@@ -18,7 +17,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,12 +38,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OrderIT {
 
   private static TestApp app;
-  private static Inventory probe;
+  private static InventoryProbe probe;
 
   @BeforeAll
   static void start() {
     app = TestApp.start();
-    probe = Inventory.create(app.vertx(), app.config(), new SoldOutBoard(Clock.systemUTC(), 0), Clock.systemUTC());
+    probe = new InventoryProbe(app);
   }
 
   @AfterAll
@@ -66,14 +64,12 @@ class OrderIT {
     return productId;
   }
 
-  private static long available(String productId) throws Exception {
-    Long v = probe.cache().available(productId).await(5, TimeUnit.SECONDS);
-    return v == null ? -1 : v;
+  private static long available(String productId) {
+    return probe.available(productId);
   }
 
-  private static long sql(String query, String arg) throws Exception {
-    return probe.ledger().pool().preparedQuery(query).execute(Tuple.of(arg)).await(5, TimeUnit.SECONDS).iterator()
-        .next().getLong(0);
+  private static long sql(String query, String arg) {
+    return probe.sql(query, arg);
   }
 
   private static HttpRequest.Builder order(String token, String key, String checkoutId, String paymentToken) {
