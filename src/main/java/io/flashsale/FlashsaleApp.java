@@ -1,5 +1,7 @@
 package io.flashsale;
 
+import io.flashsale.display.DisplayMetrics;
+import io.flashsale.display.DisplayService;
 import io.flashsale.http.ApiVerticle;
 import io.flashsale.http.KafkaProbeVerticle;
 import io.flashsale.infra.AppConfig;
@@ -55,6 +57,8 @@ public final class FlashsaleApp {
         : Runtime.getRuntime().availableProcessors();
     SoldOutBoard board = new SoldOutBoard(Clock.systemUTC(), InventoryConfig.from(config).soldOutFlagMillis());
     vertx.eventBus().<String>localConsumer(BusAddresses.STOCK_CHANGED, msg -> board.apply(msg.body()));
+    DisplayService.Shared display = DisplayService.Shared.create(config.integer("display.nearCacheMaxEntries"));
+    DisplayMetrics.register(display);
     List<String> ids = new ArrayList<>();
     KafkaTopics.ensure(vertx, KafkaConfig.from(config), Topics.from(config).all())
         .onFailure(err -> LOG.warn("could not create Kafka topics now ({}); the broker will create them on first use",
@@ -71,7 +75,7 @@ public final class FlashsaleApp {
         .compose(x -> vertx.deployVerticle(() -> new OrderVerticle(config, false),
             new DeploymentOptions().setInstances(inventoryInstances))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new OrderVerticle(config, true))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(() -> new ApiVerticle(config),
+        .compose(x -> vertx.deployVerticle(() -> new ApiVerticle(config, display),
             new DeploymentOptions().setInstances(instances))).onSuccess(ids::add)
         .map(x -> ids);
   }

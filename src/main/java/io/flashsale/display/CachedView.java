@@ -12,9 +12,11 @@ final class CachedView {
   final Buffer body;
   final String etag;
   final CharSequence etagHeader;
-  long expiresAt;
+  /** How long the load took (XFetch's delta). */
+  final long loadMillis;
+  volatile long expiresAt;
 
-  private CachedView(ViewKind kind, String id, long version, Buffer body, long expiresAt) {
+  private CachedView(ViewKind kind, String id, long version, Buffer body, long expiresAt, long loadMillis) {
     this.kind = kind;
     this.id = id;
     this.version = version;
@@ -22,14 +24,19 @@ final class CachedView {
     this.etag = body == null ? null : "\"" + version + "\"";
     this.etagHeader = etag == null ? null : HttpHeaders.createOptimized(etag);
     this.expiresAt = expiresAt;
+    this.loadMillis = loadMillis;
+  }
+
+  static CachedView found(ViewKind kind, String id, long version, Buffer body, long expiresAt, long loadMillis) {
+    return new CachedView(kind, id, version, body, expiresAt, loadMillis);
   }
 
   static CachedView found(ViewKind kind, String id, long version, Buffer body, long expiresAt) {
-    return new CachedView(kind, id, version, body, expiresAt);
+    return found(kind, id, version, body, expiresAt, 1);
   }
 
   static CachedView notFound(ViewKind kind, String id, long expiresAt) {
-    return new CachedView(kind, id, 0, null, expiresAt);
+    return new CachedView(kind, id, 0, null, expiresAt, 1);
   }
 
   boolean isNotFound() {

@@ -1,58 +1,118 @@
 package io.flashsale.display;
 
 import io.flashsale.infra.RedisKeys;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
 
 import java.time.Clock;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One verticle's read path: near cache → Redis → a single-flight rebuild from PostgreSQL. A stale entry keeps being
- * served while one refresh runs (also when Redis is down); invalidations refresh entries eagerly.
+ * The read path: process-wide near cache → Redis → PostgreSQL. A fresh entry is served as is (and, by XFetch, a hot
+ * one is refreshed a little before it expires); a stale one keeps being served while one refresh runs (also while
+ * Redis is down). Loads are single-flight per key in the process; a view missing from Redis is rebuilt by one
+ * process at a time (a short Redis lock), the others serving what they have or waiting for it to appear.
  */
 public final class DisplayService {
 
-  private final NearCache cache;
+  /** Shared by every API verticle of a process. */
+  public record Shared(NearCache cache, SingleFlight<ViewCodec.Decoded> flights, AtomicLong rebuilds) {
+    public static Shared create(int maxEntries) {
+      return new Shared(new NearCache(maxEntries), new SingleFlight<>(), new AtomicLong());
+    }
+  }
+
+  /** Tuning, from {@code display.*} config keys. */
+  public record Settings(boolean nearCache, long ttlMillis, long notFoundTtlMillis, double xfetchBeta,
+                         long rebuildLockMillis) {
+  }
+
+  private static final int WAIT_FOR_REBUILD_POLLS = 50;
+  private static final long WAIT_FOR_REBUILD_STEP_MS = 20;
+
+  private final Vertx vertx;
+  private final Shared shared;
   private final ViewStore store;
   private final ViewMaterializer materializer;
+  private final Redis redis;
   private final RedisKeys keys;
   private final Clock clock;
-  private final long ttlMillis;
-  private final long notFoundTtlMillis;
-  private final Map<String, Future<CachedView>> inflight = new HashMap<>();
+  private final Settings settings;
 
-  public DisplayService(ViewMaterializer materializer, RedisKeys keys, Clock clock, long ttlMillis,
-                        long notFoundTtlMillis, int maxEntries) {
-    this.cache = new NearCache(maxEntries);
+  public DisplayService(Vertx vertx, Shared shared, ViewMaterializer materializer, Redis redis, RedisKeys keys,
+                        Clock clock, Settings settings) {
+    this.vertx = vertx;
+    this.shared = shared;
     this.store = materializer.store();
     this.materializer = materializer;
+    this.redis = redis;
     this.keys = keys;
     this.clock = clock;
-    this.ttlMillis = ttlMillis;
-    this.notFoundTtlMillis = notFoundTtlMillis;
+    this.settings = settings;
   }
 
   public String key(ViewKind kind, String id) {
     return kind.key(keys, id);
   }
 
-  /** The cached response if it is fresh; {@code null} means "call {@link #load}". The hot path: no allocation. */
+  /** The cached response if it may be served now; {@code null} means "call {@link #load}". The hot path. */
   CachedView fresh(String key) {
-    CachedView e = cache.get(key);
-    return e != null && e.expiresAt > clock.millis() ? e : null;
+    if (!settings.nearCache()) {
+      return null;
+    }
+    CachedView e = shared.cache().get(key);
+    if (e == null) {
+      return null;
+    }
+    long now = clock.millis();
+    if (now >= e.expiresAt) {
+      return null;
+    }
+    if (!e.isNotFound() && XFetch.shouldRefresh(now, e.expiresAt, e.loadMillis, settings.xfetchBeta(),
+        1.0 - ThreadLocalRandom.current().nextDouble())) {
+      refresh(e.kind, e.id, key);
+    }
+    return e;
   }
 
-  /** A stale entry at once (refreshing behind it), else the result of a single-flight refresh. */
+  /**
+   * A stale entry at once (refreshing behind it), else the result of a single-flight refresh — completed on the
+   * caller's event loop, since the shared load may have run on another verticle's.
+   */
   Future<CachedView> load(ViewKind kind, String id, String key) {
-    CachedView e = cache.get(key);
+    if (!settings.nearCache()) {
+      return onCallerContext(fetch(kind, id, key).map(d -> d == null ? CachedView.notFound(kind, id, 0)
+          : CachedView.found(kind, id, d.version(), d.json(), 0)));
+    }
+    CachedView e = shared.cache().get(key);
     if (e != null && !e.isNotFound()) {
       refresh(kind, id, key);
       return Future.succeededFuture(e);
     }
-    return refresh(kind, id, key);
+    return onCallerContext(refresh(kind, id, key));
+  }
+
+  private <T> Future<T> onCallerContext(Future<T> f) {
+    Context caller = Vertx.currentContext();
+    if (caller == null) {
+      return f;
+    }
+    Promise<T> here = Promise.promise();
+    f.onComplete(ar -> {
+      if (Vertx.currentContext() == caller) {
+        here.handle(ar);
+      } else {
+        caller.runOnContext(v -> here.handle(ar));
+      }
+    });
+    return here.future();
   }
 
   /** The view as JSON (for in-process readers such as checkout pricing), or {@code null} when it does not exist. */
@@ -66,10 +126,10 @@ public final class DisplayService {
   /** Called for every {@code key|version} announced on the invalidation channel. */
   public void invalidated(String key, long version) {
     if ("*".equals(key)) {
-      cache.forEach(e -> e.expiresAt = 0);
+      shared.cache().forEach(e -> e.expiresAt = 0);
       return;
     }
-    CachedView e = cache.get(key);
+    CachedView e = shared.cache().get(key);
     if (e != null && (e.isNotFound() || e.version < version)) {
       e.expiresAt = 0;
       refresh(e.kind, e.id, key);
@@ -77,28 +137,59 @@ public final class DisplayService {
   }
 
   int size() {
-    return cache.size();
+    return shared.cache().size();
   }
 
   private Future<CachedView> refresh(ViewKind kind, String id, String key) {
-    Future<CachedView> running = inflight.get(key);
-    if (running != null) {
-      return running;
-    }
-    Future<CachedView> f = store.get(key).transform(ar -> {
+    long started = clock.millis();
+    return shared.flights().run(key, () -> fetch(kind, id, key)).map(d -> {
+      long now = clock.millis();
+      long took = Math.max(1, now - started);
+      return shared.cache().offer(key, d == null ? CachedView.notFound(kind, id, now + settings.notFoundTtlMillis())
+          : CachedView.found(kind, id, d.version(), d.json(), now + jittered(settings.ttlMillis()), took));
+    });
+  }
+
+  /** Redis; if missing there, one rebuild across processes; if Redis is down, PostgreSQL without storing. */
+  private Future<ViewCodec.Decoded> fetch(ViewKind kind, String id, String key) {
+    return store.get(key).transform(ar -> {
       if (ar.succeeded() && ar.result() != null) {
-        ViewCodec.Decoded d = ViewCodec.decode(ar.result());
-        return Future.succeededFuture(d);
+        return Future.succeededFuture(ViewCodec.decode(ar.result()));
       }
-      // Missing in Redis: rebuild and store. Redis down: rebuild from PostgreSQL without storing.
-      Future<View> built = ar.succeeded() ? materializer.materialize(kind, id) : materializer.builder().build(kind, id);
-      return built.map(v -> v == null ? null : new ViewCodec.Decoded(v.version(), v.json()));
-    }).map(d -> cache.offer(key, d == null
-        ? CachedView.notFound(kind, id, clock.millis() + notFoundTtlMillis)
-        : CachedView.found(kind, id, d.version(), d.json(), clock.millis() + jittered(ttlMillis))));
-    inflight.put(key, f);
-    f.onComplete(ar -> inflight.remove(key));
-    return f;
+      if (ar.failed()) {
+        return build(kind, id, false);
+      }
+      return tryRebuildLock(key).compose(mine -> mine ? build(kind, id, true)
+          : waitForView(kind, id, key, WAIT_FOR_REBUILD_POLLS));
+    });
+  }
+
+  private Future<ViewCodec.Decoded> build(ViewKind kind, String id, boolean storeIt) {
+    shared.rebuilds().incrementAndGet();
+    Future<View> built = storeIt ? materializer.materialize(kind, id) : materializer.builder().build(kind, id);
+    return built.map(v -> v == null ? null : new ViewCodec.Decoded(v.version(), v.json()));
+  }
+
+  private Future<Boolean> tryRebuildLock(String key) {
+    return redis.send(Request.cmd(Command.SET).arg(keys.rebuildLock(key)).arg("1").arg("NX").arg("PX")
+            .arg(settings.rebuildLockMillis()))
+        .map(r -> r != null && "OK".equals(r.toString())).otherwise(true);
+  }
+
+  /** Another process is rebuilding: poll Redis briefly; if it never appears, rebuild here (it may not exist). */
+  private Future<ViewCodec.Decoded> waitForView(ViewKind kind, String id, String key, int pollsLeft) {
+    if (pollsLeft == 0) {
+      return build(kind, id, true);
+    }
+    Promise<ViewCodec.Decoded> next = Promise.promise();
+    vertx.setTimer(WAIT_FOR_REBUILD_STEP_MS, t -> store.get(key).onComplete(ar -> {
+      if (ar.succeeded() && ar.result() != null) {
+        next.complete(ViewCodec.decode(ar.result()));
+      } else {
+        waitForView(kind, id, key, pollsLeft - 1).onComplete(next);
+      }
+    }));
+    return next.future();
   }
 
   /** TTL ± 20 % so entries of one burst do not all expire in the same millisecond. */
@@ -106,5 +197,4 @@ public final class DisplayService {
     long spread = ttl / 5;
     return spread <= 0 ? ttl : ttl - spread + ThreadLocalRandom.current().nextLong(2 * spread + 1);
   }
-
 }

@@ -1,21 +1,20 @@
 package io.flashsale.display;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Iterator;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
-/** A bounded LRU map of ready responses, owned by one event loop (no locking). */
-final class NearCache {
+/**
+ * The process-wide map of ready responses, shared by every API verticle (so one invalidation or one load serves
+ * them all). Bounded: beyond {@code maxEntries} some entries are dropped (any; a dropped view is reloaded from Redis).
+ */
+public final class NearCache {
 
-  private final LinkedHashMap<String, CachedView> entries;
+  private final ConcurrentHashMap<String, CachedView> entries = new ConcurrentHashMap<>();
+  private final int maxEntries;
 
-  NearCache(int maxEntries) {
-    this.entries = new LinkedHashMap<>(1024, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, CachedView> eldest) {
-        return size() > maxEntries;
-      }
-    };
+  public NearCache(int maxEntries) {
+    this.maxEntries = maxEntries;
   }
 
   CachedView get(String key) {
@@ -24,24 +23,34 @@ final class NearCache {
 
   /** Keeps whichever is newer, so no reader ever sees a view go back to an older version. */
   CachedView offer(String key, CachedView candidate) {
-    CachedView current = entries.get(key);
-    if (current != null && !current.isNotFound() && !candidate.isNotFound() && current.version > candidate.version) {
-      current.expiresAt = Math.max(current.expiresAt, candidate.expiresAt);
-      return current;
+    CachedView kept = entries.compute(key, (k, current) -> {
+      if (current != null && !current.isNotFound() && (candidate.isNotFound() || current.version > candidate.version)) {
+        // A view we served cannot vanish (nothing is deleted): a "not found" is a transient miss; older loses.
+        current.expiresAt = Math.max(current.expiresAt, candidate.expiresAt);
+        return current;
+      }
+      return candidate;
+    });
+    if (entries.size() > maxEntries) {
+      trim();
     }
-    if (current != null && !current.isNotFound() && candidate.isNotFound()) {
-      // A view we served cannot vanish (nothing is deleted); treat "not found" as a transient miss.
-      return current;
+    return kept;
+  }
+
+  private void trim() {
+    int excess = entries.size() - maxEntries + Math.max(1, maxEntries / 100);
+    Iterator<String> it = entries.keySet().iterator();
+    while (excess-- > 0 && it.hasNext()) {
+      it.next();
+      it.remove();
     }
-    entries.put(key, candidate);
-    return candidate;
   }
 
   void forEach(Consumer<CachedView> action) {
     entries.values().forEach(action);
   }
 
-  int size() {
+  public int size() {
     return entries.size();
   }
 }

@@ -46,14 +46,16 @@ public final class ApiVerticle extends VerticleBase {
   private static final String PRODUCTS_PREFIX = "/api/products/";
 
   private final AppConfig config;
+  private final DisplayService.Shared displayShared;
   private Pool pool;
   private Redis redis;
   private HttpServer server;
   private DisplayHandler display;
   private Router router;
 
-  public ApiVerticle(AppConfig config) {
+  public ApiVerticle(AppConfig config, DisplayService.Shared displayShared) {
     this.config = config;
+    this.displayShared = displayShared;
   }
 
   @Override
@@ -63,9 +65,10 @@ public final class ApiVerticle extends VerticleBase {
     redis = Redis.createClient(vertx, RedisConfig.from(config).options());
     RedisKeys keys = RedisKeys.from(config);
     ViewMaterializer materializer = new ViewMaterializer(new ViewBuilder(pool, keys), new ViewStore(redis, keys));
-    DisplayService displayService = new DisplayService(materializer, keys, Clock.systemUTC(),
+    DisplayService displayService = new DisplayService(vertx, displayShared, materializer, redis, keys,
+        Clock.systemUTC(), new DisplayService.Settings(config.bool("display.nearCache"),
         config.integer("display.nearCacheTtlMillis"), config.integer("display.notFoundTtlMillis"),
-        config.integer("display.nearCacheMaxEntries"));
+        Double.parseDouble(config.string("display.xfetchBeta")), config.integer("display.rebuildLockMillis")));
     display = new DisplayHandler(displayService);
     vertx.eventBus().<String>localConsumer(BusAddresses.VIEW_INVALIDATED, msg -> {
       String body = msg.body();

@@ -23,6 +23,11 @@ public final class RedisKeys {
     return prefix + "view:product:{" + productId + "}";
   }
 
+  /** Held for a moment by the one process that rebuilds a view missing from Redis. */
+  public String rebuildLock(String viewKey) {
+    return viewKey + ":rebuilding";
+  }
+
   /** The channel on which a written view announces {@code key|version}. */
   public String viewInvalidationChannel() {
     return prefix + "views:invalidate";
