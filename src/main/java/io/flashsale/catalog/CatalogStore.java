@@ -135,6 +135,27 @@ public final class CatalogStore {
         }));
   }
 
+  /** Many users in one transaction (seeding); each gets its UserUpdated event. */
+  public Future<Integer> upsertUsers(List<UserProfile> users) {
+    if (users.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    return inTransaction(tx -> {
+      List<Tuple> rows = users.stream().map(u -> Tuple.of(u.userId(), u.grade())).toList();
+      return tx.preparedQuery(CatalogSql.UPSERT_USER).executeBatch(rows).compose(rs -> {
+        List<OutboxEvent> events = new ArrayList<>(users.size());
+        var batch = rs;
+        for (UserProfile u : users) {
+          long version = batch.iterator().next().getLong(0);
+          events.add(OutboxEvent.of(topics.users(), "user", u.userId(), USER_UPDATED, version,
+              new UserProfile(u.userId(), u.grade(), version).toJson()));
+          batch = batch.next();
+        }
+        return OutboxStore.append(tx, events).map(users.size());
+      });
+    });
+  }
+
   private Future<Void> insertItems(SqlConnection tx, SaleEvent e) {
     if (e.items().isEmpty()) {
       return Future.succeededFuture();

@@ -63,6 +63,17 @@ public final class DemoCatalog {
         now.plus(Duration.ofDays(7)), items, 0);
   }
 
+  /** Event {@code index} (0-based) of a multi-event seed: the first open now, the others opening hour by hour. */
+  public static SaleEvent event(String eventId, int index, List<Entry> entries, Instant now) {
+    if (index == 0) {
+      return demoEvent(eventId, entries, now);
+    }
+    List<SaleEvent.Item> items = entries.stream()
+        .map(e -> new SaleEvent.Item(e.product().productId(), e.salePrice(), e.limitPerUser())).toList();
+    Instant starts = now.plus(Duration.ofHours(index));
+    return new SaleEvent(eventId, "Flashsale Drop #" + (index + 1), starts, starts.plus(Duration.ofDays(1)), items, 0);
+  }
+
   public static String gradeOf(int userIndex, long seed) {
     return GRADES[new Random(seed * 31 + userIndex).nextInt(GRADES.length)];
   }

@@ -3,6 +3,7 @@ package io.flashsale.cli;
 import io.flashsale.catalog.CatalogStore;
 import io.flashsale.catalog.DemoCatalog;
 import io.flashsale.catalog.SaleEvent;
+import io.flashsale.catalog.UserProfile;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.Concurrently;
 import io.flashsale.infra.Migrations;
@@ -14,10 +15,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
 
 /**
  * {@code seed}: writes a reproducible demo catalog through the same write path as the admin API (so every change
@@ -36,13 +37,21 @@ final class SeedCommand implements Callable<Integer> {
   @Option(names = "--users", defaultValue = "1000", description = "users u1..uN (default ${DEFAULT-VALUE})")
   int users;
 
+  @Option(names = "--events", defaultValue = "1", description = "events: the first (--event) open now, the others "
+      + "<event>-2.. opening hour by hour; products are split between them (default ${DEFAULT-VALUE})")
+  int events;
+
   @Option(names = "--seed", defaultValue = "42", description = "random seed (default ${DEFAULT-VALUE})")
   long seed;
 
   @Override
   public Integer call() throws Exception {
-    if (products < 0 || products > 1_000_000 || users < 0 || users > 10_000_000) {
-      System.err.println("--products must be 0..1000000 and --users 0..10000000");
+    if (products < 0 || products > 1_000_000 || users < 0 || users > 10_000_000 || events < 1 || events > 100) {
+      System.err.println("--products must be 0..1000000, --users 0..10000000 and --events 1..100");
+      return 2;
+    }
+    if ((products + events - 1) / events > 10_000) {
+      System.err.println("an event holds at most 10,000 products: use more --events");
       return 2;
     }
     AppConfig config = AppConfig.load();
@@ -58,15 +67,28 @@ final class SeedCommand implements Callable<Integer> {
       Concurrently.forEach(entries, 16, e -> store.upsertProduct(e.product())
           .compose(x -> store.setStock(e.product().productId(), e.stock())).onSuccess(x -> p1.step(1)))
           .await(10, TimeUnit.MINUTES);
-      SaleEvent event = DemoCatalog.demoEvent(eventId, entries, Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-      store.upsertEvent(event).await(2, TimeUnit.MINUTES);
-      System.out.printf("event      '%s' open %s .. %s with %d products%n", eventId, event.startsAt(), event.endsAt(),
-          event.items().size());
+      Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+      int perEvent = (entries.size() + events - 1) / events;
+      for (int e = 0; e < events; e++) {
+        String id = e == 0 ? eventId : eventId + "-" + (e + 1);
+        List<DemoCatalog.Entry> slice = entries.subList(Math.min(entries.size(), e * perEvent),
+            Math.min(entries.size(), (e + 1) * perEvent));
+        SaleEvent event = DemoCatalog.event(id, e, slice, now);
+        store.upsertEvent(event).await(2, TimeUnit.MINUTES);
+        System.out.printf("event      '%s' %s .. %s with %d products%n", id, event.startsAt(), event.endsAt(),
+            event.items().size());
+      }
       Progress p2 = new Progress(System.out, "users", users);
-      List<Integer> userIds = IntStream.rangeClosed(1, users).boxed().toList();
-      Concurrently.forEach(userIds, 16, i -> store.upsertUser("u" + i, DemoCatalog.gradeOf(i, seed))
-          .onSuccess(x -> p2.step(1))).await(30, TimeUnit.MINUTES);
-      System.out.printf("seeded %d products, 1 event, %d users in %.1f s%n", entries.size(), users,
+      List<List<UserProfile>> batches = new ArrayList<>();
+      for (int from = 1; from <= users; from += 1000) {
+        List<UserProfile> batch = new ArrayList<>();
+        for (int i = from; i <= Math.min(users, from + 999); i++) {
+          batch.add(new UserProfile("u" + i, DemoCatalog.gradeOf(i, seed), 0));
+        }
+        batches.add(batch);
+      }
+      Concurrently.forEach(batches, 4, b -> store.upsertUsers(b).onSuccess(p2::step)).await(30, TimeUnit.MINUTES);
+      System.out.printf("seeded %d products, %d event(s), %d users in %.1f s%n", entries.size(), events, users,
           (System.nanoTime() - started) / 1e9);
       return 0;
     } catch (Exception e) {

@@ -1,85 +1,87 @@
 package io.flashsale.cli;
 
-import io.flashsale.display.View;
 import io.flashsale.display.ViewBuilder;
-import io.flashsale.display.ViewCodec;
-import io.flashsale.display.ViewKind;
 import io.flashsale.display.ViewStore;
 import io.flashsale.infra.AppConfig;
-import io.flashsale.infra.Concurrently;
 import io.flashsale.infra.PgConfig;
 import io.flashsale.infra.RedisConfig;
 import io.flashsale.infra.RedisKeys;
-import io.vertx.core.Future;
+import io.flashsale.warmup.WarmupService;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.util.ArrayList;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
-/** {@code warmup}: builds an event's page and every product view from PostgreSQL into Redis before doors open. */
+/** {@code warmup}: builds event pages and every product view from PostgreSQL into Redis before doors open. */
 @Command(name = "warmup", mixinStandardHelpOptions = true,
-    description = "Build and load every view of an event into Redis (idempotent, safe while the app serves).")
+    description = "Build, load and verify every view of events in Redis (idempotent, safe while the app serves). "
+        + "Exits non-zero if any view could not be written or verified.")
 final class WarmupCommand implements Callable<Integer> {
 
-  @Option(names = "--event", required = true, description = "the event id to warm")
-  List<String> eventIds;
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Selection selection;
+
+  static final class Selection {
+    @Option(names = "--event", description = "an event id (repeatable)")
+    List<String> eventIds;
+
+    @Option(names = "--upcoming", description = "events open now or opening within --within")
+    boolean upcoming;
+
+    @Option(names = "--all", description = "every event that has not ended")
+    boolean all;
+  }
+
+  @Option(names = "--within", defaultValue = "2h", description = "with --upcoming: 30m, 2h, 1d (default ${DEFAULT-VALUE})")
+  String within;
 
   @Override
   public Integer call() throws Exception {
+    Duration horizon;
+    try {
+      horizon = TokenCommand.parseDuration(within);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage().replace("--ttl", "--within"));
+      return 2;
+    }
     AppConfig config = AppConfig.load();
-    PgConfig pg = PgConfig.from(config);
     RedisKeys keys = RedisKeys.from(config);
     Vertx vertx = Vertx.vertx();
-    Pool pool = pg.pool(vertx, "pg-warmup", 0);
+    Pool pool = PgConfig.from(config).pool(vertx, "pg-warmup", 0);
     Redis redis = Redis.createClient(vertx, RedisConfig.from(config).options());
-    ViewBuilder builder = new ViewBuilder(pool, keys);
-    ViewStore store = new ViewStore(redis, keys);
-    AtomicLong views = new AtomicLong();
-    AtomicLong raw = new AtomicLong();
-    AtomicLong packed = new AtomicLong();
-    long started = System.nanoTime();
     try {
-      for (String eventId : eventIds) {
-        View page = builder.build(ViewKind.EVENT_PAGE, eventId).await(1, TimeUnit.MINUTES);
-        if (page == null) {
-          System.err.println("no such event: " + eventId);
-          return 1;
-        }
-        List<String> productIds = builder.productsOfEvent(eventId).await(1, TimeUnit.MINUTES);
-        Progress progress = new Progress(System.out, eventId, productIds.size() + 1);
-        List<Object> work = new ArrayList<>(productIds);
-        work.add(page);
-        Concurrently.forEach(work, 32, item -> {
-          Future<View> view = item instanceof View v ? Future.succeededFuture(v)
-              : builder.build(ViewKind.PRODUCT, (String) item);
-          return view.compose(v -> {
-            Buffer encoded = ViewCodec.encode(v.version(), v.json());
-            return store.putEncoded(v.key(), v.version(), encoded).compose(x -> store.storedVersion(v.key()))
-                .compose(stored -> stored != null && stored >= v.version() ? Future.succeededFuture()
-                    : Future.failedFuture("verification failed for " + v.key()))
-                .onSuccess(x -> {
-                  views.incrementAndGet();
-                  raw.addAndGet(v.json().length());
-                  packed.addAndGet(encoded.length());
-                  progress.step(1);
-                });
-          });
-        }).await(10, TimeUnit.MINUTES);
+      WarmupService warmup = new WarmupService(pool, new ViewBuilder(pool, keys), new ViewStore(redis, keys));
+      Instant now = Instant.now();
+      List<String> events = selection.eventIds != null ? selection.eventIds
+          : selection.upcoming ? warmup.upcoming(now, horizon).await(1, TimeUnit.MINUTES)
+          : warmup.notEnded(now).await(1, TimeUnit.MINUTES);
+      if (events.isEmpty()) {
+        System.out.println("no events to warm");
+        return 0;
       }
-      double seconds = (System.nanoTime() - started) / 1e9;
-      System.out.printf("warmed %d views: %,d bytes raw, %,d bytes stored (ratio %.2f) in %.2f s%n", views.get(),
-          raw.get(), packed.get(), packed.get() == 0 ? 0 : (double) raw.get() / packed.get(), seconds);
+      long total = warmup.countViews(events).await(1, TimeUnit.MINUTES);
+      System.out.printf("warming %d event(s): %s (%,d views)%n", events.size(),
+          events.size() > 5 ? String.join(", ", events.subList(0, 5)) + ", ..." : String.join(", ", events), total);
+      Progress progress = new Progress(System.out, "views", total);
+      WarmupService.Summary s = warmup.warm(events, progress::step).await(30, TimeUnit.MINUTES);
+      System.out.printf("warmed %,d views: %,d bytes raw, %,d bytes stored (ratio %.2f) in %.2f s%n", s.views(),
+          s.bytesRaw(), s.bytesCompressed(), s.ratio(), s.millis() / 1000.0);
+      if (!s.failures().isEmpty()) {
+        System.err.printf("%d view(s) failed: %s%n", s.failures().size(), s.failures().subList(0,
+            Math.min(10, s.failures().size())));
+        return 1;
+      }
       return 0;
     } catch (Exception e) {
-      System.err.println("warmup failed: " + e);
+      System.err.println("warmup failed: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
       return 1;
     } finally {
       redis.close();

@@ -15,6 +15,8 @@ import io.flashsale.infra.RedisConfig;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.infra.Topics;
 import io.flashsale.inventory.CheckoutRoutes;
+import io.flashsale.warmup.WarmupRoutes;
+import io.flashsale.warmup.WarmupService;
 import io.flashsale.order.IdempotencyStore;
 import io.flashsale.order.OrderRoutes;
 import io.flashsale.order.OrderStore;
@@ -82,6 +84,7 @@ public final class ApiVerticle extends VerticleBase {
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
     router.route("/admin/*").handler(auth.admin());
     new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config)), vertx.eventBus()).mount(router);
+    new WarmupRoutes(new WarmupService(pool, materializer.builder(), materializer.store())).mount(router);
     new CheckoutRoutes(vertx.eventBus(), displayService, Clock.systemUTC()).mount(router, auth);
     new OrderRoutes(vertx.eventBus(), new IdempotencyStore(redis, pool, keys, config.integer("orders.idempotencyTtlSeconds")),
         new OrderStore(pool, Topics.from(config))).mount(router, auth);
