@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.List;
 
 /** Assembles the application: which verticles run, how many, and in what order. */
@@ -37,7 +40,14 @@ public final class FlashsaleApp {
 
   private static final Logger LOG = LoggerFactory.getLogger(FlashsaleApp.class);
 
+  private static final Map<Vertx, DisplayService.Shared> DISPLAYS = Collections.synchronizedMap(new WeakHashMap<>());
+
   private FlashsaleApp() {
+  }
+
+  /** The display state shared by a deployment's API verticles (for ops tools and tests). */
+  public static DisplayService.Shared display(Vertx vertx) {
+    return DISPLAYS.get(vertx);
   }
 
   /** A Vert.x instance with native transport (where available) and Prometheus metrics. */
@@ -59,6 +69,7 @@ public final class FlashsaleApp {
     vertx.eventBus().<String>localConsumer(BusAddresses.STOCK_CHANGED, msg -> board.apply(msg.body()));
     DisplayService.Shared display = DisplayService.Shared.create(config.integer("display.nearCacheMaxEntries"));
     DisplayMetrics.register(display);
+    DISPLAYS.put(vertx, display);
     List<String> ids = new ArrayList<>();
     KafkaTopics.ensure(vertx, KafkaConfig.from(config), Topics.from(config).all())
         .onFailure(err -> LOG.warn("could not create Kafka topics now ({}); the broker will create them on first use",
