@@ -1,6 +1,10 @@
 package io.flashsale.cli;
 
 import io.flashsale.bench.CheckoutStorm;
+import io.flashsale.bench.DisplayBench;
+import io.flashsale.bench.FreshnessBench;
+import io.flashsale.bench.StampedeBench;
+import io.flashsale.bench.StormBench;
 import io.flashsale.http.Auth;
 import io.flashsale.infra.AppConfig;
 import io.vertx.core.Vertx;
@@ -8,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,13 +20,84 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /** {@code bench}: load generators that run against a serving app (the bench/ harness builds on these). */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Load generators against a running app.",
-    subcommands = BenchCommand.Storm.class)
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Benchmarks against a running app (start it with scripts/run); each writes bench/results/<date>-<name>.md.",
+    subcommands = {BenchCommand.Display.class, BenchCommand.Stampede.class, BenchCommand.Freshness.class,
+        BenchCommand.StormVsNaive.class, BenchCommand.Storm.class})
 final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
     new picocli.CommandLine(this).usage(System.out);
+  }
+
+  /** Options every report-writing scenario shares. */
+  static class Common {
+    @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "the app (default ${DEFAULT-VALUE})")
+    URI url;
+
+    @Option(names = "--out", defaultValue = "bench/results", description = "report folder (default ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--jar", defaultValue = "target/flashsale.jar", description = "the app jar, for extra instances")
+    Path jar;
+  }
+
+  @Command(name = "display", mixinStandardHelpOptions = true,
+      description = "wrk against the event page and a bare Vert.x server with the same bytes; near cache on and off.")
+  static final class Display extends Common implements Callable<Integer> {
+    @Option(names = "--event", defaultValue = "demo") String event;
+    @Option(names = "--threads", defaultValue = "2") int threads;
+    @Option(names = "--connections", defaultValue = "128") int connections;
+    @Option(names = "--seconds", defaultValue = "10") int seconds;
+    @Option(names = "--rounds", defaultValue = "2") int rounds;
+
+    @Override
+    public Integer call() throws Exception {
+      DisplayBench.run(url, event, jar, threads, connections, seconds, rounds, out);
+      return 0;
+    }
+  }
+
+  @Command(name = "stampede", mixinStandardHelpOptions = true,
+      description = "1,000 concurrent requests for a view missing everywhere, over two fresh instances: count rebuilds.")
+  static final class Stampede extends Common implements Callable<Integer> {
+    @Option(names = "--requests", defaultValue = "1000") int requests;
+
+    @Override
+    public Integer call() throws Exception {
+      StampedeBench.run(jar, requests, out);
+      return 0;
+    }
+  }
+
+  @Command(name = "freshness", mixinStandardHelpOptions = true,
+      description = "Admin price changes while the event page is under load: p50/p99 of write-to-visible.")
+  static final class Freshness extends Common implements Callable<Integer> {
+    @Option(names = "--event", defaultValue = "demo") String event;
+    @Option(names = "--writes", defaultValue = "50") int writes;
+    @Option(names = "--connections", defaultValue = "64") int connections;
+
+    @Override
+    public Integer call() throws Exception {
+      FreshnessBench.run(url, event, writes, connections, out);
+      return 0;
+    }
+  }
+
+  @Command(name = "storm", mixinStandardHelpOptions = true,
+      description = "The checkout + order storm, and the naive single-row UPDATE beside it in the same run.")
+  static final class StormVsNaive extends Common implements Callable<Integer> {
+    @Option(names = "--buyers", defaultValue = "10000") int buyers;
+    @Option(names = "--products", defaultValue = "10") int products;
+    @Option(names = "--stock", defaultValue = "100") long stock;
+    @Option(names = "--concurrency", defaultValue = "64") int concurrency;
+
+    @Override
+    public Integer call() throws Exception {
+      StormBench.run(url, buyers, products, stock, concurrency, out);
+      return 0;
+    }
   }
 
   @Command(name = "checkout-storm", mixinStandardHelpOptions = true,
