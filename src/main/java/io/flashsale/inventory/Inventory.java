@@ -44,7 +44,8 @@ public final class Inventory implements AutoCloseable {
       lockNodes.add(Redis.createClient(vertx, new RedisOptions().setConnectionString(url).setMaxPoolSize(8)
           .setMaxPoolWaiting(4096).setMaxWaitingHandlers(4096)));
     }
-    Pool pool = PgConfig.from(config).pool(vertx, "pg-inventory", 0);
+    // Small: holds and confirms are short transactions, and PostgreSQL's connections are shared by every verticle.
+    Pool pool = PgConfig.from(config).pool(vertx, "pg-inventory", 4);
     StockCache cache = new StockCache(redis, keys);
     StockLedger ledger = new StockLedger(pool, Topics.from(config), inv.decrementAttempts());
     Redlock redlock = new Redlock(vertx, lockNodes, clock, 50, inv.lockAttempts(), inv.lockRetryMillis());

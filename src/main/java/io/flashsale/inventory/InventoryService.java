@@ -47,6 +47,7 @@ public final class InventoryService {
   private final long lockTtlMs;
   private Future<Void> rebuilding;
   private final Map<String, Future<ReconcileReport>> loading = new HashMap<>();
+  private final KeyedQueue confirms = new KeyedQueue();
 
   public InventoryService(Vertx vertx, StockCache cache, StockLedger ledger, Redlock redlock, RedisKeys keys,
                           SoldOutBoard board, Clock clock, Duration holdTtl, long lockTtlMs) {
@@ -186,7 +187,8 @@ public final class InventoryService {
 
   private Future<Checkout> decrementUnderLocks(Checkout c) {
     List<String> products = new ArrayList<>(new TreeSet<>(c.items().stream().map(PricedItem::productId).toList()));
-    return withLocks(products, 0, () -> ledger.confirm(c)).transform(ar -> {
+    // Queue locally behind other confirms of the same (first) product, then take the cross-instance locks.
+    return confirms.run(products.get(0), () -> withLocks(products, 0, () -> ledger.confirm(c))).transform(ar -> {
       if (ar.succeeded()) {
         return cache.endConfirm(c.userId(), c.checkoutId(), true).otherwise(0)
             .map(x -> new Checkout(c.checkoutId(), c.userId(), c.items(), c.subtotal(), c.discount(), c.total(),

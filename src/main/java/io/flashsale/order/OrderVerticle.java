@@ -44,7 +44,7 @@ public final class OrderVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pool = PgConfig.from(config).pool(vertx, "pg-orders", 0);
+    pool = PgConfig.from(config).pool(vertx, "pg-orders", recovery ? 2 : 4);
     payments = new PaymentClient(vertx, PaymentConfig.from(config));
     orders = new OrderStore(pool, Topics.from(config));
     saga = new OrderSaga(orders, new StockLedger(pool, Topics.from(config),
