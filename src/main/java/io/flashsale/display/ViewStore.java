@@ -7,6 +7,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+import java.util.function.Function;
 
 import java.util.List;
 
@@ -17,10 +20,17 @@ public final class ViewStore {
 
   private final Redis redis;
   private final RedisKeys keys;
+  private final Function<Request, Future<Response>> reader;
 
   public ViewStore(Redis redis, RedisKeys keys) {
+    this(redis, keys, redis::send);
+  }
+
+  /** {@code reader} carries the reads (the hot path can give pipelined connections); writes use {@code redis}. */
+  public ViewStore(Redis redis, RedisKeys keys, Function<Request, Future<Response>> reader) {
     this.redis = redis;
     this.keys = keys;
+    this.reader = reader;
   }
 
   /** Writes the view if it is newer than the stored one; answers whether it was written. */
@@ -35,7 +45,7 @@ public final class ViewStore {
 
   /** The stored (encoded) view, or {@code null}. */
   public Future<Buffer> get(String key) {
-    return redis.send(Request.cmd(Command.HGET).arg(key).arg("d")).map(r -> r == null ? null : r.toBuffer());
+    return reader.apply(Request.cmd(Command.HGET).arg(key).arg("d")).map(r -> r == null ? null : r.toBuffer());
   }
 
   public Future<Long> storedVersion(String key) {

@@ -11,6 +11,7 @@ import io.flashsale.display.ViewStore;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.BusAddresses;
 import io.flashsale.infra.PgConfig;
+import io.flashsale.infra.PipelinedRedis;
 import io.flashsale.infra.RedisConfig;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.infra.Topics;
@@ -51,6 +52,7 @@ public final class ApiVerticle extends VerticleBase {
   private final DisplayService.Shared displayShared;
   private Pool pool;
   private Redis redis;
+  private PipelinedRedis lanes;
   private HttpServer server;
   private DisplayHandler display;
   private Router router;
@@ -66,7 +68,9 @@ public final class ApiVerticle extends VerticleBase {
     pool = pg.pool(vertx, "pg-api", 0);
     redis = Redis.createClient(vertx, RedisConfig.from(config).options());
     RedisKeys keys = RedisKeys.from(config);
-    ViewMaterializer materializer = new ViewMaterializer(new ViewBuilder(pool, keys), new ViewStore(redis, keys));
+    lanes = new PipelinedRedis(vertx, redis, 2);
+    ViewMaterializer materializer = new ViewMaterializer(new ViewBuilder(pool, keys),
+        new ViewStore(redis, keys, lanes::send));
     DisplayService displayService = new DisplayService(vertx, displayShared, materializer, redis, keys,
         Clock.systemUTC(), new DisplayService.Settings(config.bool("display.nearCache"),
         config.integer("display.nearCacheTtlMillis"), config.integer("display.notFoundTtlMillis"),
@@ -132,6 +136,6 @@ public final class ApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return Future.join(server.close(), redis.close(), pool.close());
+    return Future.join(server.close(), lanes.close(), redis.close(), pool.close());
   }
 }
