@@ -1,5 +1,7 @@
 package io.flashsale;
 
+import io.flashsale.coupon.CouponIndexerVerticle;
+import io.flashsale.coupon.CouponService;
 import io.flashsale.display.DisplayMetrics;
 import io.flashsale.display.DisplayService;
 import io.flashsale.http.ApiVerticle;
@@ -70,6 +72,8 @@ public final class FlashsaleApp {
     DisplayService.Shared display = DisplayService.Shared.create(config.integer("display.nearCacheMaxEntries"));
     DisplayMetrics.register(display);
     DISPLAYS.put(vertx, display);
+    CouponService.Definitions couponDefinitions = new CouponService.Definitions();
+    vertx.eventBus().<String>localConsumer(BusAddresses.COUPON_CHANGED, msg -> couponDefinitions.invalidate(msg.body()));
     List<String> ids = new ArrayList<>();
     KafkaTopics.ensure(vertx, KafkaConfig.from(config), Topics.from(config).all())
         .onFailure(err -> LOG.warn("could not create Kafka topics now ({}); the broker will create them on first use",
@@ -86,7 +90,8 @@ public final class FlashsaleApp {
         .compose(x -> vertx.deployVerticle(() -> new OrderVerticle(config, false),
             new DeploymentOptions().setInstances(inventoryInstances))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new OrderVerticle(config, true))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(() -> new ApiVerticle(config, display),
+        .compose(x -> vertx.deployVerticle(new CouponIndexerVerticle(config))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(() -> new ApiVerticle(config, display, couponDefinitions),
             new DeploymentOptions().setInstances(instances))).onSuccess(ids::add)
         .map(x -> ids);
   }

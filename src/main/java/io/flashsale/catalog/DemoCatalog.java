@@ -74,6 +74,19 @@ public final class DemoCatalog {
     return new SaleEvent(eventId, "Flashsale Drop #" + (index + 1), starts, starts.plus(Duration.ofDays(1)), items, 0);
   }
 
+  /** The brands and categories a generated catalog uses (coupon targets pick from them). */
+  public static List<String> brands() {
+    return List.of(BRANDS);
+  }
+
+  public static List<String> categories() {
+    List<String> out = new ArrayList<>();
+    for (String[] c : CATEGORIES) {
+      out.add(c[0]);
+    }
+    return out;
+  }
+
   public static String gradeOf(int userIndex, long seed) {
     return GRADES[new Random(seed * 31 + userIndex).nextInt(GRADES.length)];
   }

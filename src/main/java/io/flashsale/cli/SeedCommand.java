@@ -4,6 +4,9 @@ import io.flashsale.catalog.CatalogStore;
 import io.flashsale.catalog.DemoCatalog;
 import io.flashsale.catalog.SaleEvent;
 import io.flashsale.catalog.UserProfile;
+import io.flashsale.coupon.Coupon;
+import io.flashsale.coupon.CouponStore;
+import io.flashsale.coupon.DemoCoupons;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.Concurrently;
 import io.flashsale.infra.Migrations;
@@ -43,6 +46,13 @@ final class SeedCommand implements Callable<Integer> {
 
   @Option(names = "--seed", defaultValue = "42", description = "random seed (default ${DEFAULT-VALUE})")
   long seed;
+
+  @Option(names = "--coupons", defaultValue = "20", description = "coupons c0001.. with mixed targets (default ${DEFAULT-VALUE})")
+  int coupons;
+
+  @Option(names = "--grant-share", defaultValue = "0.2",
+      description = "share of users granted each coupon (default ${DEFAULT-VALUE})")
+  double grantShare;
 
   @Override
   public Integer call() throws Exception {
@@ -88,6 +98,20 @@ final class SeedCommand implements Callable<Integer> {
         batches.add(batch);
       }
       Concurrently.forEach(batches, 4, b -> store.upsertUsers(b).onSuccess(p2::step)).await(30, TimeUnit.MINUTES);
+      CouponStore couponStore = new CouponStore(pool, Topics.from(config));
+      List<Coupon> generated = DemoCoupons.coupons(coupons, entries.size(), seed, now);
+      Progress p3 = new Progress(System.out, "coupons", generated.size());
+      long[] grants = {0};
+      Concurrently.forEach(generated, 4, c -> couponStore.upsert(c).compose(saved -> {
+        List<String> holders = DemoCoupons.holders(c.couponId(), users, grantShare, seed);
+        List<List<String>> chunks = new ArrayList<>();
+        for (int i = 0; i < holders.size(); i += 5000) {
+          chunks.add(holders.subList(i, Math.min(holders.size(), i + 5000)));
+        }
+        return Concurrently.forEach(chunks, 1, chunk -> couponStore.grant(c.couponId(), chunk)
+            .onSuccess(n -> grants[0] += n));
+      }).onSuccess(x -> p3.step(1))).await(60, TimeUnit.MINUTES);
+      System.out.printf("coupons    %d with %,d new grants%n", generated.size(), grants[0]);
       System.out.printf("seeded %d products, %d event(s), %d users in %.1f s%n", entries.size(), events, users,
           (System.nanoTime() - started) / 1e9);
       return 0;

@@ -15,6 +15,10 @@ import io.flashsale.infra.PipelinedRedis;
 import io.flashsale.infra.RedisConfig;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.infra.Topics;
+import io.flashsale.coupon.CouponIndex;
+import io.flashsale.coupon.CouponRoutes;
+import io.flashsale.coupon.CouponService;
+import io.flashsale.coupon.CouponStore;
 import io.flashsale.inventory.CheckoutRoutes;
 import io.flashsale.warmup.WarmupRoutes;
 import io.flashsale.warmup.WarmupService;
@@ -50,6 +54,7 @@ public final class ApiVerticle extends VerticleBase {
 
   private final AppConfig config;
   private final DisplayService.Shared displayShared;
+  private final CouponService.Definitions couponDefinitions;
   private Pool pool;
   private Redis redis;
   private PipelinedRedis lanes;
@@ -57,9 +62,11 @@ public final class ApiVerticle extends VerticleBase {
   private DisplayHandler display;
   private Router router;
 
-  public ApiVerticle(AppConfig config, DisplayService.Shared displayShared) {
+  public ApiVerticle(AppConfig config, DisplayService.Shared displayShared,
+                     CouponService.Definitions couponDefinitions) {
     this.config = config;
     this.displayShared = displayShared;
+    this.couponDefinitions = couponDefinitions;
   }
 
   @Override
@@ -89,7 +96,11 @@ public final class ApiVerticle extends VerticleBase {
     router.route("/admin/*").handler(auth.admin());
     new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config)), vertx.eventBus()).mount(router);
     new WarmupRoutes(new WarmupService(pool, materializer.builder(), materializer.store())).mount(router);
-    new CheckoutRoutes(vertx.eventBus(), displayService, Clock.systemUTC()).mount(router, auth);
+    CouponStore couponStore = new CouponStore(pool, Topics.from(config));
+    CouponService coupons = new CouponService(new CouponIndex(redis, keys), couponStore, couponDefinitions,
+        Clock.systemUTC());
+    new CouponRoutes(couponStore, coupons, displayService, Clock.systemUTC()).mount(router, auth);
+    new CheckoutRoutes(vertx.eventBus(), displayService, coupons, Clock.systemUTC()).mount(router, auth);
     new OrderRoutes(vertx.eventBus(), new IdempotencyStore(redis, pool, keys, config.integer("orders.idempotencyTtlSeconds")),
         new OrderStore(pool, Topics.from(config))).mount(router, auth);
     router.get("/health").handler(new HealthRoutes(vertx, redis, pool)::handle);

@@ -26,6 +26,9 @@ public final class BusAddresses {
   /** Request: cancel an order. */
   public static final String ORDERS_CANCEL = "orders.cancel";
 
+  /** Local publish of a coupon id whose definition changed (or {@code *} after a reconnect). */
+  public static final String COUPON_CHANGED = "coupons.changed";
+
   private BusAddresses() {
   }
 }

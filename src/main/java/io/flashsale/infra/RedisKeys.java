@@ -90,6 +90,49 @@ public final class RedisKeys {
     return prefix + "idem:" + userId + ":" + key;
   }
 
+  // Coupons: every key carries the {cpn} hash tag (one slot), so the reserve script can touch a user's and a
+  // coupon's sets together on Redis Cluster.
+
+  /** Hash coupon → definition JSON. */
+  public String couponDefs() {
+    return prefix + "{cpn}:defs";
+  }
+
+  /** Set of coupons whose target names no product, brand or category (they can apply to any product). */
+  public String couponsForAnyProduct() {
+    return prefix + "{cpn}:any";
+  }
+
+  /** Set of coupons whose product-side target matches the product. */
+  public String couponsOfProduct(String productId) {
+    return prefix + "{cpn}:product:" + productId;
+  }
+
+  /** Set of products a coupon is indexed under (to take it out again when its target changes). */
+  public String productsOfCoupon(String couponId) {
+    return prefix + "{cpn}:products-of:" + couponId;
+  }
+
+  /** Set of coupons the user holds an unused grant of. */
+  public String couponsOfUser(String userId) {
+    return prefix + "{cpn}:user:" + userId;
+  }
+
+  /** Set of users holding an unused grant of the coupon. */
+  public String holdersOfCoupon(String couponId) {
+    return prefix + "{cpn}:holders:" + couponId;
+  }
+
+  /** Hash user → membership grade. */
+  public String userGrades() {
+    return prefix + "{cpn}:grades";
+  }
+
+  /** Pub/sub channel announcing a changed coupon definition (near caches drop it). */
+  public String couponChannel() {
+    return prefix + "coupons";
+  }
+
   public String prefix() {
     return prefix;
   }

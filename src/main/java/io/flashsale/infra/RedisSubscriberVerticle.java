@@ -47,12 +47,14 @@ public final class RedisSubscriberVerticle extends VerticleBase {
       conn.handler(this::onPush);
       conn.exceptionHandler(err -> reconnect(conn, "error: " + err));
       conn.endHandler(v -> reconnect(conn, "closed"));
-      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(keys.viewInvalidationChannel()).arg(keys.stockChannel()));
+      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(keys.viewInvalidationChannel()).arg(keys.stockChannel())
+          .arg(keys.couponChannel()));
     }).onSuccess(ok -> {
       if (everConnected) {
         LOG.info("pub/sub re-subscribed; near caches revalidate and sold-out flags are forgotten");
         vertx.eventBus().publish(BusAddresses.VIEW_INVALIDATED, "*|0");
         vertx.eventBus().publish(BusAddresses.STOCK_CHANGED, "reset");
+        vertx.eventBus().publish(BusAddresses.COUPON_CHANGED, "*");
       }
       everConnected = true;
     }).onFailure(err -> {
@@ -81,8 +83,9 @@ public final class RedisSubscriberVerticle extends VerticleBase {
     }
     if ("message".equals(push.get(0).toString())) {
       String channel = push.get(1).toString();
-      String address = channel.equals(RedisKeys.from(config).stockChannel()) ? BusAddresses.STOCK_CHANGED
-          : BusAddresses.VIEW_INVALIDATED;
+      RedisKeys keys = RedisKeys.from(config);
+      String address = channel.equals(keys.stockChannel()) ? BusAddresses.STOCK_CHANGED
+          : channel.equals(keys.couponChannel()) ? BusAddresses.COUPON_CHANGED : BusAddresses.VIEW_INVALIDATED;
       vertx.eventBus().publish(address, push.get(2).toString());
     }
   }

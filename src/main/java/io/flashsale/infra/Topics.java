@@ -9,6 +9,7 @@ public final class Topics {
   public static final String EVENTS = "events";
   public static final String USERS = "users";
   public static final String ORDERS = "orders";
+  public static final String COUPONS = "coupons";
 
   private final String prefix;
 
@@ -36,8 +37,12 @@ public final class Topics {
     return prefix + ORDERS;
   }
 
+  public String coupons() {
+    return prefix + COUPONS;
+  }
+
   public List<String> all() {
-    return List.of(products(), events(), users(), orders());
+    return List.of(products(), events(), users(), orders(), coupons());
   }
 
   /** The topics the view projector follows. */

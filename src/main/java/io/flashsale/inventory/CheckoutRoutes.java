@@ -1,11 +1,12 @@
 package io.flashsale.inventory;
 
+import io.flashsale.coupon.CouponRule;
+import io.flashsale.coupon.CouponService;
 import io.flashsale.display.DisplayService;
 import io.flashsale.display.ViewKind;
 import io.flashsale.http.ApiException;
 import io.flashsale.http.Auth;
 import io.flashsale.http.BusErrors;
-import io.flashsale.http.ErrorCode;
 import io.flashsale.http.JsonInput;
 import io.flashsale.catalog.CatalogRequests;
 import io.flashsale.infra.BusAddresses;
@@ -33,11 +34,13 @@ public final class CheckoutRoutes {
 
   private final EventBus bus;
   private final DisplayService views;
+  private final CouponService coupons;
   private final Clock clock;
 
-  public CheckoutRoutes(EventBus bus, DisplayService views, Clock clock) {
+  public CheckoutRoutes(EventBus bus, DisplayService views, CouponService coupons, Clock clock) {
     this.bus = bus;
     this.views = views;
+    this.coupons = coupons;
     this.clock = clock;
   }
 
@@ -49,39 +52,64 @@ public final class CheckoutRoutes {
 
   private void create(RoutingContext ctx) {
     Auth.Caller caller = ctx.get(Auth.CALLER);
-    CheckoutRequest request;
-    try {
-      request = CheckoutRequest.parse(JsonInput.parse(ctx.body().buffer()));
-    } catch (ApiException e) {
-      ctx.fail(e);
-      return;
-    }
-    if (request.couponId() != null) {
-      ctx.fail(new ApiException(ErrorCode.COUPON_NOT_APPLICABLE, "coupons cannot be used yet",
-          new JsonObject().put("couponId", request.couponId())));
-      return;
-    }
+    CheckoutRequest request = CheckoutRequest.parse(JsonInput.parse(ctx.body().buffer()));
     Instant now = clock.instant();
     Future<Void> eventCheck = request.eventId() == null ? Future.succeededFuture()
         : views.json(ViewKind.EVENT_PAGE, request.eventId()).map(page -> {
           Pricing.requireOpen(request.eventId(), page, now);
           return null;
         });
-    List<Future<PricedItem>> priced = new ArrayList<>();
+    List<Future<JsonObject>> productViews = new ArrayList<>();
     for (CheckoutRequest.Line line : request.items()) {
-      priced.add(views.json(ViewKind.PRODUCT, line.productId()).map(view -> Pricing.price(line, view, now)));
+      productViews.add(views.json(ViewKind.PRODUCT, line.productId()));
     }
-    eventCheck.compose(x -> Future.all(new ArrayList<>(priced))).compose(x -> {
-      JsonArray items = new JsonArray();
-      priced.forEach(p -> items.add(p.result().toBusJson()));
-      return bus.<JsonObject>request(BusAddresses.INVENTORY_HOLD, new JsonObject().put("userId", caller.userId())
-          .put("items", items), BUS).recover(err -> Future.failedFuture(BusErrors.toApi(err)));
+    String checkoutId = InventoryService.newCheckoutId();
+    eventCheck.compose(x -> Future.all(new ArrayList<>(productViews))).compose(x -> {
+      List<PricedItem> priced = new ArrayList<>();
+      for (int i = 0; i < request.items().size(); i++) {
+        priced.add(Pricing.price(request.items().get(i), productViews.get(i).result(), now));
+      }
+      Future<Long> discount = request.couponId() == null ? Future.succeededFuture(0L)
+          : couponDiscount(caller.userId(), request.couponId(), priced, productViews)
+              .compose(d -> coupons.reserve(caller.userId(), request.couponId(), checkoutId).map(d));
+      return discount.compose(d -> {
+        JsonArray items = new JsonArray();
+        priced.forEach(p -> items.add(p.toBusJson()));
+        return bus.<JsonObject>request(BusAddresses.INVENTORY_HOLD, new JsonObject().put("userId", caller.userId())
+                .put("checkoutId", checkoutId).put("couponId", request.couponId()).put("discount", d)
+                .put("items", items), BUS)
+            .recover(err -> {
+              Throwable api = BusErrors.toApi(err);
+              // The stock was not held: give the coupon back (a no-op without one).
+              return request.couponId() == null ? Future.failedFuture(api)
+                  : coupons.release(checkoutId).transform(r -> Future.failedFuture(api));
+            });
+      });
     }).onSuccess(reply -> {
       Checkout checkout = Checkout.fromBusJson(reply.body());
       ctx.response().setStatusCode(201).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
           .putHeader(HttpHeaders.LOCATION, "/api/checkouts/" + checkout.checkoutId())
           .end(checkout.toJson().toBuffer());
     }).onFailure(ctx::fail);
+  }
+
+  /** The coupon's discount on the checkout: the rule applied to each line's unit price; the best line counts once. */
+  private Future<Long> couponDiscount(String userId, String couponId, List<PricedItem> priced,
+                                      List<Future<JsonObject>> productViews) {
+    List<Future<Long>> perLine = new ArrayList<>();
+    for (int i = 0; i < priced.size(); i++) {
+      JsonObject view = productViews.get(i).result();
+      PricedItem item = priced.get(i);
+      CouponRule.ProductFacts facts = new CouponRule.ProductFacts(item.productId(), view.getString("brand"),
+          view.getString("category"), item.unitPrice());
+      perLine.add(coupons.offers(userId, facts).map(offers -> offers.stream()
+          .filter(o -> o.couponId().equals(couponId)).mapToLong(CouponRule.Offer::discount).max().orElse(-1)));
+    }
+    return Future.all(new ArrayList<>(perLine)).compose(x -> {
+      long best = perLine.stream().mapToLong(Future::result).max().orElse(-1);
+      return best < 0 ? Future.failedFuture(CouponService.notApplicable(couponId,
+          "does not apply to these items for you now")) : Future.succeededFuture(best);
+    });
   }
 
   private void release(RoutingContext ctx) {

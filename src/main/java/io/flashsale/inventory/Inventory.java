@@ -1,5 +1,6 @@
 package io.flashsale.inventory;
 
+import io.flashsale.coupon.CouponStore;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.PgConfig;
 import io.flashsale.infra.RedisConfig;
@@ -49,8 +50,9 @@ public final class Inventory implements AutoCloseable {
     StockCache cache = new StockCache(redis, keys);
     StockLedger ledger = new StockLedger(pool, Topics.from(config), inv.decrementAttempts());
     Redlock redlock = new Redlock(vertx, lockNodes, clock, 50, inv.lockAttempts(), inv.lockRetryMillis());
+    CouponStore coupons = new CouponStore(pool, Topics.from(config));
     InventoryService service = new InventoryService(vertx, cache, ledger, redlock, keys, board, clock, inv.holdTtl(),
-        inv.lockTtlMillis());
+        inv.lockTtlMillis(), coupons::restoreReserved);
     return new Inventory(service, cache, ledger, redis, lockNodes, pool);
   }
 

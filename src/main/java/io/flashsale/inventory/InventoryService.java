@@ -45,12 +45,14 @@ public final class InventoryService {
   private final Clock clock;
   private final Duration holdTtl;
   private final long lockTtlMs;
+  private final java.util.function.Function<String, Future<Void>> onHoldGivenBack;
   private Future<Void> rebuilding;
   private final Map<String, Future<ReconcileReport>> loading = new HashMap<>();
   private final KeyedQueue confirms = new KeyedQueue();
 
   public InventoryService(Vertx vertx, StockCache cache, StockLedger ledger, Redlock redlock, RedisKeys keys,
-                          SoldOutBoard board, Clock clock, Duration holdTtl, long lockTtlMs) {
+                          SoldOutBoard board, Clock clock, Duration holdTtl, long lockTtlMs,
+                          java.util.function.Function<String, Future<Void>> onHoldGivenBack) {
     this.vertx = vertx;
     this.cache = cache;
     this.ledger = ledger;
@@ -60,6 +62,7 @@ public final class InventoryService {
     this.clock = clock;
     this.holdTtl = holdTtl;
     this.lockTtlMs = lockTtlMs;
+    this.onHoldGivenBack = onHoldGivenBack;
   }
 
   /** How a reconcile went: products looked at, and the units Redis was off by in total. */
@@ -70,12 +73,18 @@ public final class InventoryService {
 
   /** Holds every item or none; answers the checkout (201) or SOLD_OUT / LIMIT_EXCEEDED / 503. */
   public Future<Checkout> hold(String userId, List<PricedItem> items, String couponId) {
+    return hold(newCheckoutId(), userId, items, couponId, 0);
+  }
+
+  /** Holds with a caller-chosen id (a coupon was reserved for it) and the coupon's discount. */
+  public Future<Checkout> hold(String checkoutId, String userId, List<PricedItem> items, String couponId,
+                               long discount) {
     for (PricedItem item : items) {
       if (board.isSoldOut(item.productId())) {
         return Future.failedFuture(soldOut(item.productId()));
       }
     }
-    Checkout checkout = Checkout.create(newCheckoutId(), userId, items, couponId, 0,
+    Checkout checkout = Checkout.create(checkoutId, userId, items, couponId, discount,
         Instant.ofEpochMilli(clock.millis()).plus(holdTtl));
     return holdInRedis(checkout, 0).compose(x -> ledger.insertCheckout(checkout).recover(err -> {
       LOG.warn("checkout {} held in Redis but not stored in PostgreSQL ({}); giving the units back", checkout.checkoutId(),
@@ -143,7 +152,7 @@ public final class InventoryService {
   public Future<Void> compensate(String userId, String checkoutId) {
     return cache.release(userId, checkoutId, Checkout.RELEASED, clock.millis(), false).compose(n -> n == -2
         ? Future.failedFuture(new ApiException(ErrorCode.REQUEST_IN_PROGRESS, "an order is being placed for this checkout"))
-        : ledger.leaveHeld(checkoutId, Checkout.RELEASED).mapEmpty());
+        : ledger.leaveHeld(checkoutId, Checkout.RELEASED).compose(x -> onHoldGivenBack.apply(checkoutId)));
   }
 
   // ------------------------------------------------------------------ confirm
@@ -179,6 +188,7 @@ public final class InventoryService {
             : Checkout.CONFIRMED.equals(c.status()) ? Future.succeededFuture(false) : Future.failedFuture(holdExpired(c));
         case "EXPIRED" -> cache.release(c.userId(), c.checkoutId(), Checkout.EXPIRED, clock.millis(), false)
             .compose(x -> ledger.leaveHeld(c.checkoutId(), Checkout.EXPIRED))
+            .compose(x -> onHoldGivenBack.apply(c.checkoutId()))
             .transform(x -> Future.failedFuture(holdExpired(c)));
         default -> Future.failedFuture(holdExpired(c));
       };
@@ -199,6 +209,7 @@ public final class InventoryService {
         // PostgreSQL has fewer units than Redis promised: the hold cannot be honoured.
         return cache.release(c.userId(), c.checkoutId(), Checkout.RELEASED, clock.millis(), true)
             .compose(x -> ledger.leaveHeld(c.checkoutId(), Checkout.RELEASED))
+            .compose(x -> onHoldGivenBack.apply(c.checkoutId()))
             .compose(x -> reconcile(products)).transform(x -> Future.failedFuture(err));
       }
       return cache.endConfirm(c.userId(), c.checkoutId(), false).transform(x -> Future.failedFuture(
@@ -229,7 +240,7 @@ public final class InventoryService {
         return cache.release(userId, checkoutId, Checkout.EXPIRED, now, false).compose(n -> {
           if (n == 1) {
             expired.incrementAndGet();
-            return ledger.leaveHeld(checkoutId, Checkout.EXPIRED).mapEmpty();
+            return ledger.leaveHeld(checkoutId, Checkout.EXPIRED).compose(x -> onHoldGivenBack.apply(checkoutId));
           }
           return Future.succeededFuture();
         });
@@ -375,7 +386,7 @@ public final class InventoryService {
         + "' has expired or was released", new JsonObject().put("checkoutId", c.checkoutId()));
   }
 
-  static String newCheckoutId() {
+  public static String newCheckoutId() {
     char[] id = new char[20];
     for (int i = 0; i < id.length; i++) {
       id[i] = ALPHABET[RANDOM.nextInt(ALPHABET.length)];

@@ -34,7 +34,8 @@ public final class InventoryVerticle extends VerticleBase {
       JsonObject req = msg.body();
       List<PricedItem> items = req.getJsonArray("items").stream()
           .map(o -> PricedItem.fromBusJson((JsonObject) o)).toList();
-      service.hold(req.getString("userId"), items, req.getString("couponId"))
+      String checkoutId = req.getString("checkoutId", InventoryService.newCheckoutId());
+      service.hold(checkoutId, req.getString("userId"), items, req.getString("couponId"), req.getLong("discount", 0L))
           .onSuccess(c -> msg.reply(c.toBusJson())).onFailure(err -> BusErrors.reply(msg, err));
     });
     MessageConsumer<JsonObject> release = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_RELEASE, msg -> {

@@ -1,6 +1,7 @@
 package io.flashsale.order;
 
 import io.flashsale.catalog.CatalogStore;
+import io.flashsale.coupon.CouponStore;
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
 import io.flashsale.infra.Topics;
@@ -30,10 +31,12 @@ public final class OrderStore {
 
   private final Pool pool;
   private final Topics topics;
+  private final CouponStore coupons;
 
   public OrderStore(Pool pool, Topics topics) {
     this.pool = pool;
     this.topics = topics;
+    this.coupons = new CouponStore(pool, topics);
   }
 
   /** Stores a PENDING order for the checkout; a live order for it already → ALREADY_ORDERED. */
@@ -69,6 +72,7 @@ public final class OrderStore {
         return Future.succeededFuture(false);
       }
       return history(tx, o.orderId(), Order.CONFIRMED)
+          .compose(x -> coupons.redeem(tx, o.checkoutId(), o.orderId()))
           .compose(x -> OutboxStore.append(tx, List.of(OutboxEvent.of(topics.orders(), "order", o.orderId(),
               ORDER_PLACED, 1, payload(o, Order.CONFIRMED)))))
           .map(true);
@@ -102,7 +106,8 @@ public final class OrderStore {
                   return tx.preparedQuery(OrderSql.BUMP_EVENTS_OF_PRODUCT).execute(Tuple.of(item.productId()));
                 }).mapEmpty();
           }
-          return chain.compose(x -> history(tx, o.orderId(), Order.CANCELLED)).compose(x -> {
+          return chain.compose(x -> history(tx, o.orderId(), Order.CANCELLED))
+              .compose(x -> coupons.restoreUsed(tx, o.orderId())).compose(x -> {
             events.add(OutboxEvent.of(topics.orders(), "order", o.orderId(), ORDER_CANCELLED, 2,
                 payload(o, Order.CANCELLED)));
             return OutboxStore.append(tx, events);

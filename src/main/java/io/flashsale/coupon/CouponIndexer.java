@@ -1,0 +1,140 @@
+package io.flashsale.coupon;
+
+import io.flashsale.catalog.CatalogStore;
+import io.flashsale.infra.Concurrently;
+import io.flashsale.outbox.OutboxEvent;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongConsumer;
+
+/**
+ * Keeps the coupon sets following PostgreSQL. Each event only says what changed; the effect is recomputed from the
+ * current rows (a coupon's products, a user's grant, a product's coupons), so a duplicate or late delivery rewrites
+ * the same state — idempotent and order-proof.
+ */
+public final class CouponIndexer {
+
+  private final Pool pool;
+  private final CouponStore store;
+  private final CouponIndex index;
+
+  public CouponIndexer(Pool pool, CouponStore store, CouponIndex index) {
+    this.pool = pool;
+    this.store = store;
+    this.index = index;
+  }
+
+  public Future<Void> apply(List<OutboxEvent> events) {
+    Future<Void> chain = Future.succeededFuture();
+    for (OutboxEvent e : events) {
+      chain = chain.compose(x -> apply(e));
+    }
+    return chain;
+  }
+
+  private Future<Void> apply(OutboxEvent e) {
+    return switch (e.type()) {
+      case CouponStore.UPSERTED -> reindexCoupon(e.aggregateId());
+      case CouponStore.GRANTED, CouponStore.REDEEMED, CouponStore.RESTORED ->
+          refreshHolders(e.aggregateId(), strings(e.payload().getJsonArray("userIds", new JsonArray())));
+      case CatalogStore.USER_UPDATED -> index.setGrades(Map.of(e.aggregateId(), e.payload().getString("grade")));
+      case CatalogStore.PRODUCT_UPSERTED -> reindexProduct(e.aggregateId());
+      default -> Future.succeededFuture();
+    };
+  }
+
+  public Future<Void> reindexCoupon(String couponId) {
+    return store.get(couponId).compose(c -> {
+      if (c == null) {
+        return Future.succeededFuture();
+      }
+      Future<List<String>> products = c.target().anyProduct() ? Future.succeededFuture(List.of())
+          : pool.preparedQuery(CouponSql.MATCHING_PRODUCTS).execute(Tuple.of(
+              c.target().productIds().toArray(String[]::new), c.target().brands().toArray(String[]::new),
+              c.target().categories().toArray(String[]::new))).map(rs -> column(rs, 0));
+      return products.compose(ps -> index.indexCoupon(c, ps));
+    });
+  }
+
+  private Future<Void> refreshHolders(String couponId, List<String> userIds) {
+    return pool.preparedQuery(CouponSql.GRANT_STATUS).execute(Tuple.of(couponId, (Object) userIds.toArray(String[]::new)))
+        .compose(rs -> {
+          Map<String, Boolean> available = new LinkedHashMap<>();
+          userIds.forEach(u -> available.put(u, false));
+          rs.forEach(r -> available.put(r.getString("user_id"), "AVAILABLE".equals(r.getString("status"))));
+          return index.setHolders(couponId, available);
+        });
+  }
+
+  private Future<Void> reindexProduct(String productId) {
+    return pool.preparedQuery(CouponSql.PRODUCT).execute(Tuple.of(productId)).compose(rs -> {
+      if (rs.size() == 0) {
+        return Future.succeededFuture();
+      }
+      Row r = rs.iterator().next();
+      CouponRule.ProductFacts p = new CouponRule.ProductFacts(productId, r.getString("brand"), r.getString("category"),
+          r.getLong("price"));
+      return store.all().compose(coupons -> {
+        Map<String, Boolean> matches = new HashMap<>();
+        for (Coupon c : coupons) {
+          if (!c.target().anyProduct()) {
+            matches.put(c.couponId(), CouponRule.matchesProduct(c, p));
+          }
+        }
+        return index.setProductMatch(productId, matches);
+      });
+    });
+  }
+
+  /** Rebuilds every set from PostgreSQL (after Redis lost them); {@code progress} gets each step done. */
+  public Future<long[]> reindexAll(LongConsumer progress) {
+    long[] counts = new long[3];
+    return store.all().compose(coupons -> Concurrently.forEach(coupons, 8, c -> reindexCoupon(c.couponId())
+        .compose(x -> pool.preparedQuery(CouponSql.HOLDERS).execute(Tuple.of(c.couponId())))
+        .compose(rs -> {
+          Map<String, Boolean> holders = new LinkedHashMap<>();
+          rs.forEach(r -> holders.put(r.getString(0), true));
+          counts[1] += holders.size();
+          return index.setHolders(c.couponId(), holders);
+        }).onSuccess(x -> {
+          counts[0]++;
+          progress.accept(1);
+        })))
+        .compose(x -> pool.query("select user_id, grade from users").execute())
+        .compose(rs -> {
+          List<Map<String, String>> batches = new ArrayList<>();
+          Map<String, String> batch = new HashMap<>();
+          for (Row r : rs) {
+            batch.put(r.getString(0), r.getString(1));
+            if (batch.size() == 1000) {
+              batches.add(batch);
+              batch = new HashMap<>();
+            }
+          }
+          batches.add(batch);
+          counts[2] = rs.size();
+          return Concurrently.forEach(batches, 4, index::setGrades);
+        }).map(counts);
+  }
+
+  private static List<String> strings(JsonArray a) {
+    List<String> out = new ArrayList<>(a.size());
+    a.forEach(v -> out.add(String.valueOf(v)));
+    return out;
+  }
+
+  private static List<String> column(io.vertx.sqlclient.RowSet<Row> rs, int i) {
+    List<String> out = new ArrayList<>(rs.size());
+    rs.forEach(r -> out.add(r.getString(i)));
+    return out;
+  }
+}

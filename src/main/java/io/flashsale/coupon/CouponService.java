@@ -1,0 +1,114 @@
+package io.flashsale.coupon;
+
+import io.flashsale.http.ApiException;
+import io.flashsale.http.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * "Which coupons may this user use on this product, and which is best": one Redis round trip for the candidate sets
+ * and the grade, definitions from a process-wide near cache (dropped on the coupon channel), then the rule as
+ * arithmetic. Also reserves a coupon for a checkout, atomically.
+ */
+public final class CouponService {
+
+  /** Definitions shared by a process's API verticles. */
+  public static final class Definitions {
+    private final ConcurrentHashMap<String, Coupon> byId = new ConcurrentHashMap<>();
+
+    /** A coupon id whose definition changed, or {@code *}. */
+    public void invalidate(String couponId) {
+      if ("*".equals(couponId)) {
+        byId.clear();
+      } else {
+        byId.remove(couponId);
+      }
+    }
+  }
+
+  private final CouponIndex index;
+  private final CouponStore store;
+  private final Definitions definitions;
+  private final Clock clock;
+
+  public CouponService(CouponIndex index, CouponStore store, Definitions definitions, Clock clock) {
+    this.index = index;
+    this.store = store;
+    this.definitions = definitions;
+    this.clock = clock;
+  }
+
+  /** Every coupon applicable now for the user and product (at {@code price}), best first. */
+  public Future<List<CouponRule.Offer>> offers(String userId, CouponRule.ProductFacts product) {
+    return index.candidates(userId, product.productId()).compose(c -> {
+      Set<String> ids = new HashSet<>(c.held());
+      ids.retainAll(c.forProduct());
+      return definitionsOf(ids).map(defs -> CouponRule.offers(new ArrayList<>(defs.values()), c.held()::contains,
+          c.grade(), product, clock.instant()));
+    });
+  }
+
+  private Future<Map<String, Coupon>> definitionsOf(Set<String> ids) {
+    Map<String, Coupon> found = new java.util.HashMap<>();
+    List<String> missing = new ArrayList<>();
+    for (String id : ids) {
+      Coupon c = definitions.byId.get(id);
+      if (c != null) {
+        found.put(id, c);
+      } else {
+        missing.add(id);
+      }
+    }
+    if (missing.isEmpty()) {
+      return Future.succeededFuture(found);
+    }
+    return index.definitions(missing).map(loaded -> {
+      definitions.byId.putAll(loaded);
+      found.putAll(loaded);
+      return found;
+    });
+  }
+
+  /** Takes the user's grant of the coupon for the checkout, or fails with COUPON_NOT_APPLICABLE. */
+  public Future<Void> reserve(String userId, String couponId, String checkoutId) {
+    return index.take(userId, couponId).compose(took -> {
+      if (!took) {
+        return Future.failedFuture(notApplicable(couponId, "is not held by you (or already in use)"));
+      }
+      return store.reserve(couponId, userId, checkoutId).compose(ok -> ok ? Future.<Void>succeededFuture()
+          : index.putBack(userId, couponId).transform(x -> Future.failedFuture(
+              notApplicable(couponId, "is not held by you (or already in use)"))));
+    });
+  }
+
+  /** Gives a reservation back (the hold it was for did not happen). */
+  public Future<Void> release(String checkoutId) {
+    return store.restoreReserved(checkoutId);
+  }
+
+  public static ApiException notApplicable(String couponId, String why) {
+    return new ApiException(ErrorCode.COUPON_NOT_APPLICABLE, "coupon '" + couponId + "' " + why,
+        new JsonObject().put("couponId", couponId));
+  }
+
+  /** The lookup's answer (API.md): every applicable coupon, best first, and the best one. */
+  public static JsonObject toJson(String productId, String userId, long price, List<CouponRule.Offer> offers) {
+    io.vertx.core.json.JsonArray list = new io.vertx.core.json.JsonArray();
+    offers.forEach(o -> list.add(offerJson(o)));
+    return new JsonObject().put("productId", productId).put("userId", userId).put("price", price).put("coupons", list)
+        .put("best", offers.isEmpty() ? null : offerJson(offers.get(0)));
+  }
+
+  private static JsonObject offerJson(CouponRule.Offer o) {
+    return new JsonObject().put("couponId", o.couponId()).put("name", o.name()).put("discount", o.discount())
+        .put("finalPrice", o.finalPrice());
+  }
+}
