@@ -1,6 +1,7 @@
 package io.flashsale.cli;
 
 import io.flashsale.bench.CheckoutStorm;
+import io.flashsale.bench.CouponBench;
 import io.flashsale.bench.DisplayBench;
 import io.flashsale.bench.FreshnessBench;
 import io.flashsale.bench.StampedeBench;
@@ -23,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks against a running app (start it with scripts/run); each writes bench/results/<date>-<name>.md.",
     subcommands = {BenchCommand.Display.class, BenchCommand.Stampede.class, BenchCommand.Freshness.class,
-        BenchCommand.StormVsNaive.class, BenchCommand.Storm.class})
+        BenchCommand.StormVsNaive.class, BenchCommand.Coupons.class, BenchCommand.Storm.class})
 final class BenchCommand implements Runnable {
 
   @Override
@@ -96,6 +97,23 @@ final class BenchCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       StormBench.run(url, buyers, products, stock, concurrency, out);
+      return 0;
+    }
+  }
+
+  @Command(name = "coupons", mixinStandardHelpOptions = true,
+      description = "Best-coupon lookup from the Redis sets against the equivalent SQL JOIN, same data, same run.")
+  static final class Coupons extends Common implements Callable<Integer> {
+    @Option(names = "--users", defaultValue = "100000") int users;
+    @Option(names = "--products", defaultValue = "20000") int products;
+    @Option(names = "--coupons", defaultValue = "1000") int coupons;
+    @Option(names = "--grant-share", defaultValue = "0.02", description = "share of users granted each coupon") double share;
+    @Option(names = "--concurrency", defaultValue = "32") int concurrency;
+    @Option(names = "--seconds", defaultValue = "10") int seconds;
+
+    @Override
+    public Integer call() throws Exception {
+      CouponBench.run(users, products, coupons, share, concurrency, seconds, out);
       return 0;
     }
   }

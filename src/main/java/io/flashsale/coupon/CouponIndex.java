@@ -93,19 +93,22 @@ public final class CouponIndex {
 
   // ------------------------------------------------------------------ reads (lookups)
 
-  /** What a lookup needs in one round trip: the user's coupons, the product's, the any-product ones, the grade. */
+  /**
+   * What a lookup needs, in one round trip: the coupons the user holds that match the product (by its own set or as
+   * any-product coupons) — {@code held} and {@code forProduct} are that same set — and the user's grade.
+   */
   public record Candidates(Set<String> held, Set<String> forProduct, String grade) {
   }
 
   public Future<Candidates> candidates(String userId, String productId) {
-    return redis.batch(List.of(Request.cmd(Command.SMEMBERS).arg(keys.couponsOfUser(userId)),
-        Request.cmd(Command.SMEMBERS).arg(keys.couponsOfProduct(productId)),
-        Request.cmd(Command.SMEMBERS).arg(keys.couponsForAnyProduct()),
+    // Intersect in Redis: a user holds a few coupons, while the any-product set can hold hundreds.
+    return redis.batch(List.of(
+        Request.cmd(Command.SINTER).arg(keys.couponsOfUser(userId)).arg(keys.couponsOfProduct(productId)),
+        Request.cmd(Command.SINTER).arg(keys.couponsOfUser(userId)).arg(keys.couponsForAnyProduct()),
         Request.cmd(Command.HGET).arg(keys.userGrades()).arg(userId))).map(rs -> {
-          Set<String> held = set(rs.get(0));
-          Set<String> forProduct = set(rs.get(1));
-          forProduct.addAll(set(rs.get(2)));
-          return new Candidates(held, forProduct, rs.get(3) == null ? null : rs.get(3).toString());
+          Set<String> matching = set(rs.get(0));
+          matching.addAll(set(rs.get(1)));
+          return new Candidates(matching, matching, rs.get(2) == null ? null : rs.get(2).toString());
         });
   }
 
