@@ -101,7 +101,8 @@ class InventoryServiceIT {
       String productId = productWithStock(inv, 1);
       StockLedger ledger = inv.ledger();
       String key = RedisKeys.from(app.config()).lock("stock:" + productId);
-      Redlock instanceA = new Redlock(app.vertx(), List.of(lockNode), Clock.systemUTC(), 50, 1, 10);
+      // (A retries too: a stock reconcile of the new product may hold the lock for a moment.)
+      Redlock instanceA = new Redlock(app.vertx(), List.of(lockNode), Clock.systemUTC(), 50, 200, 10);
       Redlock instanceB = new Redlock(app.vertx(), List.of(lockNode), Clock.systemUTC(), 50, 500, 10);
 
       // A takes a short lock and reads the stock, then stalls (a GC pause, a slow disk) past its lock's expiry.
