@@ -258,6 +258,45 @@ class CouponIT {
   }
 
   @Test
+  @DisplayName("The saga redeems the coupon; a declined payment and a cancelled order give it back")
+  void redeemedAndGivenBack() {
+    String productId = uniqueId("p");
+    createProduct(app, productId, 50_000, 10);
+    createOpenEvent(app, uniqueId("e"), productId);
+    String couponId = uniqueId("c");
+    String user = uniqueId("u");
+    Instant now = Instant.now();
+    app.putAdmin("/admin/coupons/" + couponId, coupon("10%", "PERCENT", 10, null, 0, now.minus(1, ChronoUnit.HOURS),
+        now.plus(1, ChronoUnit.DAYS), target(List.of(), List.of(), List.of(), List.of(productId))));
+    app.send(Load.post(app.port(), "/admin/coupons/" + couponId + "/grants", app.adminToken(),
+        new JsonObject().put("userIds", new JsonArray().add(user)).encode()));
+    waitUntil(Duration.ofSeconds(10), () -> offered(user, productId).contains(couponId), "the coupon to be offered");
+    String token = app.shopperToken(user);
+    String body = new JsonObject(checkoutBody(productId, 1)).put("couponId", couponId).encode();
+
+    String declined = new JsonObject(app.send(Load.post(app.port(), "/api/checkouts", token, body)).body())
+        .getString("checkoutId");
+    HttpResponse<String> refused = app.send(Load.post(app.port(), "/api/orders", token, new JsonObject()
+        .put("checkoutId", declined).put("payment", new JsonObject().put("method", "CARD").put("token", "tok_declined"))
+        .encode()).header("Idempotency-Key", uniqueId("k")));
+    assertThat(refused.statusCode()).isEqualTo(402);
+    waitUntil(Duration.ofSeconds(5), () -> offered(user, productId).contains(couponId), "the coupon back after a decline");
+
+    JsonObject checkout = new JsonObject(app.send(Load.post(app.port(), "/api/checkouts", token, body)).body());
+    assertThat(checkout.getLong("discount")).isEqualTo(700);
+    HttpResponse<String> placed = app.send(Load.post(app.port(), "/api/orders", token, new JsonObject()
+        .put("checkoutId", checkout.getString("checkoutId")).put("payment", new JsonObject().put("method", "CARD")
+            .put("token", "tok_ok")).encode()).header("Idempotency-Key", uniqueId("k")));
+    assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+    assertThat(new JsonObject(placed.body()).getLong("total")).isEqualTo(6_300);
+    assertThat(offered(user, productId)).doesNotContain(couponId);
+    String orderId = new JsonObject(placed.body()).getString("orderId");
+    assertThat(app.send(Load.post(app.port(), "/api/orders/" + orderId + "/cancel", token, "")).statusCode())
+        .isEqualTo(200);
+    waitUntil(Duration.ofSeconds(5), () -> offered(user, productId).contains(couponId), "the coupon back after a cancel");
+  }
+
+  @Test
   @DisplayName("A grade change and a product's brand change move the right coupons in or out within 2 s")
   void gradeAndBrandChanges() {
     String run = uniqueId("g");
