@@ -74,18 +74,18 @@ public final class CouponBench {
       }
       System.out.println("warm-up (not measured)...");
       measure(vertx, concurrency, 3, i -> service.offers(pairUser[i % pairs], pairProduct[i % pairs]).map(List::size));
-      measure(vertx, concurrency, 3, i -> sqlJoin(pool, pairUser[i % pairs], pairProduct[i % pairs]));
+      measure(vertx, concurrency, 3, i -> store.applicableByJoin(pairUser[i % pairs], pairProduct[i % pairs].productId()).map(List::size));
       System.out.println("Redis sets...");
       Result sets = measure(vertx, concurrency, seconds, i -> service.offers(pairUser[i % pairs], pairProduct[i % pairs])
           .map(List::size));
       System.out.println("  " + sets);
       System.out.println("SQL JOIN...");
-      Result join = measure(vertx, concurrency, seconds, i -> sqlJoin(pool, pairUser[i % pairs], pairProduct[i % pairs]));
+      Result join = measure(vertx, concurrency, seconds, i -> store.applicableByJoin(pairUser[i % pairs], pairProduct[i % pairs].productId()).map(List::size));
       System.out.println("  " + join);
       long mismatches = 0;
       for (int i = 0; i < 500; i++) {
         int a = service.offers(pairUser[i], pairProduct[i]).await(10, TimeUnit.SECONDS).size();
-        int b = sqlJoin(pool, pairUser[i], pairProduct[i]).await(10, TimeUnit.SECONDS);
+        int b = store.applicableByJoin(pairUser[i], pairProduct[i].productId()).await(10, TimeUnit.SECONDS).size();
         if (a != b) {
           mismatches++;
         }
@@ -127,22 +127,6 @@ public final class CouponBench {
     public String toString() {
       return String.format("%,.0f lookups/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms", perSecond, p50, p99, max);
     }
-  }
-
-  /** The JOIN answers the applicable coupons; the discount arithmetic would follow in the app either way. */
-  private static Future<Integer> sqlJoin(Pool pool, String user, CouponRule.ProductFacts p) {
-    return pool.preparedQuery("""
-            select c.coupon_id from coupon_grants g
-            join coupons c on c.coupon_id = g.coupon_id
-            join users u on u.user_id = g.user_id
-            join products p on p.product_id = $2
-            where g.user_id = $1 and g.status = 'AVAILABLE'
-              and c.valid_from <= now() and c.valid_to > now()
-              and (cardinality(c.target_grades) = 0 or u.grade = any(c.target_grades))
-              and (cardinality(c.target_brands) = 0 or p.brand = any(c.target_brands))
-              and (cardinality(c.target_categories) = 0 or p.category = any(c.target_categories))
-              and (cardinality(c.target_product_ids) = 0 or p.product_id = any(c.target_product_ids))
-              and p.price >= c.min_price""").execute(Tuple.of(user, p.productId())).map(rs -> rs.size());
   }
 
   private static Result measure(Vertx vertx, int concurrency, int seconds, IntFunction<Future<Integer>> lookup)

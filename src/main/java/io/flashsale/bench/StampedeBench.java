@@ -41,12 +41,7 @@ public final class StampedeBench {
     Vertx vertx = Vertx.vertx();
     Pool pool = PgConfig.from(config).pool(vertx, "pg-bench", 2);
     try {
-      pool.query("insert into products (product_id, name, brand, category, price) values ('" + productId
-          + "', 'Stampede Parka', 'Bench', 'Outerwear', 99000); insert into stock (product_id, quantity) values ('"
-          + productId + "', 10); insert into events (event_id, title, starts_at, ends_at) values ('" + eventId
-          + "', 'Stampede', now() - interval '1 hour', now() + interval '1 day'); insert into event_items (event_id,"
-          + " product_id, position, sale_price, limit_per_user) values ('" + eventId + "', '" + productId
-          + "', 0, 69000, 1)").execute().await(30, TimeUnit.SECONDS);
+      insertUnannounced(pool, eventId, productId).await(30, TimeUnit.SECONDS);
     } finally {
       pool.close();
     }
@@ -88,6 +83,19 @@ public final class StampedeBench {
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * An open event with one product, written straight into PostgreSQL past the outbox: no projector ever builds its
+   * page, so it is missing from Redis and from every near cache.
+   */
+  public static Future<Void> insertUnannounced(Pool pool, String eventId, String productId) {
+    return pool.query("insert into products (product_id, name, brand, category, price) values ('" + productId
+        + "', 'Stampede Parka', 'Bench', 'Outerwear', 99000); insert into stock (product_id, quantity) values ('"
+        + productId + "', 10); insert into events (event_id, title, starts_at, ends_at) values ('" + eventId
+        + "', 'Stampede', now() - interval '1 hour', now() + interval '1 day'); insert into event_items (event_id,"
+        + " product_id, position, sale_price, limit_per_user) values ('" + eventId + "', '" + productId
+        + "', 0, 69000, 1)").execute().mapEmpty();
   }
 
   /** Reads {@code flashsale_view_rebuilds_total} from an instance's /metrics. */

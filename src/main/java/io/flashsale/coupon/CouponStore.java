@@ -109,6 +109,15 @@ public final class CouponStore {
     });
   }
 
+  /** The brute-force answer the index replaces: applicable coupon ids by one SQL JOIN (the coupons bench's baseline). */
+  public Future<List<String>> applicableByJoin(String userId, String productId) {
+    return pool.preparedQuery(CouponSql.JOIN_LOOKUP).execute(Tuple.of(userId, productId)).map(rs -> {
+      List<String> out = new ArrayList<>(rs.size());
+      rs.forEach(r -> out.add(r.getString(0)));
+      return out;
+    });
+  }
+
   public Pool pool() {
     return pool;
   }

@@ -71,12 +71,7 @@ class DisplayIT {
       String eventId = uniqueId("e");
       Pool pool = io.flashsale.infra.PgConfig.from(app.config()).pool(app.vertx(), "test", 2);
       try {
-        pool.query("insert into products (product_id, name, brand, category, price) values ('" + productId
-            + "', 'Stampede Parka', 'Covernat', 'Outerwear', 99000); insert into stock (product_id, quantity) values ('"
-            + productId + "', 10); insert into events (event_id, title, starts_at, ends_at) values ('" + eventId
-            + "', 'Stampede', now() - interval '1 hour', now() + interval '1 day'); insert into event_items (event_id,"
-            + " product_id, position, sale_price, limit_per_user) values ('" + eventId + "', '" + productId
-            + "', 0, 69000, 1)").execute().await(10, TimeUnit.SECONDS);
+        io.flashsale.bench.StampedeBench.insertUnannounced(pool, eventId, productId).await(10, TimeUnit.SECONDS);
       } finally {
         pool.close();
       }
