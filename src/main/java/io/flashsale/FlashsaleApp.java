@@ -3,8 +3,11 @@ package io.flashsale;
 import io.flashsale.coupon.CouponIndexerVerticle;
 import io.flashsale.coupon.CouponService;
 import io.flashsale.display.DisplayMetrics;
+import io.flashsale.fanout.FanoutVerticle;
+import io.flashsale.fanout.KafkaBridgeVerticle;
 import io.flashsale.display.DisplayService;
 import io.flashsale.http.ApiVerticle;
+import io.flashsale.http.RequestMeter;
 import io.flashsale.http.KafkaProbeVerticle;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.BusAddresses;
@@ -73,6 +76,8 @@ public final class FlashsaleApp {
     DisplayMetrics.register(display);
     DISPLAYS.put(vertx, display);
     CouponService.Definitions couponDefinitions = new CouponService.Definitions();
+    RequestMeter requests = new RequestMeter();
+    vertx.setPeriodic(1000, id -> requests.sample());
     vertx.eventBus().<String>localConsumer(BusAddresses.COUPON_CHANGED, msg -> couponDefinitions.invalidate(msg.body()));
     List<String> ids = new ArrayList<>();
     KafkaTopics.ensure(vertx, KafkaConfig.from(config), Topics.from(config).all())
@@ -91,7 +96,9 @@ public final class FlashsaleApp {
             new DeploymentOptions().setInstances(inventoryInstances))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new OrderVerticle(config, true))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new CouponIndexerVerticle(config))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(() -> new ApiVerticle(config, display, couponDefinitions),
+        .compose(x -> vertx.deployVerticle(new FanoutVerticle(config))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new KafkaBridgeVerticle(config))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(() -> new ApiVerticle(config, display, couponDefinitions, requests),
             new DeploymentOptions().setInstances(instances))).onSuccess(ids::add)
         .map(x -> ids);
   }

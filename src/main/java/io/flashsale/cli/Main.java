@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code flashsale} command line: {@code java -jar target/flashsale.jar <command> --help}. */
 @Command(name = "flashsale", mixinStandardHelpOptions = true, version = "flashsale 0.1.0",
     description = "A reactive flash-sale backend on Vert.x 5.",
-    subcommands = {ServeCommand.class, MigrateCommand.class, SeedCommand.class, WarmupCommand.class, StockCommand.class, CouponsCommand.class, BenchCommand.class,
+    subcommands = {ServeCommand.class, MigrateCommand.class, SeedCommand.class, WarmupCommand.class, StockCommand.class, CouponsCommand.class, DlqCommand.class, BenchCommand.class,
         TokenCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

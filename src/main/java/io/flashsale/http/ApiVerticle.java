@@ -16,6 +16,7 @@ import io.flashsale.infra.RedisConfig;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.infra.Topics;
 import io.flashsale.coupon.CouponIndex;
+import io.flashsale.dashboard.StatsRoutes;
 import io.flashsale.coupon.CouponRoutes;
 import io.flashsale.coupon.CouponService;
 import io.flashsale.coupon.CouponStore;
@@ -55,6 +56,7 @@ public final class ApiVerticle extends VerticleBase {
   private final AppConfig config;
   private final DisplayService.Shared displayShared;
   private final CouponService.Definitions couponDefinitions;
+  private final RequestMeter requests;
   private Pool pool;
   private Redis redis;
   private PipelinedRedis lanes;
@@ -63,8 +65,9 @@ public final class ApiVerticle extends VerticleBase {
   private Router router;
 
   public ApiVerticle(AppConfig config, DisplayService.Shared displayShared,
-                     CouponService.Definitions couponDefinitions) {
+                     CouponService.Definitions couponDefinitions, RequestMeter requests) {
     this.config = config;
+    this.requests = requests;
     this.displayShared = displayShared;
     this.couponDefinitions = couponDefinitions;
   }
@@ -95,6 +98,7 @@ public final class ApiVerticle extends VerticleBase {
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
     router.route("/admin/*").handler(auth.admin());
     new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config)), vertx.eventBus()).mount(router);
+    new StatsRoutes(vertx, pool, redis, keys, requests).mount(router);
     new WarmupRoutes(new WarmupService(pool, materializer.builder(), materializer.store())).mount(router);
     CouponStore couponStore = new CouponStore(pool, Topics.from(config));
     CouponService coupons = new CouponService(new CouponIndex(redis, keys), couponStore, couponDefinitions,
@@ -119,6 +123,7 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private void route(HttpServerRequest req) {
+    requests.mark();
     if (req.method() == HttpMethod.GET) {
       String path = req.path();
       if (path.startsWith(EVENTS_PREFIX) && path.indexOf('/', EVENTS_PREFIX.length()) < 0) {

@@ -18,6 +18,8 @@ public final class HealthRoutes {
   /** Shared-data map and key where {@code KafkaProbeVerticle} records the broker's state. */
   public static final String HEALTH_MAP = "flashsale.health";
   public static final String KAFKA = "kafka";
+  /** Where the probe records the records waiting in dead-letter topics. */
+  public static final String DLQ_DEPTH = "dlqDepth";
 
   private final Vertx vertx;
   private final Redis redis;

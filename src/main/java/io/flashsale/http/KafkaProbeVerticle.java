@@ -1,7 +1,9 @@
 package io.flashsale.http;
 
 import io.flashsale.infra.AppConfig;
+import io.flashsale.fanout.DeadLetters;
 import io.flashsale.infra.KafkaConfig;
+import io.flashsale.infra.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.kafka.admin.KafkaAdminClient;
@@ -27,6 +29,8 @@ public final class KafkaProbeVerticle extends VerticleBase {
   }
 
   private void probe() {
+    DeadLetters.depth(vertx, admin, Topics.from(config).all()).onSuccess(depth -> vertx.sharedData()
+        .getLocalMap(HealthRoutes.HEALTH_MAP).put(HealthRoutes.DLQ_DEPTH, depth));
     admin.describeCluster().timeout(3, TimeUnit.SECONDS).onComplete(ar -> vertx.sharedData()
         .getLocalMap(HealthRoutes.HEALTH_MAP).put(HealthRoutes.KAFKA,
             ar.succeeded() && !ar.result().getNodes().isEmpty() ? "UP" : "DOWN"));

@@ -29,6 +29,11 @@ public final class BusAddresses {
   /** Local publish of a coupon id whose definition changed (or {@code *} after a reconnect). */
   public static final String COUPON_CHANGED = "coupons.changed";
 
+  /** Prefix of the local addresses where the Kafka bridge republishes each domain topic: {@code kafka.in.orders}. */
+  public static final String KAFKA_IN = "kafka.in.";
+  /** Request: publish {@code {topic, key, value}} to Kafka (not durable — durable events go through the outbox). */
+  public static final String KAFKA_OUT = "kafka.out";
+
   private BusAddresses() {
   }
 }

@@ -133,6 +133,21 @@ public final class RedisKeys {
     return prefix + "coupons";
   }
 
+  /** Marks an event a fan-out consumer has applied (a fast skip; the effect itself is idempotent too). */
+  public String processed(String consumer, String eventId) {
+    return prefix + "{stats}:done:" + consumer + ":" + eventId;
+  }
+
+  /** Orders (count) in one minute, for one event or {@code all}; shares the {stats} tag with the dedupe keys. */
+  public String ordersPerMinute(String eventId, String minute) {
+    return prefix + "{stats}:orders:" + eventId + ":" + minute;
+  }
+
+  /** Sales (won) in one minute, for one event or {@code all}. */
+  public String salesPerMinute(String eventId, String minute) {
+    return prefix + "{stats}:krw:" + eventId + ":" + minute;
+  }
+
   public String prefix() {
     return prefix;
   }

@@ -41,6 +41,16 @@ public final class Topics {
     return prefix + COUPONS;
   }
 
+  /** Where a consumer's failed records wait for their next attempt. */
+  public String retry(String consumer) {
+    return prefix + "retry." + consumer;
+  }
+
+  /** Where records go after the last failed attempt: {@code <topic>.dlq}. */
+  public static String dlq(String topic) {
+    return topic + ".dlq";
+  }
+
   public List<String> all() {
     return List.of(products(), events(), users(), orders(), coupons());
   }

@@ -38,6 +38,11 @@ public final class InventoryMaintenanceVerticle extends VerticleBase {
   private long sweepTimer;
   private long driftTimer;
 
+  /** The last measured drift (units, summed over products). */
+  public static long drift() {
+    return DRIFT.get();
+  }
+
   public InventoryMaintenanceVerticle(AppConfig config, SoldOutBoard board) {
     this.config = config;
     this.board = board;

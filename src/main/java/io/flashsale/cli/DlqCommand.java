@@ -1,0 +1,72 @@
+package io.flashsale.cli;
+
+import io.flashsale.fanout.DeadLetters;
+import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.KafkaConfig;
+import io.flashsale.infra.Topics;
+import io.vertx.core.Vertx;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code dlq list|replay}: what the fan-out consumers gave up on, and sending it back to them. */
+@Command(name = "dlq", mixinStandardHelpOptions = true, description = "Dead-letter topics of the fan-out consumers.",
+    subcommands = {DlqCommand.ListLetters.class, DlqCommand.Replay.class})
+final class DlqCommand implements Runnable {
+
+  @Override
+  public void run() {
+    new picocli.CommandLine(this).usage(System.out);
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Records in <topic>.dlq not yet replayed.")
+  static final class ListLetters implements Callable<Integer> {
+    @Option(names = "--topic", defaultValue = "orders", description = "domain topic (default ${DEFAULT-VALUE})")
+    String topic;
+
+    @Override
+    public Integer call() throws Exception {
+      AppConfig config = AppConfig.load();
+      Vertx vertx = Vertx.vertx();
+      try {
+        String full = config.string("kafka.topicPrefix") + topic;
+        List<DeadLetters.Letter> letters = new DeadLetters(vertx, KafkaConfig.from(config), Topics.from(config))
+            .pending(full);
+        for (DeadLetters.Letter l : letters) {
+          System.out.printf("%s-%d@%d  %-14s %-16s event %s  after %d attempt(s): %s%n", l.topic(), l.partition(),
+              l.offset(), l.consumer(), l.type(), l.eventId(), l.attempts(), l.error());
+        }
+        System.out.printf("%d record(s) waiting in %s%n", letters.size(), Topics.dlq(full));
+        return 0;
+      } finally {
+        Cli.closeQuietly(vertx);
+      }
+    }
+  }
+
+  @Command(name = "replay", mixinStandardHelpOptions = true,
+      description = "Send each waiting record back to the consumer that failed it (attempts reset); each once.")
+  static final class Replay implements Callable<Integer> {
+    @Option(names = "--topic", defaultValue = "orders", description = "domain topic (default ${DEFAULT-VALUE})")
+    String topic;
+
+    @Option(names = "--consumer", description = "only records this consumer failed (points, notifications, sales-stats)")
+    String consumer;
+
+    @Override
+    public Integer call() throws Exception {
+      AppConfig config = AppConfig.load();
+      Vertx vertx = Vertx.vertx();
+      try {
+        int n = new DeadLetters(vertx, KafkaConfig.from(config), Topics.from(config))
+            .replay(config.string("kafka.topicPrefix") + topic, consumer);
+        System.out.printf("replayed %d record(s)%n", n);
+        return 0;
+      } finally {
+        Cli.closeQuietly(vertx);
+      }
+    }
+  }
+}

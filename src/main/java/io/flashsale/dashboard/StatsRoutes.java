@@ -1,0 +1,138 @@
+package io.flashsale.dashboard;
+
+import io.flashsale.fanout.FanoutEffects;
+import io.flashsale.http.HealthRoutes;
+import io.flashsale.http.RequestMeter;
+import io.flashsale.infra.RedisKeys;
+import io.flashsale.inventory.InventoryMaintenanceVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code GET /admin/stats} (live figures) and {@code GET /admin/} (the dashboard page that polls them). */
+public final class StatsRoutes {
+
+  private static final int MINUTES = 15;
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final Redis redis;
+  private final RedisKeys keys;
+  private final RequestMeter requests;
+  private final Buffer page;
+
+  public StatsRoutes(Vertx vertx, Pool pool, Redis redis, RedisKeys keys, RequestMeter requests) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.redis = redis;
+    this.keys = keys;
+    this.requests = requests;
+    this.page = resource("dashboard/index.html");
+  }
+
+  public void mount(Router router) {
+    router.get("/admin/stats").handler(ctx -> stats().onSuccess(json -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").putHeader("cache-control", "no-store")
+        .end(json.toBuffer())).onFailure(ctx::fail));
+    router.get("/admin/").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
+        .putHeader("cache-control", "no-store").end(page));
+  }
+
+  public Future<JsonObject> stats() {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+    List<String> minutes = new ArrayList<>();
+    List<Request> batch = new ArrayList<>();
+    for (int i = MINUTES - 1; i >= 0; i--) {
+      String m = FanoutEffects.minute(now.minus(i, ChronoUnit.MINUTES));
+      minutes.add(now.minus(i, ChronoUnit.MINUTES).toString());
+      batch.add(Request.cmd(Command.GET).arg(keys.ordersPerMinute("all", m)));
+      batch.add(Request.cmd(Command.GET).arg(keys.salesPerMinute("all", m)));
+    }
+    Future<List<Response>> buckets = redis.batch(batch);
+    Future<List<Row>> products = pool.query("""
+        select i.product_id, p.name, s.quantity from event_items i
+        join events e on e.event_id = i.event_id and e.starts_at <= now() and e.ends_at > now()
+        join products p on p.product_id = i.product_id join stock s on s.product_id = i.product_id
+        order by s.quantity, i.product_id limit 30""").execute().map(rs -> {
+          List<Row> out = new ArrayList<>();
+          rs.forEach(out::add);
+          return out;
+        });
+    return Future.all(buckets, products).compose(x -> {
+      List<Row> rows = products.result();
+      if (rows.isEmpty()) {
+        return Future.succeededFuture(List.<Response>of());
+      }
+      Request avail = Request.cmd(Command.HMGET).arg(keys.available());
+      Request held = Request.cmd(Command.HMGET).arg(keys.held());
+      rows.forEach(r -> {
+        avail.arg(r.getString(0));
+        held.arg(r.getString(0));
+      });
+      return redis.batch(List.of(avail, held));
+    }).map(stock -> {
+      JsonArray series = new JsonArray();
+      long orders = 0;
+      long won = 0;
+      List<Response> b = buckets.result();
+      for (int i = 0; i < minutes.size(); i++) {
+        long o = number(b.get(2 * i));
+        long k = number(b.get(2 * i + 1));
+        orders += o;
+        won += k;
+        series.add(new JsonObject().put("minute", minutes.get(i)).put("orders", o).put("krw", k));
+      }
+      JsonArray stockRows = new JsonArray();
+      List<Row> rows = products.result();
+      for (int i = 0; i < rows.size(); i++) {
+        Row r = rows.get(i);
+        stockRows.add(new JsonObject().put("productId", r.getString(0)).put("name", r.getString(1))
+            .put("pg", r.getLong(2))
+            .put("redisAvailable", stock.isEmpty() ? null : nullable(stock.get(0).get(i)))
+            .put("redisHeld", stock.isEmpty() ? null : nullable(stock.get(1).get(i))));
+      }
+      Object dlq = vertx.sharedData().getLocalMap(HealthRoutes.HEALTH_MAP).get(HealthRoutes.DLQ_DEPTH);
+      return new JsonObject().put("at", Instant.now().toString()).put("window", series)
+          .put("ordersInWindow", orders).put("krwInWindow", won)
+          .put("ordersLastMinute", series.getJsonObject(series.size() - 1).getLong("orders"))
+          .put("krwLastMinute", series.getJsonObject(series.size() - 1).getLong("krw"))
+          .put("requestsPerSecond", Math.round(requests.perSecond())).put("requestsTotal", requests.total())
+          .put("stock", stockRows).put("driftUnits", InventoryMaintenanceVerticle.drift())
+          .put("dlqDepth", dlq == null ? 0 : dlq);
+    });
+  }
+
+  private static long number(Response r) {
+    return r == null ? 0 : r.toLong();
+  }
+
+  private static Long nullable(Response r) {
+    return r == null ? null : r.toLong();
+  }
+
+  private static Buffer resource(String name) {
+    try (InputStream in = StatsRoutes.class.getClassLoader().getResourceAsStream(name)) {
+      return Buffer.buffer(in.readAllBytes());
+    } catch (IOException | NullPointerException e) {
+      throw new UncheckedIOException(new IOException("missing " + name, e));
+    }
+  }
+}
