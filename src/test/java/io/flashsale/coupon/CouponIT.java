@@ -228,6 +228,8 @@ class CouponIT {
     String productId = uniqueId("p");
     createProduct(app, productId, 50_000, 10);
     createOpenEvent(app, uniqueId("e"), productId);
+    waitUntil(Duration.ofSeconds(10), () -> app.get("/api/products/" + productId).body().contains("limitPerUser"),
+        "the sale on the product view");
     String couponId = uniqueId("c");
     String user = uniqueId("u");
     Instant now = Instant.now();
@@ -263,6 +265,8 @@ class CouponIT {
     String productId = uniqueId("p");
     createProduct(app, productId, 50_000, 10);
     createOpenEvent(app, uniqueId("e"), productId);
+    waitUntil(Duration.ofSeconds(10), () -> app.get("/api/products/" + productId).body().contains("limitPerUser"),
+        "the sale on the product view");
     String couponId = uniqueId("c");
     String user = uniqueId("u");
     Instant now = Instant.now();

@@ -68,6 +68,9 @@ class CheckoutIT {
     createProduct(app, productId, 10_000, units);
     createOpenEvent(app, uniqueId("e"), limitPerUser, productId);
     waitUntil(Duration.ofSeconds(10), () -> available(productId) == units, "Redis to follow the stock");
+    // Checkout prices (and limits) come from the product view, which follows the event a moment later.
+    waitUntil(Duration.ofSeconds(10), () -> app.get("/api/products/" + productId).body().contains("limitPerUser"),
+        "the sale on the product view");
     return productId;
   }
 

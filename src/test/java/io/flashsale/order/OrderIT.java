@@ -61,6 +61,9 @@ class OrderIT {
     String productId = uniqueId("p");
     createProduct(app, productId, 10_000, units);
     createOpenEvent(app, uniqueId("e"), 5, productId);
+    // Checkout prices (and limits) come from the product view, which follows the event a moment later.
+    waitUntil(Duration.ofSeconds(10), () -> app.get("/api/products/" + productId).body().contains("limitPerUser"),
+        "the sale on the product view");
     return productId;
   }
 
