@@ -225,21 +225,10 @@ class CouponIT {
   @Test
   @DisplayName("Two parallel checkouts with the same coupon: one succeeds, one gets COUPON_NOT_APPLICABLE; DELETE gives it back")
   void oneCouponOneCheckout() throws Exception {
-    String productId = uniqueId("p");
-    createProduct(app, productId, 50_000, 10);
-    createOpenEvent(app, uniqueId("e"), productId);
-    waitUntil(Duration.ofSeconds(10), () -> app.get("/api/products/" + productId).body().contains("limitPerUser"),
-        "the sale on the product view");
-    String couponId = uniqueId("c");
-    String user = uniqueId("u");
-    Instant now = Instant.now();
-    assertThat(app.putAdmin("/admin/coupons/" + couponId, coupon("3,000 off", "FIXED", 3_000, null, 0,
-        now.minus(1, ChronoUnit.HOURS), now.plus(1, ChronoUnit.DAYS), target(List.of(), List.of(), List.of(),
-            List.of(productId)))).statusCode()).isEqualTo(200);
-    assertThat(app.send(Load.post(app.port(), "/admin/coupons/" + couponId + "/grants", app.adminToken(),
-        new JsonObject().put("userIds", new JsonArray().add(user)).encode())).body()).contains("\"granted\":1");
-    waitUntil(Duration.ofSeconds(10), () -> offered(user, productId).contains(couponId), "the coupon to be offered");
-
+    String[] ids = saleWithCoupon(new JsonObject().put("type", "FIXED").put("value", 3_000L));
+    String productId = ids[0];
+    String couponId = ids[1];
+    String user = ids[2];
     String token = app.shopperToken(user);
     String body = new JsonObject(checkoutBody(productId, 1)).put("couponId", couponId).encode();
     List<HttpResponse<String>> both = Load.fire(2, 2, i -> Load.post(app.port(), "/api/checkouts", token, body).build());
@@ -262,19 +251,10 @@ class CouponIT {
   @Test
   @DisplayName("The saga redeems the coupon; a declined payment and a cancelled order give it back")
   void redeemedAndGivenBack() {
-    String productId = uniqueId("p");
-    createProduct(app, productId, 50_000, 10);
-    createOpenEvent(app, uniqueId("e"), productId);
-    waitUntil(Duration.ofSeconds(10), () -> app.get("/api/products/" + productId).body().contains("limitPerUser"),
-        "the sale on the product view");
-    String couponId = uniqueId("c");
-    String user = uniqueId("u");
-    Instant now = Instant.now();
-    app.putAdmin("/admin/coupons/" + couponId, coupon("10%", "PERCENT", 10, null, 0, now.minus(1, ChronoUnit.HOURS),
-        now.plus(1, ChronoUnit.DAYS), target(List.of(), List.of(), List.of(), List.of(productId))));
-    app.send(Load.post(app.port(), "/admin/coupons/" + couponId + "/grants", app.adminToken(),
-        new JsonObject().put("userIds", new JsonArray().add(user)).encode()));
-    waitUntil(Duration.ofSeconds(10), () -> offered(user, productId).contains(couponId), "the coupon to be offered");
+    String[] ids = saleWithCoupon(new JsonObject().put("type", "PERCENT").put("value", 10L));
+    String productId = ids[0];
+    String couponId = ids[1];
+    String user = ids[2];
     String token = app.shopperToken(user);
     String body = new JsonObject(checkoutBody(productId, 1)).put("couponId", couponId).encode();
 
@@ -298,6 +278,25 @@ class CouponIT {
     assertThat(app.send(Load.post(app.port(), "/api/orders/" + orderId + "/cancel", token, "")).statusCode())
         .isEqualTo(200);
     waitUntil(Duration.ofSeconds(5), () -> offered(user, productId).contains(couponId), "the coupon back after a cancel");
+  }
+
+  /** A product on sale (7,000 won), a coupon of {@code kind} for it, granted to a new user: {productId, couponId, user}. */
+  private static String[] saleWithCoupon(JsonObject kind) {
+    String productId = uniqueId("p");
+    createProduct(app, productId, 50_000, 10);
+    createOpenEvent(app, uniqueId("e"), productId);
+    waitUntil(Duration.ofSeconds(10), () -> app.get("/api/products/" + productId).body().contains("limitPerUser"),
+        "the sale on the product view");
+    String couponId = uniqueId("c");
+    String user = uniqueId("u");
+    Instant now = Instant.now();
+    assertThat(app.putAdmin("/admin/coupons/" + couponId, coupon("test coupon", kind.getString("type"),
+        kind.getLong("value"), null, 0, now.minus(1, ChronoUnit.HOURS), now.plus(1, ChronoUnit.DAYS),
+        target(List.of(), List.of(), List.of(), List.of(productId)))).statusCode()).isEqualTo(200);
+    assertThat(app.send(Load.post(app.port(), "/admin/coupons/" + couponId + "/grants", app.adminToken(),
+        new JsonObject().put("userIds", new JsonArray().add(user)).encode())).body()).contains("\"granted\":1");
+    waitUntil(Duration.ofSeconds(10), () -> offered(user, productId).contains(couponId), "the coupon to be offered");
+    return new String[] {productId, couponId, user};
   }
 
   @Test
