@@ -49,6 +49,11 @@ public final class AppProcess implements AutoCloseable {
     }
   }
 
+  /** kill -9: the process gets no chance to clean up. */
+  public void kill9() throws InterruptedException {
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
   public int port() {
     return port;
   }

@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks against a running app (start it with scripts/run); each writes bench/results/<date>-<name>.md.",
     subcommands = {BenchCommand.Display.class, BenchCommand.Stampede.class, BenchCommand.Freshness.class,
-        BenchCommand.StormVsNaive.class, BenchCommand.Coupons.class, BenchCommand.Storm.class})
+        BenchCommand.StormVsNaive.class, BenchCommand.Coupons.class, BenchCommand.DrillsCommand.class,
+        BenchCommand.Storm.class})
 final class BenchCommand implements Runnable {
 
   @Override
@@ -115,6 +116,22 @@ final class BenchCommand implements Runnable {
     public Integer call() throws Exception {
       CouponBench.run(users, products, coupons, share, concurrency, seconds, out);
       return 0;
+    }
+  }
+
+  @Command(name = "drills", mixinStandardHelpOptions = true,
+      description = "Fault drills under load (Redis restarted empty, a Redlock node down, Kafka down 30 s, PostgreSQL"
+          + " restarted, an app kill -9, payment failures), each followed by the invariant checker; then a fuzz pass.")
+  static final class DrillsCommand extends Common implements Callable<Integer> {
+    @Option(names = "--only", split = ",", description = "run only these drills (comma-separated names)")
+    java.util.List<String> only = new java.util.ArrayList<>();
+    @Option(names = "--seconds", defaultValue = "40", description = "load per drill (default ${DEFAULT-VALUE})") int seconds;
+
+    @Override
+    public Integer call() throws Exception {
+      Path file = new io.flashsale.bench.Drills(jar.toAbsolutePath(), Path.of("").toAbsolutePath(), out, seconds)
+          .runAll(only);
+      return java.nio.file.Files.readString(file).contains("**FAIL**") ? 1 : 0;
     }
   }
 

@@ -1,0 +1,502 @@
+package io.flashsale.bench;
+
+import io.flashsale.http.Auth;
+import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.PgConfig;
+import io.flashsale.inventory.Inventory;
+import io.flashsale.inventory.SoldOutBoard;
+import io.flashsale.payment.PaymentSimulatorVerticle;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code bench/run drills}: faults under load, then invariants. Two app instances (their own JVMs) share a drill
+ * Redis, three Redlock nodes and the local PostgreSQL and Kafka; a flash-sale load runs over both while one fault is
+ * injected per drill by stopping real processes; afterwards a checker reads PostgreSQL, Redis and the load's records
+ * and asserts that nothing was oversold, lost, doubled or left unpaid.
+ */
+public final class Drills {
+
+  private static final int APP_A = 18201;
+  private static final int APP_B = 18202;
+  private static final int PAYMENT = 18290;
+  private static final int REDIS = 16379;
+  private static final int[] LOCK_NODES = {16391, 16392, 16393};
+  private static final long STOCK = 300;
+
+  private final Path jar;
+  private final Path root;
+  private final Path out;
+  private final int seconds;
+  private final AppConfig base = AppConfig.load();
+  private final String run = Long.toString(System.currentTimeMillis(), 36);
+  private final Vertx vertx = Vertx.vertx();
+  private final Map<Integer, Process> redisServers = new HashMap<>();
+  private final Map<Integer, AppProcess> apps = new HashMap<>();
+  private final Path work;
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(3)).build();
+
+  public Drills(Path jar, Path root, Path out, int seconds) throws IOException {
+    this.jar = jar;
+    this.root = root;
+    this.out = out;
+    this.seconds = seconds;
+    this.work = Files.createTempDirectory("flashsale-drills");
+  }
+
+  /** One fault: what is done to the system while the load runs. */
+  private interface Fault {
+    void inject() throws Exception;
+  }
+
+  public Path runAll(List<String> only) throws Exception {
+    Map<String, Fault> drills = new LinkedHashMap<>();
+    drills.put("redis-restart-empty", () -> {
+      kill(redisServers.get(REDIS));
+      pause(3);
+      startRedis(REDIS);
+    });
+    drills.put("redlock-node-down", () -> kill(redisServers.get(LOCK_NODES[0])));
+    drills.put("kafka-down-30s", () -> {
+      infra("stop", "kafka");
+      pause(30);
+      infra("start", "kafka");
+    });
+    drills.put("postgres-restart", () -> {
+      String version = new String(new ProcessBuilder("bash", "-c", "ls /etc/postgresql | sort -V | tail -1").start()
+          .getInputStream().readAllBytes()).trim();
+      exec("pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart");
+    });
+    drills.put("app-kill-9", () -> {
+      apps.get(APP_A).kill9();
+      pause(5);
+      apps.put(APP_A, startApp(APP_A));
+    });
+    drills.put("payment-50pct-then-slow", () -> {
+      faults(0.5, 0);
+      pause(10);
+      faults(0, 3000);
+      pause(10);
+      faults(0, 0);
+    });
+    List<String> lines = new ArrayList<>();
+    AppConfig config = drillConfig();
+    Pool pool = PgConfig.from(config).pool(vertx, "pg-drills", 4);
+    try {
+      vertx.deployVerticle(new PaymentSimulatorVerticle(config)).await(30, TimeUnit.SECONDS);
+      startRedis(REDIS);
+      for (int port : LOCK_NODES) {
+        startRedis(port);
+      }
+      apps.put(APP_A, startApp(APP_A));
+      apps.put(APP_B, startApp(APP_B));
+      for (Map.Entry<String, Fault> drill : drills.entrySet()) {
+        if (!only.isEmpty() && !only.contains(drill.getKey())) {
+          continue;
+        }
+        for (int port : LOCK_NODES) {
+          if (!redisServers.get(port).isAlive()) {
+            startRedis(port);
+          }
+        }
+        System.out.printf("%n=== drill %s ===%n", drill.getKey());
+        DrillReport r = drill(drill.getKey(), drill.getValue(), pool, config);
+        lines.add(String.format("| %s | %s | %,d | %s | %s |", drill.getKey(), r.passed ? "PASS" : "**FAIL**",
+            r.load.confirmedOrders.size(), r.load.display, r.failures.isEmpty() ? "—" : String.join("; ", r.failures)));
+      }
+      lines.add("");
+      lines.add(fuzz(pool));
+    } finally {
+      shutdown();
+      pool.close();
+    }
+    Report report = new Report("drills", "Fault drills: faults under load, then invariants")
+        .line(String.format("Two app instances (:%d, :%d, own JVMs) over a drill Redis (:%d), three Redlock nodes,"
+            + " the local PostgreSQL and Kafka; the payment simulator in the drill's JVM. %d s of load per drill"
+            + " (shoppers reading the page, checking out and ordering, spread over both instances), one fault each,"
+            + " then the invariant checker.", APP_A, APP_B, REDIS, seconds))
+        .line("")
+        .line("| drill | result | orders confirmed | display answers | failed invariants |")
+        .line("|---|---|---|---|---|");
+    lines.forEach(report::line);
+    report.line("")
+        .line("Invariants checked after each drill: confirmed units ≤ stock and PostgreSQL stock = initial − confirmed;"
+            + " Redis available = PostgreSQL − active holds after a reconcile; every order the load got a 201 for"
+            + " exists exactly once, CONFIRMED; every captured payment has exactly one confirmed order and no order"
+            + " was captured twice; every OrderPlaced reached the points ledger exactly once; the display path never"
+            + " answered 5xx.")
+        .line("")
+        .line("Reproduce: `scripts/run` (servers, jar), then `bench/run drills [--only NAME]`.");
+    Path file = report.write(out);
+    System.out.println("report: " + file);
+    return file;
+  }
+
+  private record DrillReport(boolean passed, DrillLoad load, List<String> failures) {
+  }
+
+  private DrillReport drill(String name, Fault fault, Pool pool, AppConfig config) throws Exception {
+    Auth auth = new Auth(vertx, base.string("auth.jwtSecret"));
+    String admin = auth.issue("drill-admin", true, Duration.ofHours(2));
+    String eventId = "drill-" + run + "-" + name;
+    List<String> products = new ArrayList<>();
+    JsonArray items = new JsonArray();
+    for (int i = 0; i < 4; i++) {
+      String id = eventId + "-p" + i;
+      products.add(id);
+      admin(APP_B, "PUT", "/admin/products/" + id, admin, new JsonObject().put("name", "Drill Parka " + i)
+          .put("brand", "Drill").put("category", "Outerwear").put("price", 100_000));
+      admin(APP_B, "PUT", "/admin/products/" + id + "/stock", admin, new JsonObject().put("quantity", STOCK));
+      items.add(new JsonObject().put("productId", id).put("salePrice", 70_000).put("limitPerUser", 1));
+    }
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    admin(APP_B, "PUT", "/admin/events/" + eventId, admin, new JsonObject().put("title", "Drill " + name)
+        .put("startsAt", now.minus(1, ChronoUnit.MINUTES).toString()).put("endsAt", now.plus(1, ChronoUnit.DAYS).toString())
+        .put("items", items));
+    waitFor(Duration.ofSeconds(30), () -> get(APP_B, "/api/products/" + products.get(0)).contains("limitPerUser"));
+
+    DrillLoad load = new DrillLoad(vertx, List.of(APP_A, APP_B), eventId, products,
+        i -> auth.issue("drill-" + run + "-" + name + "-" + i, false, Duration.ofHours(2)));
+    load.start(24);
+    pause(Math.max(3, seconds / 4));
+    System.out.println("  injecting the fault...");
+    fault.inject();
+    long rest = seconds - Math.max(3, seconds / 4);
+    pause(Math.max(5, rest));
+    load.stop();
+    pause(2);
+    System.out.printf("  load: display %s, checkouts %s, orders %s%n", load.display, load.checkouts, load.orders);
+    List<String> failures = invariants(pool, config, eventId, products, load);
+    System.out.println(failures.isEmpty() ? "  PASS" : "  FAIL: " + failures);
+    load.close();
+    return new DrillReport(failures.isEmpty(), load, failures);
+  }
+
+  /** Waits for the system to settle (outbox drained, sagas finished, consumers caught up), then checks. */
+  private List<String> invariants(Pool pool, AppConfig config, String eventId, List<String> products, DrillLoad load)
+      throws Exception {
+    List<String> failures = new ArrayList<>();
+    String[] ids = products.toArray(String[]::new);
+    boolean settled = waitFor(Duration.ofSeconds(180), () -> scalar(pool, """
+        select (select count(*) from outbox where sent_at is null)
+             + (select count(*) from orders o where o.status = 'PENDING'
+                and exists (select 1 from order_items i where i.order_id = o.order_id and i.product_id = any($1)))
+             + (select count(*) from orders o where o.status = 'CONFIRMED' and o.payment_status = 'AUTHORIZED'
+                and exists (select 1 from order_items i where i.order_id = o.order_id and i.product_id = any($1)))
+             + (select count(*) from orders o where o.status = 'CONFIRMED'
+                and exists (select 1 from order_items i where i.order_id = o.order_id and i.product_id = any($1))
+                and not exists (select 1 from points_ledger l where l.order_id = o.order_id and l.reason = 'ORDER_PLACED'))""",
+        Tuple.of((Object) ids)) == 0);
+    if (!settled) {
+      failures.add("did not settle in 180 s (outbox, pending sagas, uncaptured payments or ledger behind)");
+    }
+    for (String p : products) {
+      long confirmed = scalar(pool, """
+          select coalesce(sum(i.quantity), 0) from order_items i join orders o on o.order_id = i.order_id
+          where i.product_id = $1 and o.status = 'CONFIRMED'""", Tuple.of(p));
+      long pg = scalar(pool, "select quantity from stock where product_id = $1", Tuple.of(p));
+      if (confirmed > STOCK) {
+        failures.add(p + " oversold: " + confirmed + " > " + STOCK);
+      }
+      if (pg != STOCK - confirmed) {
+        failures.add(p + " stock " + pg + " ≠ " + STOCK + " − " + confirmed);
+      }
+    }
+    Inventory inventory = Inventory.create(vertx, config, new SoldOutBoard(Clock.systemUTC(), 0), Clock.systemUTC());
+    try {
+      inventory.service().reconcile(products).await(60, TimeUnit.SECONDS);
+      for (String p : products) {
+        long pg = scalar(pool, "select quantity from stock where product_id = $1", Tuple.of(p));
+        long held = scalar(pool, """
+            select coalesce(sum(i.quantity), 0) from checkout_items i join checkouts c on c.checkout_id = i.checkout_id
+            where i.product_id = $1 and c.status = 'HELD' and c.expires_at > now()""", Tuple.of(p));
+        Long available = inventory.cache().available(p).await(10, TimeUnit.SECONDS);
+        long redisHeld = inventory.cache().snapshot().await(10, TimeUnit.SECONDS).getOrDefault(p, new long[2])[1];
+        if (available == null || available + redisHeld != pg) {
+          failures.add(p + " Redis available " + available + " + held " + redisHeld + " ≠ PostgreSQL " + pg);
+        }
+        if (redisHeld < held) {
+          failures.add(p + " Redis holds " + redisHeld + " < PostgreSQL's active holds " + held);
+        }
+      }
+    } finally {
+      inventory.closeAsync().await(10, TimeUnit.SECONDS);
+    }
+    for (String orderId : load.confirmedOrders) {
+      long n = scalar(pool, "select count(*) from orders where order_id = $1 and status = 'CONFIRMED'", Tuple.of(orderId));
+      if (n != 1) {
+        failures.add("order " + orderId + " answered 201 but is not CONFIRMED once (" + n + ")");
+      }
+    }
+    long doubleOrders = scalar(pool, """
+        select count(*) from (select o.checkout_id from orders o join order_items i on i.order_id = o.order_id
+        where i.product_id = any($1) and o.status <> 'FAILED' group by o.checkout_id having count(*) > 1) x""",
+        Tuple.of((Object) ids));
+    if (doubleOrders > 0) {
+      failures.add(doubleOrders + " checkout(s) with two live orders");
+    }
+    long capturedWithoutOrder = scalar(pool, """
+        select count(*) from sim_payments p where p.status = 'CAPTURED' and p.idempotency_key in
+          (select o.order_id from orders o join order_items i on i.order_id = o.order_id where i.product_id = any($1))
+        and not exists (select 1 from orders o where o.order_id = p.idempotency_key and o.status = 'CONFIRMED')""",
+        Tuple.of((Object) ids));
+    if (capturedWithoutOrder > 0) {
+      failures.add(capturedWithoutOrder + " captured payment(s) without a confirmed order");
+    }
+    long confirmedUncaptured = scalar(pool, """
+        select count(*) from orders o where o.status = 'CONFIRMED'
+        and exists (select 1 from order_items i where i.order_id = o.order_id and i.product_id = any($1))
+        and not exists (select 1 from sim_payments p where p.idempotency_key = o.order_id and p.status = 'CAPTURED')""",
+        Tuple.of((Object) ids));
+    if (confirmedUncaptured > 0) {
+      failures.add(confirmedUncaptured + " confirmed order(s) whose payment is not captured");
+    }
+    long ledgerDoubles = scalar(pool, """
+        select count(*) from (select l.order_id from points_ledger l join order_items i on i.order_id = l.order_id
+        where i.product_id = any($1) and l.reason = 'ORDER_PLACED' group by l.order_id having count(*) > 1) x""",
+        Tuple.of((Object) ids));
+    if (ledgerDoubles > 0) {
+      failures.add(ledgerDoubles + " order(s) with points granted twice");
+    }
+    long display5xx = load.display.entrySet().stream().filter(e -> e.getKey().startsWith("5") || e.getKey().startsWith("IO"))
+        .mapToLong(Map.Entry::getValue).sum();
+    if (display5xx > 0) {
+      failures.add("display path answered 5xx or failed " + display5xx + " times: " + load.display);
+    }
+    if (load.confirmedOrders.isEmpty()) {
+      failures.add("no order was confirmed during the drill");
+    }
+    return failures;
+  }
+
+  /** Bad input against the public API: zero 5xx, and nothing changes. */
+  private String fuzz(Pool pool) throws Exception {
+    System.out.println("\n=== fuzz ===");
+    Auth real = new Auth(vertx, base.string("auth.jwtSecret"));
+    Auth forger = new Auth(vertx, "not-our-secret-but-long-enough-to-sign-hs256-tokens");
+    String shopper = real.issue("fuzz-" + run, false, Duration.ofHours(1));
+    String admin = real.issue("fuzz-admin-" + run, true, Duration.ofHours(1));
+    String expired = real.issue("fuzz-" + run, true, Duration.ofSeconds(-120));
+    String forged = forger.issue("fuzz-" + run, true, Duration.ofHours(1));
+    List<String> bodies = List.of("", "{", "[]", "null", "\"x\"", "{\"items\":\"x\"}", "{\"items\":[{\"productId\":1}]}",
+        "{\"items\":[{\"productId\":\"p\",\"quantity\":1e400}]}", "{\"items\":[{\"productId\":\"p\",\"quantity\":-1}]}",
+        "{\"items\":[{\"productId\":\"\\u0000\\ud800\",\"quantity\":1}]}", "{\"name\":\"\\u202e\\u0000\",\"price\":1}",
+        "{\"price\":99999999999999999999999999999}", "{\"checkoutId\":{\"$ne\":null}}", "x".repeat(70_000),
+        "{\"quantity\":\"10\"}", "{\"grade\":\"💥\"}", "{\"userIds\":[" + "\"u\",".repeat(20_000) + "\"u\"]}");
+    List<String[]> targets = List.of(new String[] {"POST", "/api/checkouts"}, new String[] {"POST", "/api/orders"},
+        new String[] {"PUT", "/admin/products/fuzz-" + run}, new String[] {"PUT", "/admin/products/fuzz-" + run + "/stock"},
+        new String[] {"PUT", "/admin/events/fuzz-" + run}, new String[] {"PUT", "/admin/users/fuzz-" + run},
+        new String[] {"PUT", "/admin/coupons/fuzz-" + run}, new String[] {"POST", "/admin/coupons/fuzz-" + run + "/grants"},
+        new String[] {"GET", "/api/events/%2e%2e%2f"}, new String[] {"GET", "/api/products/" + "x".repeat(5000)},
+        new String[] {"DELETE", "/api/checkouts/../../admin"}, new String[] {"POST", "/api/orders/ord_x/cancel"});
+    List<String> tokens = new ArrayList<>();
+    tokens.add(null);
+    tokens.add(shopper);
+    tokens.add(admin);
+    tokens.add(expired);
+    tokens.add(forged);
+    tokens.add("Bearer garbage");
+    long before = rowsTouchedBy(pool);
+    Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+    int requests = 0;
+    for (String[] t : targets) {
+      for (String token : tokens) {
+        for (String body : bodies) {
+          int status = send(APP_B, t[0], t[1], token, body);
+          statuses.merge(status, 1, Integer::sum);
+          requests++;
+        }
+      }
+    }
+    long after = rowsTouchedBy(pool);
+    long fivexx = statuses.entrySet().stream().filter(e -> e.getKey() >= 500).mapToLong(Map.Entry::getValue).sum();
+    String verdict = fivexx == 0 && after == before ? "PASS" : "**FAIL**";
+    String line = String.format("Fuzz: %s — %,d requests (%d targets × %d tokens × %d bodies: malformed JSON, wrong"
+            + " types, huge numbers, odd Unicode, a 70 KB body, forged and expired tokens) → statuses %s; rows touched"
+            + " before/after: %d/%d.", verdict, requests, targets.size(), tokens.size(), bodies.size(), statuses,
+        before, after);
+    System.out.println("  " + line);
+    return line;
+  }
+
+  private long rowsTouchedBy(Pool pool) throws Exception {
+    return scalar(pool, """
+        select (select count(*) from products where product_id like 'fuzz-%')
+             + (select count(*) from events where event_id like 'fuzz-%')
+             + (select count(*) from users where user_id like 'fuzz-%')
+             + (select count(*) from coupons where coupon_id like 'fuzz-%')
+             + (select count(*) from checkouts where user_id like 'fuzz-%')
+             + (select count(*) from orders where user_id like 'fuzz-%')""", Tuple.tuple());
+  }
+
+  private int send(int port, String method, String path, String token, String body) {
+    try {
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+          .timeout(Duration.ofSeconds(10)).header("content-type", "application/json")
+          .header("Idempotency-Key", "fuzz-key").method(method, body.isEmpty() && method.equals("GET")
+              ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+      if (token != null) {
+        b.header("Authorization", token.startsWith("Bearer") ? token : "Bearer " + token);
+      }
+      return http.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IllegalArgumentException e) {
+      return 400; // the client refused to send it (an invalid URI): nothing reached the server
+    } catch (IOException e) {
+      return 599;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 599;
+    }
+  }
+
+  // ------------------------------------------------------------------ processes
+
+  private AppConfig drillConfig() {
+    JsonObject o = new JsonObject().put("redis.url", "redis://127.0.0.1:" + REDIS + "/0")
+        .put("redis.prefix", "drill-" + run + ":").put("kafka.topicPrefix", "drill-" + run + ".")
+        .put("inventory.redlockNodes", lockNodes()).put("payment.url", "http://127.0.0.1:" + PAYMENT)
+        .put("payment.simulator.port", PAYMENT).put("payment.simulator.enabled", false)
+        .put("orders.recoveryAfterMillis", 3000).put("orders.recoverySweepMillis", 1000);
+    return base.with(o);
+  }
+
+  private String lockNodes() {
+    List<String> urls = new ArrayList<>();
+    for (int p : LOCK_NODES) {
+      urls.add("redis://127.0.0.1:" + p + "/0");
+    }
+    return String.join(",", urls);
+  }
+
+  private AppProcess startApp(int port) throws Exception {
+    Map<String, String> env = new HashMap<>();
+    JsonObject c = drillConfig().asJson();
+    for (String key : List.of("redis.url", "redis.prefix", "kafka.topicPrefix", "inventory.redlockNodes", "payment.url",
+        "payment.simulator.enabled", "orders.recoveryAfterMillis", "orders.recoverySweepMillis")) {
+      env.put(AppConfig.envName(key), String.valueOf(c.getValue(key)));
+    }
+    env.put("FLASHSALE_HTTP_INSTANCES", "1");
+    env.put("FLASHSALE_INVENTORY_INSTANCES", "1");
+    return AppProcess.start(jar, port, env, work.resolve("app-" + port + ".log"));
+  }
+
+  private void startRedis(int port) throws Exception {
+    Process p = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
+        "--appendonly", "no", "--dir", work.toString()).redirectErrorStream(true)
+        .redirectOutput(work.resolve("redis-" + port + ".log").toFile()).start();
+    redisServers.put(port, p);
+    waitFor(Duration.ofSeconds(10), () -> AppProcess.listening(port));
+  }
+
+  private void kill(Process p) throws Exception {
+    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
+  private void infra(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(root.resolve("scripts/infra").toString());
+    cmd.addAll(List.of(args));
+    exec(cmd.toArray(String[]::new));
+  }
+
+  private void exec(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException(String.join(" ", cmd) + " failed: " + output);
+    }
+  }
+
+  private void faults(double errorRate, long latency) throws Exception {
+    http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PAYMENT + "/v1/faults"))
+        .PUT(HttpRequest.BodyPublishers.ofString(new JsonObject().put("errorRate", errorRate)
+            .put("latencyMillis", latency).encode())).build(), HttpResponse.BodyHandlers.discarding());
+  }
+
+  private void admin(int port, String method, String path, String token, JsonObject body) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Authorization", "Bearer " + token).header("content-type", "application/json")
+        .method(method, HttpRequest.BodyPublishers.ofString(body.encode())).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() >= 300) {
+      throw new IOException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
+    }
+  }
+
+  private String get(int port, String path) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    } catch (Exception e) {
+      return "";
+    }
+  }
+
+  private static long scalar(Pool pool, String sql, Tuple args) {
+    try {
+      Row r = pool.preparedQuery(sql).execute(args).await(30, TimeUnit.SECONDS).iterator().next();
+      return r.getLong(0);
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  private interface Condition {
+    boolean holds() throws Exception;
+  }
+
+  private static boolean waitFor(Duration timeout, Condition c) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (c.holds()) {
+        return true;
+      }
+      Thread.sleep(200);
+    }
+    return false;
+  }
+
+  /** The drill's own pacing: the load runs, the fault lasts — deliberate durations, not waits for a result. */
+  private static void pause(long seconds) throws InterruptedException {
+    Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
+  }
+
+  private void shutdown() {
+    for (AppProcess a : apps.values()) {
+      try {
+        a.close();
+      } catch (Exception ignored) {
+        // best effort
+      }
+    }
+    redisServers.values().forEach(Process::destroyForcibly);
+    try {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (Exception ignored) {
+      // exiting
+    }
+  }
+
+}
