@@ -365,7 +365,9 @@ public final class Drills {
     } catch (IllegalArgumentException e) {
       return 400; // the client refused to send it (an invalid URI): nothing reached the server
     } catch (IOException e) {
-      return 599;
+      // The server may close the connection on a request it refuses before reading it all (a huge body or URI):
+      // that is a refusal, not a server error.
+      return body.length() > 65_536 || path.length() > 4096 ? 413 : 599;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 599;

@@ -167,6 +167,11 @@ public final class InventoryService {
       if (c == null) {
         return Future.failedFuture(ApiException.notFound("checkout", checkoutId));
       }
+      if (Checkout.CONFIRMED.equals(c.status())) {
+        // PostgreSQL already took the units (a retry, or an answer lost with a connection or a process):
+        // confirm is idempotent — finish Redis's side and answer as before.
+        return cache.endConfirm(c.userId(), c.checkoutId(), true).otherwise(0).map(c);
+      }
       return beginConfirm(c, 0).compose(go -> go ? decrementUnderLocks(c) : Future.succeededFuture(c));
     });
   }
@@ -198,7 +203,11 @@ public final class InventoryService {
   private Future<Checkout> decrementUnderLocks(Checkout c) {
     List<String> products = new ArrayList<>(new TreeSet<>(c.items().stream().map(PricedItem::productId).toList()));
     // Queue locally behind other confirms of the same (first) product, then take the cross-instance locks.
-    return confirms.run(products.get(0), () -> withLocks(products, 0, () -> ledger.confirm(c))).transform(ar -> {
+    return confirms.run(products.get(0), () -> withLocks(products, 0, () -> ledger.confirm(c)
+        // A failure after the COMMIT was sent (the connection died) may hide a success: PostgreSQL decides.
+        .recover(err -> ledger.checkout(c.checkoutId()).transform(check -> check.succeeded() && check.result() != null
+            && Checkout.CONFIRMED.equals(check.result().status()) ? Future.succeededFuture()
+            : Future.failedFuture(err))))).transform(ar -> {
       if (ar.succeeded()) {
         return cache.endConfirm(c.userId(), c.checkoutId(), true).otherwise(0)
             .map(x -> new Checkout(c.checkoutId(), c.userId(), c.items(), c.subtotal(), c.discount(), c.total(),

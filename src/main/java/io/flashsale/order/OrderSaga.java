@@ -113,6 +113,12 @@ public final class OrderSaga {
           }
           Throwable err = BusErrors.toApi(ar.cause());
           ApiException api = err instanceof ApiException a ? a : ApiException.unavailable("stock could not be confirmed");
+          if (api.code() == ErrorCode.REQUEST_IN_PROGRESS) {
+            // Another confirm of this checkout is running (or died mid-way and is being recovered): not a
+            // failure to compensate — leave the saga PENDING for the next attempt.
+            return orders.touch(orderId).transform(x -> Future.failedFuture(ApiException.unavailable(
+                "the stock confirmation is still in progress; retry shortly")));
+          }
           // Undo in reverse: the payment first (stock was not taken; on SOLD_OUT the inventory released the hold).
           return voidPayment(o).compose(x -> orders.fail(orderId, SagaStep.COMPENSATED, api.code().name()))
               .transform(x -> Future.failedFuture(api));
