@@ -8,12 +8,18 @@ import io.vertx.core.json.JsonObject;
 /** Carries API errors across the event bus: the failure code is the HTTP status, the message the error JSON. */
 public final class BusErrors {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BusErrors.class);
+
   private BusErrors() {
   }
 
   /** Answers a bus request with the failure, classified as the HTTP layer would. */
   public static void reply(Message<?> msg, Throwable failure) {
     ApiException api = ErrorResponder.classify(failure, 500);
+    if (!(failure instanceof ApiException)) {
+      // The cause stays here; the caller only sees the API error.
+      LOG.warn("{} answered {} for: {}", msg.address(), api.code(), String.valueOf(failure));
+    }
     msg.fail(api.code().status(), new JsonObject().put("code", api.code().name())
         .put("message", api.getMessage()).put("details", api.details()).encode());
   }

@@ -92,6 +92,24 @@ class InventoryServiceIT {
   }
 
   @Test
+  @DisplayName("Confirm is idempotent: a second confirm (an answer lost, a retry) takes no second unit")
+  void confirmTwiceTakesOnce() throws Exception {
+    Inventory inv = Inventory.create(app.vertx(), app.config(), new SoldOutBoard(Clock.systemUTC(), 1000),
+        Clock.systemUTC());
+    try {
+      String productId = productWithStock(inv, 5);
+      Checkout held = await(inv.service().hold("u-twice", List.of(new PricedItem(productId, 2, 7_000, null, 0)), null));
+      assertThat(await(inv.service().confirm(held.checkoutId())).status()).isEqualTo(Checkout.CONFIRMED);
+      assertThat(await(inv.service().confirm(held.checkoutId())).status()).isEqualTo(Checkout.CONFIRMED);
+      long quantity = await(inv.ledger().pool().preparedQuery("select quantity from stock where product_id = $1")
+          .execute(Tuple.of(productId))).iterator().next().getLong(0);
+      assertThat(quantity).isEqualTo(3);
+    } finally {
+      inv.close();
+    }
+  }
+
+  @Test
   @DisplayName("A confirm whose lock expired mid-way and was taken by another instance does not oversell")
   void expiredLockCannotOversell() throws Exception {
     Inventory inv = Inventory.create(app.vertx(), app.config(), new SoldOutBoard(Clock.systemUTC(), 1000),
