@@ -82,6 +82,10 @@ public final class Drills {
     drills.put("redlock-node-down", () -> kill(redisServers.get(LOCK_NODES[0])));
     drills.put("kafka-down-30s", () -> {
       infra("stop", "kafka");
+      if (AppProcess.listening(9092)) {
+        throw new IllegalStateException("the Kafka broker still answers: it was not started by this checkout's"
+            + " scripts/infra, so the drill cannot stop it");
+      }
       pause(30);
       infra("start", "kafka");
     });
