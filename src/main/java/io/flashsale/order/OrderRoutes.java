@@ -68,7 +68,8 @@ public final class OrderRoutes {
       return;
     }
     String hash = sha256(checkoutId + "\n" + token);
-    idempotency.begin(caller.userId(), key, hash).onFailure(ctx::fail).onSuccess(begin -> {
+    idempotency.begin(caller.userId(), key, hash).recover(err -> orphanedButDone(err, caller.userId(), key, hash,
+        checkoutId)).onFailure(ctx::fail).onSuccess(begin -> {
       if (begin.replay()) {
         ctx.response().setStatusCode(begin.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
             .putHeader("Idempotent-Replayed", "true").end(begin.body());
@@ -100,6 +101,25 @@ public final class OrderRoutes {
             ctx.response().end((String) answer[1]);
           }).onFailure(ctx::fail);
     });
+  }
+
+  /**
+   * A key still "in progress" whose instance died: if recovery has meanwhile confirmed the checkout's order, answer
+   * (and record) that order instead of making the client wait for the key to go stale.
+   */
+  private Future<IdempotencyStore.Begin> orphanedButDone(Throwable err, String userId, String key, String hash,
+                                                         String checkoutId) {
+    if (!(err instanceof ApiException api) || api.code() != ErrorCode.REQUEST_IN_PROGRESS) {
+      return Future.failedFuture(err);
+    }
+    return orders.liveOrderOf(checkoutId).compose(orderId -> orderId == null ? Future.<Order>succeededFuture(null)
+        : orders.get(orderId)).compose(o -> {
+          if (o == null || !Order.CONFIRMED.equals(o.status()) || !o.userId().equals(userId)) {
+            return Future.failedFuture(err);
+          }
+          String body = o.toJson(false).encode();
+          return idempotency.complete(userId, key, hash, 201, body).map(new IdempotencyStore.Begin(true, 201, body));
+        });
   }
 
   private void get(RoutingContext ctx) {

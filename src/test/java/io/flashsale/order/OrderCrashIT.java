@@ -145,10 +145,11 @@ class OrderCrashIT {
     String checkoutId = new JsonObject(checkout.body()).getString("checkoutId");
 
     // The order: the process halts right after the payment was authorised and that step was persisted.
+    String key = uniqueId("k");
+    String orderBody = new JsonObject().put("checkoutId", checkoutId)
+        .put("payment", new JsonObject().put("method", "CARD").put("token", "tok_ok")).encode();
     try {
-      send(Load.post(port, "/api/orders", shopper, new JsonObject().put("checkoutId", checkoutId)
-          .put("payment", new JsonObject().put("method", "CARD").put("token", "tok_ok")).encode())
-          .header("Idempotency-Key", uniqueId("k")));
+      send(Load.post(port, "/api/orders", shopper, orderBody).header("Idempotency-Key", key));
     } catch (IllegalStateException expected) {
       // the connection died with the process
     }
@@ -177,6 +178,11 @@ class OrderCrashIT {
     long stock = row("select quantity from stock where product_id = $1", productId).getLong(0);
     System.out.printf("after recovery: order %s, payment %s, stock %d%n", status, payment, stock);
     if ("CONFIRMED".equals(status)) {
+      // The client's retry with the same key gets the order recovery confirmed (not a 409 until the key goes stale).
+      HttpResponse<String> retry = send(Load.post(port, "/api/orders", shopper, orderBody).header("Idempotency-Key", key));
+      assertThat(retry.statusCode()).as(retry.body()).isEqualTo(201);
+      assertThat(new JsonObject(retry.body()).getString("orderId")).isEqualTo(orderId);
+      assertThat(retry.headers().firstValue("Idempotent-Replayed")).contains("true");
       assertThat(payment).isEqualTo("CAPTURED");
       assertThat(stock).isEqualTo(4);
       assertThat(row("select status from checkouts where checkout_id = $1", checkoutId).getString(0)).isEqualTo("CONFIRMED");
