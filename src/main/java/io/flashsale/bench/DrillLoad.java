@@ -112,18 +112,7 @@ public final class DrillLoad {
     }
     o.putHeader("content-type", "application/json");
     Future<String> f = http.request(o).compose(req -> (body == null ? req.send() : req.send(Buffer.buffer(body.encode())))
-        .compose(res -> res.body().map(b -> {
-          if (res.statusCode() < 300) {
-            return res.statusCode() + "|" + b;
-          }
-          String code;
-          try {
-            code = new JsonObject(b).getJsonObject("error").getString("code");
-          } catch (RuntimeException e) {
-            code = "?";
-          }
-          return res.statusCode() + " " + code;
-        })));
+        .compose(res -> res.body().map(b -> CheckoutStorm.answer(res.statusCode(), b))));
     return f.recover(err -> attempt < 3 ? call(method, path, auth, body, key, who, attempt + 1)
         : Future.succeededFuture("IO " + err.getClass().getSimpleName()));
   }
