@@ -101,6 +101,10 @@ public final class ErrorResponder {
           || "40P01".equals(pg.getSqlState()))) {
         return true;
       }
+      // vertx-redis-client fails the commands in flight on a dropped connection with "CONNECTION_CLOSED".
+      if (name.startsWith("io.vertx.redis.client") || "CONNECTION_CLOSED".equals(c.getMessage())) {
+        return true;
+      }
       if (c.getMessage() != null && (c.getMessage().contains("Connection refused")
           || c.getMessage().contains("Connection is closed") || c.getMessage().contains("Timeout"))) {
         return true;

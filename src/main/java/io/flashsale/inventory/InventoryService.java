@@ -123,7 +123,8 @@ public final class InventoryService {
     if (running != null) {
       return running;
     }
-    Future<ReconcileReport> f = reconcile(List.of(productId));
+    // After a Redis loss the rebuild sets every product; a reconcile must not race it with Redis's empty counters.
+    Future<ReconcileReport> f = ensureReady().compose(x -> reconcile(List.of(productId)));
     loading.put(productId, f);
     f.onComplete(x -> loading.remove(productId));
     return f;
@@ -290,7 +291,10 @@ public final class InventoryService {
   private Future<Void> rebuildOrWait() {
     return cache.tryRebuildLock(120_000).compose(mine -> {
       if (mine) {
-        return rebuild().eventually(cache::dropRebuildLock);
+        // Another process may have finished a rebuild between our check and our lock: rebuilding again while holds
+        // are already being taken would overwrite them.
+        return cache.isReady().compose(ready -> ready ? Future.<Void>succeededFuture() : rebuild())
+            .eventually(cache::dropRebuildLock);
       }
       // Another process rebuilds; wait for its sentinel (bounded).
       Promise<Void> done = Promise.promise();
@@ -369,13 +373,15 @@ public final class InventoryService {
       batches.add(productIds.subList(i, Math.min(productIds.size(), i + 500)));
     }
     return Concurrently.forEach(batches, 1, batch -> ledger.truth(batch, now).compose(truths ->
-        Concurrently.forEach(truths, 16, t -> redlock.withLock(keys.lock("stock:" + t.productId()), lockTtlMs,
-            lock -> heldFromDatabase
-                // After a flush Redis has no holds: take them from the database.
-                ? cache.reset(t.productId(), t.quantity(), t.activeHeld())
-                // Live: Redis's held count includes holds the sweeper has not expired yet, so keep it.
-                : ledger.truth(List.of(t.productId()), now).compose(fresh ->
-                    cache.reset(t.productId(), fresh.isEmpty() ? 0 : fresh.get(0).quantity(), null)))
+        Concurrently.forEach(truths, 16, t -> (heldFromDatabase
+            // After a flush Redis has no holds: take them from the database. No lock needed — until the sentinel is
+            // back, holds and confirms wait, and reconciles wait for this rebuild.
+            ? cache.reset(t.productId(), t.quantity(), t.activeHeld())
+            // Live: under the product's lock (no confirm interleaves); Redis's held count includes holds the sweeper
+            // has not expired yet, so keep it.
+            : redlock.withLock(keys.lock("stock:" + t.productId()), lockTtlMs, lock -> ledger.truth(
+                List.of(t.productId()), now).compose(fresh ->
+                cache.reset(t.productId(), fresh.isEmpty() ? 0 : fresh.get(0).quantity(), null))))
             .onSuccess(r -> {
               if (r[0] >= 0) {
                 drift.addAndGet(Math.abs(r[0] - r[1]));

@@ -55,6 +55,7 @@ final class InventorySql {
       where i.limit_per_user > 0 and i.event_id is not null
         and (c.status = 'CONFIRMED' or (c.status = 'HELD' and c.expires_at > $1))
         and not exists (select 1 from orders o where o.checkout_id = c.checkout_id and o.status = 'CANCELLED')
+        and exists (select 1 from events e where e.event_id = i.event_id and e.ends_at > $1)
       group by c.user_id, i.event_id, i.product_id order by c.user_id""";
 
   private InventorySql() {
