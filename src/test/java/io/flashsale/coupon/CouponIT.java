@@ -35,8 +35,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static io.flashsale.support.Fixtures.checkoutBody;
-import static io.flashsale.support.Fixtures.createOpenEvent;
-import static io.flashsale.support.Fixtures.createProduct;
+import static io.flashsale.support.Fixtures.openSale;
 import static io.flashsale.support.Fixtures.uniqueId;
 import static io.flashsale.support.TestInfra.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -282,11 +281,7 @@ class CouponIT {
 
   /** A product on sale (7,000 won), a coupon of {@code kind} for it, granted to a new user: {productId, couponId, user}. */
   private static String[] saleWithCoupon(JsonObject kind) {
-    String productId = uniqueId("p");
-    createProduct(app, productId, 50_000, 10);
-    createOpenEvent(app, uniqueId("e"), productId);
-    waitUntil(Duration.ofSeconds(10), () -> app.get("/api/products/" + productId).body().contains("limitPerUser"),
-        "the sale on the product view");
+    String productId = openSale(app, 10, 2);
     String couponId = uniqueId("c");
     String user = uniqueId("u");
     Instant now = Instant.now();

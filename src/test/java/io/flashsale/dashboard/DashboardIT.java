@@ -21,8 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static io.flashsale.support.Fixtures.checkoutBody;
-import static io.flashsale.support.Fixtures.createOpenEvent;
-import static io.flashsale.support.Fixtures.createProduct;
+import static io.flashsale.support.Fixtures.openSale;
 import static io.flashsale.support.Fixtures.uniqueId;
 import static io.flashsale.support.TestInfra.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -67,11 +66,7 @@ class DashboardIT {
       long before = ordersOnPage(url);
       assertThat(before).as("the page rendered its numbers").isGreaterThanOrEqualTo(0);
 
-      String productId = uniqueId("p");
-      createProduct(app, productId, 20_000, 50);
-      createOpenEvent(app, uniqueId("e"), 5, productId);
-      waitUntil(Duration.ofSeconds(10), () -> app.get("/api/products/" + productId).body().contains("salePrice"),
-          "the sale on the product view");
+      String productId = openSale(app, 50, 5);
       for (int i = 0; i < 3; i++) {
         String token = app.shopperToken(uniqueId("u"));
         HttpResponse<String> co = app.send(Load.post(app.port(), "/api/checkouts", token, checkoutBody(productId, 1)));

@@ -36,8 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import static io.flashsale.support.Fixtures.checkoutBody;
-import static io.flashsale.support.Fixtures.createOpenEvent;
-import static io.flashsale.support.Fixtures.createProduct;
+import static io.flashsale.support.Fixtures.openSale;
 import static io.flashsale.support.Fixtures.uniqueId;
 import static io.flashsale.support.TestInfra.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -170,11 +169,7 @@ class FanoutIT {
   @DisplayName("Kafka stopped for 20 s while orders are placed: every confirmed order reaches the ledger exactly once")
   void kafkaOutageLosesNothing() throws Exception {
     try (TestApp app = TestApp.start()) {
-      String productId = uniqueId("p");
-      createProduct(app, productId, 10_000, 100);
-      createOpenEvent(app, uniqueId("e"), 5, productId);
-      waitUntil(Duration.ofSeconds(10), () -> app.get("/api/products/" + productId).body().contains("salePrice"),
-          "the sale on the product view");
+      String productId = openSale(app, 100, 5);
       List<String> orders = new ArrayList<>();
       TestInfra.stopKafka();
       long stoppedAt = System.nanoTime();

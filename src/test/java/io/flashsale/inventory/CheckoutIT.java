@@ -30,6 +30,7 @@ import java.util.stream.Collectors;
 
 import static io.flashsale.support.Fixtures.checkoutBody;
 import static io.flashsale.support.Fixtures.createOpenEvent;
+import static io.flashsale.support.Fixtures.openSale;
 import static io.flashsale.support.Fixtures.createProduct;
 import static io.flashsale.support.Fixtures.uniqueId;
 import static io.flashsale.support.TestInfra.waitUntil;
@@ -64,13 +65,8 @@ class CheckoutIT {
   }
 
   private static String saleProduct(int units, int limitPerUser) {
-    String productId = uniqueId("p");
-    createProduct(app, productId, 10_000, units);
-    createOpenEvent(app, uniqueId("e"), limitPerUser, productId);
+    String productId = openSale(app, units, limitPerUser);
     waitUntil(Duration.ofSeconds(10), () -> available(productId) == units, "Redis to follow the stock");
-    // Checkout prices (and limits) come from the product view, which follows the event a moment later.
-    waitUntil(Duration.ofSeconds(10), () -> app.get("/api/products/" + productId).body().contains("limitPerUser"),
-        "the sale on the product view");
     return productId;
   }
 

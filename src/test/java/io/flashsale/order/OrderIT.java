@@ -14,20 +14,17 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static io.flashsale.support.Fixtures.checkoutBody;
-import static io.flashsale.support.Fixtures.createOpenEvent;
-import static io.flashsale.support.Fixtures.createProduct;
+import static io.flashsale.support.Fixtures.openSale;
 import static io.flashsale.support.Fixtures.uniqueId;
 import static io.flashsale.support.TestInfra.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,16 +54,6 @@ class OrderIT {
         : r.statusCode() + " " + new JsonObject(r.body()).getJsonObject("error").getString("code");
   }
 
-  private static String saleProduct(int units) {
-    String productId = uniqueId("p");
-    createProduct(app, productId, 10_000, units);
-    createOpenEvent(app, uniqueId("e"), 5, productId);
-    // Checkout prices (and limits) come from the product view, which follows the event a moment later.
-    waitUntil(Duration.ofSeconds(10), () -> app.get("/api/products/" + productId).body().contains("limitPerUser"),
-        "the sale on the product view");
-    return productId;
-  }
-
   private static long available(String productId) {
     return probe.available(productId);
   }
@@ -90,7 +77,7 @@ class OrderIT {
   @Test
   @DisplayName("500 buyers race for 50 units, each checking out then ordering: exactly 50 orders, stock 0 everywhere")
   void buyersStorm() throws Exception {
-    String productId = saleProduct(50);
+    String productId = openSale(app, 50, 5);
     List<String> tokens = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
       tokens.add(app.shopperToken(uniqueId("buyer")));
@@ -127,7 +114,7 @@ class OrderIT {
   @Test
   @DisplayName("8 parallel retries with one Idempotency-Key make one order; a later retry replays it")
   void idempotentRetries() throws Exception {
-    String productId = saleProduct(10);
+    String productId = openSale(app, 10, 5);
     String token = app.shopperToken(uniqueId("u"));
     String checkoutId = checkout(token, productId);
     String key = uniqueId("key");
@@ -151,7 +138,7 @@ class OrderIT {
   @Test
   @DisplayName("A declined payment answers 402 and the unit is sellable again")
   void declined() throws Exception {
-    String productId = saleProduct(1);
+    String productId = openSale(app, 1, 5);
     String token = app.shopperToken(uniqueId("u"));
     String checkoutId = checkout(token, productId);
     assertThat(available(productId)).isZero();
@@ -167,7 +154,7 @@ class OrderIT {
   @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
   @DisplayName("A tok_error storm opens the breaker (fast 503 with Retry-After, hold kept), then it recovers")
   void breaker() throws Exception {
-    String productId = saleProduct(20);
+    String productId = openSale(app, 20, 5);
     String token = app.shopperToken(uniqueId("u"));
     String checkoutId = checkout(token, productId);
     List<HttpResponse<String>> storm = new ArrayList<>();
@@ -199,7 +186,7 @@ class OrderIT {
   @Test
   @DisplayName("Cancel twice: one refund, one restock; only the owner may cancel or see the order")
   void cancelTwice() throws Exception {
-    String productId = saleProduct(3);
+    String productId = openSale(app, 3, 5);
     String token = app.shopperToken(uniqueId("u"));
     HttpResponse<String> placed = app.send(order(token, uniqueId("key"), checkout(token, productId), "tok_ok"));
     assertThat(placed.statusCode()).isEqualTo(201);
@@ -212,7 +199,6 @@ class OrderIT {
     assertThat(code(app.send(Load.post(app.port(), "/api/orders/" + orderId + "/cancel", stranger, ""))))
         .isEqualTo("403 FORBIDDEN");
 
-    List<CompletableFuture<HttpResponse<String>>> both = new ArrayList<>();
     List<HttpResponse<String>> cancels = Load.fire(2, 2, i -> Load.post(app.port(), "/api/orders/" + orderId + "/cancel",
         token, "").build());
     assertThat(cancels).allMatch(r -> r.statusCode() == 200 || r.statusCode() == 409);
@@ -231,13 +217,12 @@ class OrderIT {
     JsonObject got = new JsonObject(app.get("/api/orders/" + orderId, "Authorization", "Bearer " + token).body());
     assertThat(got.getJsonArray("history").stream().map(h -> ((JsonObject) h).getString("status")))
         .containsExactly("PENDING", "CONFIRMED", "CANCELLED");
-    assertThat(both).isEmpty();
   }
 
   @Test
   @DisplayName("Bad order requests get 400 and change nothing")
   void badRequests() throws Exception {
-    String productId = saleProduct(2);
+    String productId = openSale(app, 2, 5);
     String token = app.shopperToken(uniqueId("u"));
     String checkoutId = checkout(token, productId);
     HttpRequest.Builder noKey = Load.post(app.port(), "/api/orders", token, new JsonObject().put("checkoutId", checkoutId)
@@ -252,6 +237,5 @@ class OrderIT {
     assertThat(code(app.send(order(app.shopperToken("thief"), uniqueId("x4"), checkoutId, "tok_ok"))))
         .isEqualTo("403 FORBIDDEN");
     assertThat(sql("select count(*) from orders where checkout_id = $1", checkoutId)).isZero();
-    assertThat(URI.create("http://x")).isNotNull();
   }
 }

@@ -42,6 +42,19 @@ public final class Fixtures {
     createOpenEvent(app, eventId, 2, productIds);
   }
 
+  /**
+   * A product (10,000 won, {@code units} in stock) in an open event (7,000 won, {@code limitPerUser}), once the sale
+   * shows on its product view — checkout prices and limits come from there, a moment after the event is written.
+   */
+  public static String openSale(TestApp app, long units, int limitPerUser) {
+    String productId = uniqueId("p");
+    createProduct(app, productId, 10_000, units);
+    createOpenEvent(app, uniqueId("e"), limitPerUser, productId);
+    TestInfra.waitUntil(java.time.Duration.ofSeconds(10),
+        () -> app.get("/api/products/" + productId).body().contains("limitPerUser"), "the sale on the product view");
+    return productId;
+  }
+
   public static void createOpenEvent(TestApp app, String eventId, int limitPerUser, String... productIds) {
     JsonArray items = new JsonArray();
     for (String p : productIds) {
