@@ -75,6 +75,7 @@ public final class FlashsaleApp {
     DisplayService.Shared display = DisplayService.Shared.create(config.integer("display.nearCacheMaxEntries"));
     DisplayMetrics.register(display);
     DISPLAYS.put(vertx, display);
+    vertx.eventBus().<String>localConsumer(BusAddresses.VIEW_INVALIDATED, msg -> display.invalidated(msg.body()));
     CouponService.Definitions couponDefinitions = new CouponService.Definitions();
     RequestMeter requests = new RequestMeter();
     vertx.setPeriodic(1000, id -> requests.sample());

@@ -94,10 +94,10 @@ public final class CouponIndex {
   // ------------------------------------------------------------------ reads (lookups)
 
   /**
-   * What a lookup needs, in one round trip: the coupons the user holds that match the product (by its own set or as
-   * any-product coupons) — {@code held} and {@code forProduct} are that same set — and the user's grade.
+   * What a lookup needs, in one round trip: the coupons the user holds that match the product by its product-side
+   * target (its own set, or the any-product set), and the user's grade.
    */
-  public record Candidates(Set<String> held, Set<String> forProduct, String grade) {
+  public record Candidates(Set<String> heldAndMatching, String grade) {
   }
 
   public Future<Candidates> candidates(String userId, String productId) {
@@ -108,7 +108,7 @@ public final class CouponIndex {
         Request.cmd(Command.HGET).arg(keys.userGrades()).arg(userId))).map(rs -> {
           Set<String> matching = set(rs.get(0));
           matching.addAll(set(rs.get(1)));
-          return new Candidates(matching, matching, rs.get(2) == null ? null : rs.get(2).toString());
+          return new Candidates(matching, rs.get(2) == null ? null : rs.get(2).toString());
         });
   }
 

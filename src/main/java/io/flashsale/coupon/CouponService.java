@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonObject;
 
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,12 +47,9 @@ public final class CouponService {
 
   /** Every coupon applicable now for the user and product (at {@code price}), best first. */
   public Future<List<CouponRule.Offer>> offers(String userId, CouponRule.ProductFacts product) {
-    return index.candidates(userId, product.productId()).compose(c -> {
-      Set<String> ids = new HashSet<>(c.held());
-      ids.retainAll(c.forProduct());
-      return definitionsOf(ids).map(defs -> CouponRule.offers(new ArrayList<>(defs.values()), c.held()::contains,
-          c.grade(), product, clock.instant()));
-    });
+    return index.candidates(userId, product.productId()).compose(c -> definitionsOf(c.heldAndMatching())
+        .map(defs -> CouponRule.offers(new ArrayList<>(defs.values()), c.heldAndMatching()::contains, c.grade(),
+            product, clock.instant())));
   }
 
   private Future<Map<String, Coupon>> definitionsOf(Set<String> ids) {

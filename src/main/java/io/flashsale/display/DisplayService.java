@@ -27,6 +27,24 @@ public final class DisplayService {
     public static Shared create(int maxEntries) {
       return new Shared(new NearCache(maxEntries), new SingleFlight<>(), new AtomicLong());
     }
+
+    /**
+     * Applies a {@code key|version} from the invalidation channel ({@code *|0}: everything) once for the process:
+     * an older entry expires, keeps being served, and the next request for it refreshes it (single-flight).
+     */
+    public void invalidated(String message) {
+      int bar = message.lastIndexOf('|');
+      String key = message.substring(0, bar);
+      long version = Long.parseLong(message.substring(bar + 1));
+      if ("*".equals(key)) {
+        cache.forEach(e -> e.expiresAt = 0);
+        return;
+      }
+      CachedView e = cache.get(key);
+      if (e != null && (e.isNotFound() || e.version < version)) {
+        e.expiresAt = 0;
+      }
+    }
   }
 
   /** Tuning, from {@code display.*} config keys. */
@@ -121,19 +139,6 @@ public final class DisplayService {
     CachedView hit = fresh(key);
     Future<CachedView> view = hit != null ? Future.succeededFuture(hit) : load(kind, id, key);
     return view.map(v -> v.isNotFound() ? null : new JsonObject(v.body));
-  }
-
-  /** Called for every {@code key|version} announced on the invalidation channel. */
-  public void invalidated(String key, long version) {
-    if ("*".equals(key)) {
-      shared.cache().forEach(e -> e.expiresAt = 0);
-      return;
-    }
-    CachedView e = shared.cache().get(key);
-    if (e != null && (e.isNotFound() || e.version < version)) {
-      e.expiresAt = 0;
-      refresh(e.kind, e.id, key);
-    }
   }
 
   int size() {

@@ -59,8 +59,4 @@ public final class ViewCodec {
     DECOMPRESSOR.decompress(body, 0, raw, 0, rawLength);
     return new Decoded(version, Buffer.buffer(raw));
   }
-
-  public static long versionOf(Buffer stored) {
-    return stored.getLong(3);
-  }
 }

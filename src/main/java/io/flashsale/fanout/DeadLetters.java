@@ -62,9 +62,8 @@ public final class DeadLetters {
         OffsetAndMetadata committed = consumer.committed(tp).await(10, TimeUnit.SECONDS);
         consumer.seek(tp, committed == null ? 0 : committed.getOffset()).await(10, TimeUnit.SECONDS);
       }
-      Map<TopicPartition, Long> positions = new HashMap<>();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!caughtUp(consumer, ends, positions) && System.nanoTime() < deadline) {
+      while (!caughtUp(consumer, ends) && System.nanoTime() < deadline) {
         var batch = consumer.poll(Duration.ofMillis(300)).await(10, TimeUnit.SECONDS);
         for (int i = 0; i < batch.size(); i++) {
           KafkaConsumerRecord<String, String> r = batch.recordAt(i);
@@ -83,8 +82,8 @@ public final class DeadLetters {
     }
   }
 
-  private static boolean caughtUp(KafkaConsumer<String, String> consumer, Map<TopicPartition, Long> ends,
-                                  Map<TopicPartition, Long> positions) throws Exception {
+  private static boolean caughtUp(KafkaConsumer<String, String> consumer, Map<TopicPartition, Long> ends)
+      throws Exception {
     for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
       if (consumer.position(e.getKey()).await(10, TimeUnit.SECONDS) < e.getValue()) {
         return false;

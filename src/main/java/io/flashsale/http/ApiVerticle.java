@@ -9,7 +9,6 @@ import io.flashsale.display.ViewKind;
 import io.flashsale.display.ViewMaterializer;
 import io.flashsale.display.ViewStore;
 import io.flashsale.infra.AppConfig;
-import io.flashsale.infra.BusAddresses;
 import io.flashsale.infra.PgConfig;
 import io.flashsale.infra.PipelinedRedis;
 import io.flashsale.infra.RedisConfig;
@@ -86,11 +85,6 @@ public final class ApiVerticle extends VerticleBase {
         config.integer("display.nearCacheTtlMillis"), config.integer("display.notFoundTtlMillis"),
         Double.parseDouble(config.string("display.xfetchBeta")), config.integer("display.rebuildLockMillis")));
     display = new DisplayHandler(displayService);
-    vertx.eventBus().<String>localConsumer(BusAddresses.VIEW_INVALIDATED, msg -> {
-      String body = msg.body();
-      int bar = body.lastIndexOf('|');
-      displayService.invalidated(body.substring(0, bar), Long.parseLong(body.substring(bar + 1)));
-    });
 
     Auth auth = new Auth(vertx, config.string("auth.jwtSecret"));
     router = Router.router(vertx);

@@ -3,6 +3,7 @@ package io.flashsale.inventory;
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
 import io.flashsale.infra.Concurrently;
+import io.flashsale.infra.Ids;
 import io.flashsale.infra.RedisKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -12,7 +13,6 @@ import io.vertx.sqlclient.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,8 +32,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class InventoryService {
 
   private static final Logger LOG = LoggerFactory.getLogger(InventoryService.class);
-  private static final SecureRandom RANDOM = new SecureRandom();
-  private static final char[] ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
   private static final long STALE_CONFIRM_MS = 30_000;
 
   private final Vertx vertx;
@@ -402,10 +400,6 @@ public final class InventoryService {
   }
 
   public static String newCheckoutId() {
-    char[] id = new char[20];
-    for (int i = 0; i < id.length; i++) {
-      id[i] = ALPHABET[RANDOM.nextInt(ALPHABET.length)];
-    }
-    return "co_" + new String(id);
+    return Ids.random("co_");
   }
 }

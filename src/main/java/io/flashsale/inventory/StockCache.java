@@ -33,9 +33,6 @@ public final class StockCache {
 
   /** What the hold script answered: {@code OK}, or why not and for which product. */
   public record HoldAnswer(String code, String productId, long number) {
-    boolean ok() {
-      return "OK".equals(code);
-    }
   }
 
   /** The member of the expiry and confirming sets for a checkout (carries the user, whose limit key we need). */

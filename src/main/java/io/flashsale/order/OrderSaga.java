@@ -4,6 +4,7 @@ import io.flashsale.http.ApiException;
 import io.flashsale.http.BusErrors;
 import io.flashsale.http.ErrorCode;
 import io.flashsale.infra.BusAddresses;
+import io.flashsale.infra.Ids;
 import io.flashsale.inventory.Checkout;
 import io.flashsale.inventory.StockLedger;
 import io.flashsale.payment.PaymentClient;
@@ -15,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 
@@ -28,7 +28,6 @@ import java.time.Instant;
 public final class OrderSaga {
 
   private static final Logger LOG = LoggerFactory.getLogger(OrderSaga.class);
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final DeliveryOptions BUS = new DeliveryOptions().setSendTimeout(15_000);
 
   private final OrderStore orders;
@@ -236,11 +235,6 @@ public final class OrderSaga {
   }
 
   static String newOrderId() {
-    char[] alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
-    char[] id = new char[20];
-    for (int i = 0; i < id.length; i++) {
-      id[i] = alphabet[RANDOM.nextInt(alphabet.length)];
-    }
-    return "ord_" + new String(id);
+    return Ids.random("ord_");
   }
 }

@@ -54,10 +54,6 @@ public final class PaymentClient {
         .setResetTimeout(config.breakerResetMillis()).setFallbackOnFailure(false));
   }
 
-  public String state() {
-    return breaker.state().name();
-  }
-
   /** Authorises; a decline answers a payment with status DECLINED. */
   public Future<Payment> authorize(String idempotencyKey, long amount, String token) {
     return call(HttpMethod.POST, "/v1/authorizations", new JsonObject().put("idempotencyKey", idempotencyKey)
