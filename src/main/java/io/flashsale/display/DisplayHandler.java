@@ -43,9 +43,9 @@ public final class DisplayHandler {
       if (ar.succeeded()) {
         write(req, ar.result());
       } else {
-        ErrorResponder.send(req.response(), ErrorResponder.classify(ar.cause(), 500).code() == ErrorCode.INTERNAL
-            ? ApiException.unavailable("the view could not be loaded; retry shortly")
-            : ErrorResponder.classify(ar.cause(), 500));
+        ApiException api = ErrorResponder.classify(ar.cause(), 500);
+        ErrorResponder.send(req.response(), api.code() == ErrorCode.INTERNAL
+            ? ApiException.unavailable("the view could not be loaded; retry shortly") : api);
       }
     });
   }

@@ -93,7 +93,9 @@ public final class DisplayService {
     if (now >= e.expiresAt) {
       return null;
     }
-    if (!e.isNotFound() && XFetch.shouldRefresh(now, e.expiresAt, e.loadMillis, settings.xfetchBeta(),
+    // XFetch only matters near expiry: −ln(u) > 20 has probability e⁻²⁰, so skip the random draw before that.
+    if (!e.isNotFound() && e.expiresAt - now < 20 * settings.xfetchBeta() * e.loadMillis
+        && XFetch.shouldRefresh(now, e.expiresAt, e.loadMillis, settings.xfetchBeta(),
         1.0 - ThreadLocalRandom.current().nextDouble())) {
       refresh(e.kind, e.id, key);
     }

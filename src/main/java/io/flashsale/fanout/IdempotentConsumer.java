@@ -1,5 +1,6 @@
 package io.flashsale.fanout;
 
+import io.flashsale.infra.KafkaBatchConsumer;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.infra.Topics;
@@ -8,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
 import io.vertx.kafka.client.producer.KafkaHeader;
@@ -23,10 +23,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The building block of every fan-out consumer: at-least-once delivery made effectively-once. A record already
@@ -54,7 +51,6 @@ public final class IdempotentConsumer {
 
   private final Vertx vertx;
   private final String name;
-  private final KafkaConsumer<String, String> consumer;
   private final KafkaProducer<String, String> producer;
   private final Redis redis;
   private final RedisKeys keys;
@@ -62,14 +58,12 @@ public final class IdempotentConsumer {
   private final int maxAttempts;
   private final long baseBackoffMs;
   private final Effect effect;
-  private volatile boolean stopping;
+  private KafkaBatchConsumer loop;
 
-  private IdempotentConsumer(Vertx vertx, String name, KafkaConsumer<String, String> consumer,
-                             KafkaProducer<String, String> producer, Redis redis, RedisKeys keys, String retryTopic,
-                             int maxAttempts, long baseBackoffMs, Effect effect) {
+  private IdempotentConsumer(Vertx vertx, String name, KafkaProducer<String, String> producer, Redis redis,
+                             RedisKeys keys, String retryTopic, int maxAttempts, long baseBackoffMs, Effect effect) {
     this.vertx = vertx;
     this.name = name;
-    this.consumer = consumer;
     this.producer = producer;
     this.redis = redis;
     this.keys = keys;
@@ -83,52 +77,27 @@ public final class IdempotentConsumer {
   public static Future<IdempotentConsumer> start(Vertx vertx, KafkaConfig kafka, Topics topicNames, Redis redis,
                                                  RedisKeys keys, String name, List<String> topics, int maxAttempts,
                                                  long baseBackoffMs, Effect effect) {
-    KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, kafka.consumer(name));
     KafkaProducer<String, String> producer = KafkaProducer.create(vertx, kafka.producer("flashsale-" + name));
     String retry = topicNames.retry(name);
-    IdempotentConsumer c = new IdempotentConsumer(vertx, name, consumer, producer, redis, keys, retry, maxAttempts,
+    IdempotentConsumer c = new IdempotentConsumer(vertx, name, producer, redis, keys, retry, maxAttempts,
         baseBackoffMs, effect);
-    Set<String> all = new HashSet<>(topics);
+    List<String> all = new ArrayList<>(topics);
     all.add(retry);
-    consumer.exceptionHandler(err -> LOG.warn("{}: {}", name, err.toString()));
-    return consumer.subscribe(all).map(v -> {
-      c.poll();
+    // The shared poll → apply → commit loop; a batch fails only when the retry/DLQ hand-off does (Kafka down), and
+    // then comes again — the effects are idempotent.
+    return KafkaBatchConsumer.startRaw(vertx, kafka, name, all, c::handleBatch).map(loop -> {
+      c.loop = loop;
       return c;
     });
   }
 
-  private void poll() {
-    if (stopping) {
-      return;
-    }
-    consumer.poll(Duration.ofMillis(200)).onComplete(ar -> {
-      if (ar.failed()) {
-        vertx.setTimer(500, id -> poll());
-        return;
-      }
-      applyBatch(ar.result(), 0);
-    });
-  }
-
-  private void applyBatch(KafkaConsumerRecords<String, String> batch, int attempt) {
-    if (stopping) {
-      return;
-    }
+  private Future<Void> handleBatch(KafkaConsumerRecords<String, String> batch) {
     Future<Void> chain = Future.succeededFuture();
     for (int i = 0; i < batch.size(); i++) {
       KafkaConsumerRecord<String, String> r = batch.recordAt(i);
       chain = chain.compose(x -> handle(r));
     }
-    chain.onComplete(ar -> {
-      if (ar.succeeded()) {
-        consumer.commit().onComplete(c -> poll());
-        return;
-      }
-      // Only the retry/DLQ hand-off can fail here (Kafka down): the batch comes again; effects are idempotent.
-      long delay = Math.min(5_000L, 100L << Math.min(attempt, 6));
-      LOG.warn("{}: batch of {} not handed off ({}); again in {} ms", name, batch.size(), ar.cause().toString(), delay);
-      vertx.setTimer(delay, id -> applyBatch(batch, attempt + 1));
-    });
+    return chain;
   }
 
   private Future<Void> handle(KafkaConsumerRecord<String, String> r) {
@@ -214,8 +183,6 @@ public final class IdempotentConsumer {
   }
 
   public Future<Void> stop() {
-    stopping = true;
-    return Future.join(consumer.close().timeout(3, TimeUnit.SECONDS), producer.close(2000)).otherwiseEmpty()
-        .mapEmpty();
+    return Future.join(loop.stop(), producer.close(2000)).otherwiseEmpty().mapEmpty();
   }
 }

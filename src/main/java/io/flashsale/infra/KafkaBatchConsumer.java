@@ -29,20 +29,29 @@ public final class KafkaBatchConsumer {
   private final Vertx vertx;
   private final String name;
   private final KafkaConsumer<String, String> consumer;
-  private final Function<List<OutboxEvent>, Future<?>> apply;
+  private final Function<KafkaConsumerRecords<String, String>, Future<?>> apply;
   private volatile boolean stopping;
 
   private KafkaBatchConsumer(Vertx vertx, String name, KafkaConsumer<String, String> consumer,
-                             Function<List<OutboxEvent>, Future<?>> apply) {
+                             Function<KafkaConsumerRecords<String, String>, Future<?>> apply) {
     this.vertx = vertx;
     this.name = name;
     this.consumer = consumer;
     this.apply = apply;
   }
 
-  /** Subscribes the consumer group {@code group} to {@code topics} and starts the loop. */
+  /** Subscribes the consumer group {@code group} to {@code topics} and applies each batch as domain events. */
   public static Future<KafkaBatchConsumer> start(Vertx vertx, KafkaConfig kafka, String group, List<String> topics,
                                                  Function<List<OutboxEvent>, Future<?>> apply) {
+    return startRaw(vertx, kafka, group, topics, records -> {
+      List<OutboxEvent> events = parse(group, records);
+      return events.isEmpty() ? Future.succeededFuture() : apply.apply(events);
+    });
+  }
+
+  /** The same loop over the records themselves (for consumers that read headers). */
+  public static Future<KafkaBatchConsumer> startRaw(Vertx vertx, KafkaConfig kafka, String group, List<String> topics,
+                                                    Function<KafkaConsumerRecords<String, String>, Future<?>> apply) {
     KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, kafka.consumer(group));
     consumer.exceptionHandler(err -> LOG.warn("{} consumer: {}", group, err.toString()));
     KafkaBatchConsumer loop = new KafkaBatchConsumer(vertx, group, consumer, apply);
@@ -62,21 +71,21 @@ public final class KafkaBatchConsumer {
         vertx.setTimer(500, id -> poll());
         return;
       }
-      applyBatch(parse(ar.result()), 0);
+      applyBatch(ar.result(), 0);
     });
   }
 
-  private void applyBatch(List<OutboxEvent> events, int attempt) {
+  private void applyBatch(KafkaConsumerRecords<String, String> records, int attempt) {
     if (stopping) {
       return;
     }
-    if (events.isEmpty()) {
+    if (records.isEmpty()) {
       poll();
       return;
     }
     Future<?> applied;
     try {
-      applied = apply.apply(events);
+      applied = apply.apply(records);
     } catch (RuntimeException e) {
       applied = Future.failedFuture(e);
     }
@@ -92,13 +101,13 @@ public final class KafkaBatchConsumer {
         return;
       }
       long delay = Math.min(5_000L, 100L << Math.min(attempt, 6));
-      LOG.warn("{}: applying {} events failed (attempt {}), retrying in {} ms: {}", name, events.size(), attempt + 1,
+      LOG.warn("{}: applying {} records failed (attempt {}), retrying in {} ms: {}", name, records.size(), attempt + 1,
           delay, ar.cause().toString());
-      vertx.setTimer(delay, id -> applyBatch(events, attempt + 1));
+      vertx.setTimer(delay, id -> applyBatch(records, attempt + 1));
     });
   }
 
-  private List<OutboxEvent> parse(KafkaConsumerRecords<String, String> records) {
+  private static List<OutboxEvent> parse(String name, KafkaConsumerRecords<String, String> records) {
     List<OutboxEvent> events = new ArrayList<>(records.size());
     for (int i = 0; i < records.size(); i++) {
       KafkaConsumerRecord<String, String> r = records.recordAt(i);
