@@ -11,6 +11,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,32 +23,48 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
 
 /**
- * The drills' flash-sale load: virtual shoppers who read the event page, check out one unit of a hot product and
- * order it, over two app instances like a load balancer would (a connection refused by one goes to the other; an
- * order whose answer was lost is retried with the same Idempotency-Key). Records every answer and every order id
- * that got a 201.
+ * The drills' flash-sale load: virtual shoppers who read the event page, check out a hot product and order it, over
+ * two app instances like a load balancer would (a connection refused by one goes to the other; an order whose answer
+ * was lost is retried with the same Idempotency-Key). How they shop is the drill's {@link Mode}: how many units they
+ * ask for, with a coupon or not, whether they cancel right after ordering, whether they DELETE their checkout while
+ * the order runs. Records every answer, every order id that got a 201 or a 202, and every SOLD_OUT that claimed
+ * more units were left than the shopper asked for (a wrong refusal).
  */
 public final class DrillLoad {
+
+  /** How the drill's shoppers behave. */
+  public record Mode(int maxQuantity, String couponId, boolean cancelAfterOrder, boolean releaseWhileOrdering) {
+    public static Mode plain() {
+      return new Mode(1, null, false, false);
+    }
+  }
 
   private final HttpClient http;
   private final List<Integer> ports;
   private final String eventId;
   private final List<String> products;
   private final IntFunction<String> token;
+  private final Mode mode;
   private final AtomicBoolean running = new AtomicBoolean();
   final Map<String, Integer> display = new TreeMap<>();
   final Map<String, Integer> checkouts = new TreeMap<>();
   final Map<String, Integer> orders = new TreeMap<>();
+  final Map<String, Integer> cancels = new TreeMap<>();
+  final Map<String, Integer> releases = new TreeMap<>();
   final Set<String> confirmedOrders = ConcurrentHashMap.newKeySet();
+  final Set<String> pendingOrders = ConcurrentHashMap.newKeySet();
+  final List<String> wrongSoldOut = new ArrayList<>();
   private int shopper;
 
-  public DrillLoad(Vertx vertx, List<Integer> ports, String eventId, List<String> products, IntFunction<String> token) {
+  public DrillLoad(Vertx vertx, List<Integer> ports, String eventId, List<String> products, IntFunction<String> token,
+                   Mode mode) {
     this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(1000).setIdleTimeout(10),
         new PoolOptions().setHttp1MaxSize(64).setMaxWaitQueueSize(-1));
     this.ports = ports;
     this.eventId = eventId;
     this.products = products;
     this.token = token;
+    this.mode = mode;
   }
 
   public void start(int shoppers) {
@@ -72,33 +89,79 @@ public final class DrillLoad {
     int me = nextShopper();
     String auth = token.apply(me);
     String productId = products.get(ThreadLocalRandom.current().nextInt(products.size()));
+    int quantity = 1 + ThreadLocalRandom.current().nextInt(mode.maxQuantity());
+    JsonObject checkout = new JsonObject().put("items", new JsonArray()
+        .add(new JsonObject().put("productId", productId).put("quantity", quantity)));
+    if (mode.couponId() != null) {
+      checkout.put("couponId", mode.couponId());
+    }
     call(HttpMethod.GET, "/api/events/" + eventId, null, null, null, me, 0)
         .compose(d -> {
           count(display, d);
-          return call(HttpMethod.POST, "/api/checkouts", auth, new JsonObject().put("items", new JsonArray()
-              .add(new JsonObject().put("productId", productId).put("quantity", 1))), null, me, 0);
+          return call(HttpMethod.POST, "/api/checkouts", auth, checkout, null, me, 0);
         })
         .compose(c -> {
           count(checkouts, c);
+          checkSoldOut(c, quantity);
           if (!c.startsWith("201|")) {
             return Future.succeededFuture();
           }
           String checkoutId = new JsonObject(c.substring(4)).getString("checkoutId");
-          String key = UUID.randomUUID().toString();
-          return call(HttpMethod.POST, "/api/orders", auth, new JsonObject().put("checkoutId", checkoutId)
-              .put("payment", new JsonObject().put("method", "CARD").put("token", "tok_ok")), key, me, 0)
-              .map(o -> {
-                count(orders, o);
-                if (o.startsWith("201|")) {
-                  confirmedOrders.add(new JsonObject(o.substring(4)).getString("orderId"));
-                }
-                return null;
-              });
+          Future<String> order = placeOrder(auth, checkoutId, me);
+          if (mode.releaseWhileOrdering()) {
+            Future<String> release = call(HttpMethod.DELETE, "/api/checkouts/" + checkoutId, auth, null, null, me, 1)
+                .onSuccess(r -> count(releases, r));
+            return Future.join(order, release).mapEmpty();
+          }
+          return order.compose(o -> {
+            if (!mode.cancelAfterOrder() || !(o.startsWith("201|") || o.startsWith("202|"))) {
+              return Future.succeededFuture();
+            }
+            String orderId = new JsonObject(o.substring(4)).getString("orderId");
+            return call(HttpMethod.POST, "/api/orders/" + orderId + "/cancel", auth, new JsonObject(), null, me, 0)
+                .onSuccess(r -> count(cancels, r)).mapEmpty();
+          });
         })
         .onComplete(x -> loop());
   }
 
-  /** "201|body", "409 SOLD_OUT", "503 UNAVAILABLE", or "IO ..." after the retries; retries go to the other instance. */
+  private Future<String> placeOrder(String auth, String checkoutId, int me) {
+    String key = UUID.randomUUID().toString();
+    return call(HttpMethod.POST, "/api/orders", auth, new JsonObject().put("checkoutId", checkoutId)
+        .put("payment", new JsonObject().put("method", "CARD").put("token", "tok_ok")), key, me, 0)
+        .onSuccess(o -> {
+          count(orders, o);
+          if (o.startsWith("201|")) {
+            confirmedOrders.add(new JsonObject(o.substring(4)).getString("orderId"));
+          } else if (o.startsWith("202|")) {
+            pendingOrders.add(new JsonObject(o.substring(4)).getString("orderId"));
+          }
+        });
+  }
+
+  /** A SOLD_OUT must say how many units were left, fewer than asked for. */
+  private void checkSoldOut(String answer, int asked) {
+    if (!answer.startsWith("409 SOLD_OUT")) {
+      return;
+    }
+    JsonObject details = new JsonObject(answer.substring(answer.indexOf('|') + 1)).getJsonObject("error")
+        .getJsonObject("details", new JsonObject());
+    Long available = details.getLong("available");
+    if (available == null || available >= asked) {
+      synchronized (wrongSoldOut) {
+        if (wrongSoldOut.size() < 20) {
+          wrongSoldOut.add("asked " + asked + ", told " + details.encode());
+        } else {
+          wrongSoldOut.set(19, "… and more");
+        }
+      }
+    }
+  }
+
+  /**
+   * "201|body" or "409 SOLD_OUT|body" (the status line, then the body), or "IO ..." after the retries; retries go
+   * to the other instance.
+   */
   private Future<String> call(HttpMethod method, String path, String auth, JsonObject body, String key, int who,
                               int attempt) {
     int port = ports.get((who + attempt) % ports.size());
@@ -112,9 +175,22 @@ public final class DrillLoad {
     }
     o.putHeader("content-type", "application/json");
     Future<String> f = http.request(o).compose(req -> (body == null ? req.send() : req.send(Buffer.buffer(body.encode())))
-        .compose(res -> res.body().map(b -> CheckoutStorm.answer(res.statusCode(), b))));
+        .compose(res -> res.body().map(b -> answer(res.statusCode(), b))));
     return f.recover(err -> attempt < 3 ? call(method, path, auth, body, key, who, attempt + 1)
         : Future.succeededFuture("IO " + err.getClass().getSimpleName()));
+  }
+
+  private static String answer(int status, Buffer body) {
+    if (status < 300) {
+      return status + "|" + body;
+    }
+    String code;
+    try {
+      code = new JsonObject(body).getJsonObject("error").getString("code");
+    } catch (RuntimeException e) {
+      code = "?";
+    }
+    return status + " " + code + "|" + body;
   }
 
   private static void count(Map<String, Integer> map, String answer) {

@@ -6,6 +6,7 @@ import io.flashsale.infra.PgConfig;
 import io.flashsale.inventory.Inventory;
 import io.flashsale.inventory.SoldOutBoard;
 import io.flashsale.payment.PaymentSimulatorVerticle;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -30,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * {@code bench/run drills}: faults under load, then invariants. Two app instances (their own JVMs) share a drill
@@ -72,15 +74,22 @@ public final class Drills {
     void inject() throws Exception;
   }
 
+  /** A drill: its fault, the sale it runs on (units per product, per-user limit) and how its shoppers behave. */
+  private record Spec(Fault fault, long stock, int limitPerUser, DrillLoad.Mode mode, boolean coupon) {
+    static Spec of(Fault fault) {
+      return new Spec(fault, STOCK, 1, DrillLoad.Mode.plain(), false);
+    }
+  }
+
   public Path runAll(List<String> only) throws Exception {
-    Map<String, Fault> drills = new LinkedHashMap<>();
-    drills.put("redis-restart-empty", () -> {
+    Map<String, Spec> drills = new LinkedHashMap<>();
+    drills.put("redis-restart-empty", Spec.of(() -> {
       kill(redisServers.get(REDIS));
       pause(3);
       startRedis(REDIS);
-    });
-    drills.put("redlock-node-down", () -> kill(redisServers.get(LOCK_NODES[0])));
-    drills.put("kafka-down-30s", () -> {
+    }));
+    drills.put("redlock-node-down", Spec.of(() -> kill(redisServers.get(LOCK_NODES[0]))));
+    drills.put("kafka-down-30s", Spec.of(() -> {
       infra("stop", "kafka");
       if (AppProcess.listening(9092)) {
         throw new IllegalStateException("the Kafka broker still answers: it was not started by this checkout's"
@@ -88,24 +97,39 @@ public final class Drills {
       }
       pause(30);
       infra("start", "kafka");
-    });
-    drills.put("postgres-restart", () -> {
+    }));
+    drills.put("postgres-restart", Spec.of(() -> {
       String version = new String(new ProcessBuilder("bash", "-c", "ls /etc/postgresql | sort -V | tail -1").start()
           .getInputStream().readAllBytes()).trim();
       exec("pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart");
-    });
-    drills.put("app-kill-9", () -> {
+    }));
+    drills.put("app-kill-9", Spec.of(() -> {
       apps.get(APP_A).kill9();
       pause(5);
       apps.put(APP_A, startApp(APP_A));
-    });
-    drills.put("payment-50pct-then-slow", () -> {
-      faults(0.5, 0);
+    }));
+    drills.put("payment-50pct-then-slow", Spec.of(() -> {
+      faults(new JsonObject().put("errorRate", 0.5));
       pause(10);
-      faults(0, 3000);
+      faults(new JsonObject().put("latencyMillis", 3000));
       pause(10);
-      faults(0, 0);
-    });
+      faults(new JsonObject());
+    }));
+    // A second PostgreSQL session holds the hot products' stock row locks for 25 s while shoppers order: confirms
+    // must not commit after their callers gave up, and no unit may leave stock without a live order.
+    drills.put("pg-stall", Spec.of(() -> stallStockRows(currentProducts, Duration.ofSeconds(25))));
+    // A fifth of captures land 3 s late (after the client's 2 s timeout) and every shopper cancels right after
+    // ordering: no money may stay captured or authorised for a cancelled order.
+    drills.put("late-capture-cancel", new Spec(() -> {
+      faults(new JsonObject().put("captureLateRate", 0.2).put("captureLateMillis", 3000));
+      pause(Math.max(5, seconds / 2));
+      faults(new JsonObject());
+    }, STOCK, 1, new DrillLoad.Mode(1, null, true, false), false));
+    // Shoppers with a coupon DELETE their checkout (on the other instance) while its order runs: the coupon is
+    // redeemed iff the order is live, and the units follow the winner.
+    drills.put("release-vs-confirm", new Spec(() -> pause(1), STOCK, 1, new DrillLoad.Mode(1, null, false, true), true));
+    // The last units of small stocks, buyers asking 1-5 each: a SOLD_OUT only when fewer units than asked were left.
+    drills.put("quantity-mix", new Spec(() -> pause(1), 40, 5, new DrillLoad.Mode(5, null, false, false), false));
     List<String> lines = new ArrayList<>();
     AppConfig config = drillConfig();
     Pool pool = PgConfig.from(config).pool(vertx, "pg-drills", 4);
@@ -117,7 +141,7 @@ public final class Drills {
       }
       apps.put(APP_A, startApp(APP_A));
       apps.put(APP_B, startApp(APP_B));
-      for (Map.Entry<String, Fault> drill : drills.entrySet()) {
+      for (Map.Entry<String, Spec> drill : drills.entrySet()) {
         if (!only.isEmpty() && !only.contains(drill.getKey())) {
           continue;
         }
@@ -128,8 +152,9 @@ public final class Drills {
         }
         System.out.printf("%n=== drill %s ===%n", drill.getKey());
         DrillReport r = drill(drill.getKey(), drill.getValue(), pool, config);
-        lines.add(String.format("| %s | %s | %,d | %s | %s |", drill.getKey(), r.passed ? "PASS" : "**FAIL**",
-            r.load.confirmedOrders.size(), r.load.display, r.failures.isEmpty() ? "—" : String.join("; ", r.failures)));
+        lines.add(String.format("| %s | %s | %,d | %s | %s | %s |", drill.getKey(), r.passed ? "PASS" : "**FAIL**",
+            r.load.confirmedOrders.size(), r.load.orders, r.load.display,
+            r.failures.isEmpty() ? "—" : String.join("; ", r.failures)));
       }
       lines.add("");
       lines.add(fuzz(pool));
@@ -143,15 +168,12 @@ public final class Drills {
             + " (shoppers reading the page, checking out and ordering, spread over both instances), one fault each,"
             + " then the invariant checker.", APP_A, APP_B, REDIS, seconds))
         .line("")
-        .line("| drill | result | orders confirmed | display answers | failed invariants |")
-        .line("|---|---|---|---|---|");
+        .line("| drill | result | orders confirmed (201) | order answers | display answers | failed invariants |")
+        .line("|---|---|---|---|---|---|");
     lines.forEach(report::line);
     report.line("")
-        .line("Invariants checked after each drill: confirmed units ≤ stock and PostgreSQL stock = initial − confirmed;"
-            + " Redis available = PostgreSQL − active holds after a reconcile; every order the load got a 201 for"
-            + " exists exactly once, CONFIRMED; every captured payment has exactly one confirmed order and no order"
-            + " was captured twice; every OrderPlaced reached the points ledger exactly once; the display path never"
-            + " answered 5xx.")
+        .line("Invariants checked after each drill, once every order, payment and outbox row has settled: "
+            + DrillChecker.INVARIANTS)
         .line("")
         .line("Reproduce: `scripts/run` (servers, jar), then `bench/run drills [--only NAME]`.");
     Path file = report.write(out);
@@ -162,7 +184,10 @@ public final class Drills {
   private record DrillReport(boolean passed, DrillLoad load, List<String> failures) {
   }
 
-  private DrillReport drill(String name, Fault fault, Pool pool, AppConfig config) throws Exception {
+  /** The products of the drill that runs now (the pg-stall fault locks their stock rows). */
+  private volatile List<String> currentProducts = List.of();
+
+  private DrillReport drill(String name, Spec spec, Pool pool, AppConfig config) throws Exception {
     Auth auth = new Auth(vertx, base.string("auth.jwtSecret"));
     String admin = auth.issue("drill-admin", true, Duration.ofHours(2));
     String eventId = "drill-" + run + "-" + name;
@@ -173,127 +198,88 @@ public final class Drills {
       products.add(id);
       admin(APP_B, "PUT", "/admin/products/" + id, admin, new JsonObject().put("name", "Drill Parka " + i)
           .put("brand", "Drill").put("category", "Outerwear").put("price", 100_000));
-      admin(APP_B, "PUT", "/admin/products/" + id + "/stock", admin, new JsonObject().put("quantity", STOCK));
-      items.add(new JsonObject().put("productId", id).put("salePrice", 70_000).put("limitPerUser", 1));
+      admin(APP_B, "PUT", "/admin/products/" + id + "/stock", admin, new JsonObject().put("quantity", spec.stock()));
+      items.add(new JsonObject().put("productId", id).put("salePrice", 70_000).put("limitPerUser", spec.limitPerUser()));
     }
+    currentProducts = products;
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     admin(APP_B, "PUT", "/admin/events/" + eventId, admin, new JsonObject().put("title", "Drill " + name)
         .put("startsAt", now.minus(1, ChronoUnit.MINUTES).toString()).put("endsAt", now.plus(1, ChronoUnit.DAYS).toString())
         .put("items", items));
     waitFor(Duration.ofSeconds(30), () -> get(APP_B, "/api/products/" + products.get(0)).contains("limitPerUser"));
+    IntFunction<String> shopper = i -> "drill-" + run + "-" + name + "-" + i;
+    DrillLoad.Mode mode = spec.mode();
+    if (spec.coupon()) {
+      mode = new DrillLoad.Mode(mode.maxQuantity(), grantCoupon(eventId, admin, auth, shopper, products.get(0)),
+          mode.cancelAfterOrder(), mode.releaseWhileOrdering());
+    }
 
     DrillLoad load = new DrillLoad(vertx, List.of(APP_A, APP_B), eventId, products,
-        i -> auth.issue("drill-" + run + "-" + name + "-" + i, false, Duration.ofHours(2)));
+        i -> auth.issue(shopper.apply(i), false, Duration.ofHours(2)), mode);
     load.start(24);
     pause(Math.max(3, seconds / 4));
     System.out.println("  injecting the fault...");
-    fault.inject();
+    spec.fault().inject();
     long rest = seconds - Math.max(3, seconds / 4);
     pause(Math.max(5, rest));
     load.stop();
     pause(2);
-    System.out.printf("  load: display %s, checkouts %s, orders %s%n", load.display, load.checkouts, load.orders);
-    List<String> failures = invariants(pool, config, eventId, products, load);
+    System.out.printf("  load: display %s, checkouts %s, orders %s, cancels %s, releases %s%n", load.display,
+        load.checkouts, load.orders, load.cancels, load.releases);
+    List<String> failures;
+    Inventory inventory = Inventory.create(vertx, config, new SoldOutBoard(Clock.systemUTC(), 0), Clock.systemUTC());
+    try {
+      failures = new DrillChecker(pool, inventory, spec.stock(), spec.limitPerUser()).check(products, load);
+    } finally {
+      inventory.closeAsync().await(10, TimeUnit.SECONDS);
+    }
     System.out.println(failures.isEmpty() ? "  PASS" : "  FAIL: " + failures);
     load.close();
     return new DrillReport(failures.isEmpty(), load, failures);
   }
 
-  /** Waits for the system to settle (outbox drained, sagas finished, consumers caught up), then checks. */
-  private List<String> invariants(Pool pool, AppConfig config, String eventId, List<String> products, DrillLoad load)
+  /** A FIXED coupon on the drill's brand, granted to the first 10,000 shoppers; answers its id once it is indexed. */
+  private String grantCoupon(String eventId, String admin, Auth auth, IntFunction<String> shopper, String productId)
       throws Exception {
-    List<String> failures = new ArrayList<>();
-    String[] ids = products.toArray(String[]::new);
-    boolean settled = waitFor(Duration.ofSeconds(180), () -> scalar(pool, """
-        select (select count(*) from outbox where sent_at is null)
-             + (select count(*) from orders o where o.status = 'PENDING'
-                and exists (select 1 from order_items i where i.order_id = o.order_id and i.product_id = any($1)))
-             + (select count(*) from orders o where o.status = 'CONFIRMED' and o.payment_status = 'AUTHORIZED'
-                and exists (select 1 from order_items i where i.order_id = o.order_id and i.product_id = any($1)))
-             + (select count(*) from orders o where o.status = 'CONFIRMED'
-                and exists (select 1 from order_items i where i.order_id = o.order_id and i.product_id = any($1))
-                and not exists (select 1 from points_ledger l where l.order_id = o.order_id and l.reason = 'ORDER_PLACED'))""",
-        Tuple.of((Object) ids)) == 0);
-    if (!settled) {
-      failures.add("did not settle in 180 s (outbox, pending sagas, uncaptured payments or ledger behind)");
-    }
-    for (String p : products) {
-      long confirmed = scalar(pool, """
-          select coalesce(sum(i.quantity), 0) from order_items i join orders o on o.order_id = i.order_id
-          where i.product_id = $1 and o.status = 'CONFIRMED'""", Tuple.of(p));
-      long pg = scalar(pool, "select quantity from stock where product_id = $1", Tuple.of(p));
-      if (confirmed > STOCK) {
-        failures.add(p + " oversold: " + confirmed + " > " + STOCK);
+    String couponId = eventId + "-c";
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    admin(APP_B, "PUT", "/admin/coupons/" + couponId, admin, new JsonObject().put("name", "Drill 1,000 off")
+        .put("type", "FIXED").put("value", 1_000).put("validFrom", now.minus(1, ChronoUnit.HOURS).toString())
+        .put("validTo", now.plus(1, ChronoUnit.DAYS).toString())
+        .put("target", new JsonObject().put("brands", new JsonArray().add("Drill"))));
+    for (int batch = 0; batch < 10; batch++) {
+      JsonArray users = new JsonArray();
+      for (int i = batch * 1000; i < (batch + 1) * 1000; i++) {
+        users.add(shopper.apply(i));
       }
-      if (pg != STOCK - confirmed) {
-        failures.add(p + " stock " + pg + " ≠ " + STOCK + " − " + confirmed);
-      }
+      admin(APP_B, "POST", "/admin/coupons/" + couponId + "/grants", admin, new JsonObject().put("userIds", users));
     }
-    Inventory inventory = Inventory.create(vertx, config, new SoldOutBoard(Clock.systemUTC(), 0), Clock.systemUTC());
+    String last = auth.issue(shopper.apply(9_999), false, Duration.ofHours(1));
+    if (!waitFor(Duration.ofSeconds(60), () -> getAs(APP_A, "/api/products/" + productId + "/coupons", last)
+        .contains(couponId))) {
+      throw new IllegalStateException("the coupon index did not pick up the drill's grants in 60 s");
+    }
+    return couponId;
+  }
+
+  /**
+   * Holds the stock rows of {@code products} locked from a second PostgreSQL session for {@code howLong}, the way a
+   * long admin transaction or a vacuum-blocked row would.
+   */
+  private void stallStockRows(List<String> products, Duration howLong) throws Exception {
+    Pool staller = PgConfig.from(base).pool(vertx, "pg-drill-stall", 1);
     try {
-      inventory.service().reconcile(products).await(60, TimeUnit.SECONDS);
-      for (String p : products) {
-        long pg = scalar(pool, "select quantity from stock where product_id = $1", Tuple.of(p));
-        long held = scalar(pool, """
-            select coalesce(sum(i.quantity), 0) from checkout_items i join checkouts c on c.checkout_id = i.checkout_id
-            where i.product_id = $1 and c.status = 'HELD' and c.expires_at > now()""", Tuple.of(p));
-        Long available = inventory.cache().available(p).await(10, TimeUnit.SECONDS);
-        long redisHeld = inventory.cache().snapshot().await(10, TimeUnit.SECONDS).getOrDefault(p, new long[2])[1];
-        if (available == null || available + redisHeld != pg) {
-          failures.add(p + " Redis available " + available + " + held " + redisHeld + " ≠ PostgreSQL " + pg);
-        }
-        if (redisHeld < held) {
-          failures.add(p + " Redis holds " + redisHeld + " < PostgreSQL's active holds " + held);
-        }
-      }
+      staller.withTransaction(tx -> tx.preparedQuery("select product_id from stock where product_id = any($1)"
+              + " order by product_id for update").execute(Tuple.of((Object) products.toArray(String[]::new)))
+          .compose(rows -> {
+            System.out.printf("  holding %d stock row locks for %d s%n", rows.size(), howLong.toSeconds());
+            Promise<Void> held = Promise.promise();
+            vertx.setTimer(howLong.toMillis(), id -> held.complete());
+            return held.future();
+          })).await(howLong.toSeconds() + 30, TimeUnit.SECONDS);
     } finally {
-      inventory.closeAsync().await(10, TimeUnit.SECONDS);
+      staller.close();
     }
-    for (String orderId : load.confirmedOrders) {
-      long n = scalar(pool, "select count(*) from orders where order_id = $1 and status = 'CONFIRMED'", Tuple.of(orderId));
-      if (n != 1) {
-        failures.add("order " + orderId + " answered 201 but is not CONFIRMED once (" + n + ")");
-      }
-    }
-    long doubleOrders = scalar(pool, """
-        select count(*) from (select o.checkout_id from orders o join order_items i on i.order_id = o.order_id
-        where i.product_id = any($1) and o.status <> 'FAILED' group by o.checkout_id having count(*) > 1) x""",
-        Tuple.of((Object) ids));
-    if (doubleOrders > 0) {
-      failures.add(doubleOrders + " checkout(s) with two live orders");
-    }
-    long capturedWithoutOrder = scalar(pool, """
-        select count(*) from sim_payments p where p.status = 'CAPTURED' and p.idempotency_key in
-          (select o.order_id from orders o join order_items i on i.order_id = o.order_id where i.product_id = any($1))
-        and not exists (select 1 from orders o where o.order_id = p.idempotency_key and o.status = 'CONFIRMED')""",
-        Tuple.of((Object) ids));
-    if (capturedWithoutOrder > 0) {
-      failures.add(capturedWithoutOrder + " captured payment(s) without a confirmed order");
-    }
-    long confirmedUncaptured = scalar(pool, """
-        select count(*) from orders o where o.status = 'CONFIRMED'
-        and exists (select 1 from order_items i where i.order_id = o.order_id and i.product_id = any($1))
-        and not exists (select 1 from sim_payments p where p.idempotency_key = o.order_id and p.status = 'CAPTURED')""",
-        Tuple.of((Object) ids));
-    if (confirmedUncaptured > 0) {
-      failures.add(confirmedUncaptured + " confirmed order(s) whose payment is not captured");
-    }
-    long ledgerDoubles = scalar(pool, """
-        select count(*) from (select l.order_id from points_ledger l join order_items i on i.order_id = l.order_id
-        where i.product_id = any($1) and l.reason = 'ORDER_PLACED' group by l.order_id having count(*) > 1) x""",
-        Tuple.of((Object) ids));
-    if (ledgerDoubles > 0) {
-      failures.add(ledgerDoubles + " order(s) with points granted twice");
-    }
-    long display5xx = load.display.entrySet().stream().filter(e -> e.getKey().startsWith("5") || e.getKey().startsWith("IO"))
-        .mapToLong(Map.Entry::getValue).sum();
-    if (display5xx > 0) {
-      failures.add("display path answered 5xx or failed " + display5xx + " times: " + load.display);
-    }
-    if (load.confirmedOrders.isEmpty()) {
-      failures.add("no order was confirmed during the drill");
-    }
-    return failures;
   }
 
   /** Bad input against the public API: zero 5xx, and nothing changes. */
@@ -436,10 +422,9 @@ public final class Drills {
     }
   }
 
-  private void faults(double errorRate, long latency) throws Exception {
+  private void faults(JsonObject switches) throws Exception {
     http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PAYMENT + "/v1/faults"))
-        .PUT(HttpRequest.BodyPublishers.ofString(new JsonObject().put("errorRate", errorRate)
-            .put("latencyMillis", latency).encode())).build(), HttpResponse.BodyHandlers.discarding());
+        .PUT(HttpRequest.BodyPublishers.ofString(switches.encode())).build(), HttpResponse.BodyHandlers.discarding());
   }
 
   private void admin(int port, String method, String path, String token, JsonObject body) throws Exception {
@@ -452,15 +437,22 @@ public final class Drills {
   }
 
   private String get(int port, String path) {
+    return getAs(port, path, null);
+  }
+
+  private String getAs(int port, String path, String token) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+      if (token != null) {
+        b.header("Authorization", "Bearer " + token);
+      }
+      return http.send(b.build(), HttpResponse.BodyHandlers.ofString()).body();
     } catch (Exception e) {
       return "";
     }
   }
 
-  private static long scalar(Pool pool, String sql, Tuple args) {
+  static long scalar(Pool pool, String sql, Tuple args) {
     try {
       Row r = pool.preparedQuery(sql).execute(args).await(30, TimeUnit.SECONDS).iterator().next();
       return r.getLong(0);
@@ -469,11 +461,11 @@ public final class Drills {
     }
   }
 
-  private interface Condition {
+  interface Condition {
     boolean holds() throws Exception;
   }
 
-  private static boolean waitFor(Duration timeout, Condition c) throws Exception {
+  static boolean waitFor(Duration timeout, Condition c) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (c.holds()) {

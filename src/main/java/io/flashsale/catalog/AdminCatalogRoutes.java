@@ -30,11 +30,12 @@ public final class AdminCatalogRoutes {
         .map(Product::toJson)));
     router.put("/admin/products/:productId/stock").handler(ctx -> respond(ctx, body -> {
       String productId = CatalogRequests.pathId(ctx.pathParam("productId"), "productId");
-      return store.setStock(productId, CatalogRequests.stockQuantity(body)).compose(stock ->
-          // Read-your-writes for the admin: Redis follows before we answer. If it cannot, PostgreSQL already holds
-          // the truth and the stock event on Kafka brings Redis along a moment later.
-          bus.request(BusAddresses.INVENTORY_RECONCILE, productId, new DeliveryOptions().setSendTimeout(2_000))
-              .transform(x -> Future.succeededFuture(stock.toJson())));
+      Long ifVersion = CatalogRequests.ifMatchVersion(ctx.request().getHeader(HttpHeaders.IF_MATCH));
+      return followedByRedis(productId, store.setStock(productId, CatalogRequests.stockQuantity(body), ifVersion));
+    }));
+    router.post("/admin/products/:productId/stock/adjust").handler(ctx -> respond(ctx, body -> {
+      String productId = CatalogRequests.pathId(ctx.pathParam("productId"), "productId");
+      return followedByRedis(productId, store.adjustStock(productId, CatalogRequests.stockDelta(body)));
     }));
     router.put("/admin/events/:eventId").handler(ctx -> respond(ctx, body -> store.upsertEvent(
         CatalogRequests.event(CatalogRequests.pathId(ctx.pathParam("eventId"), "eventId"), body))
@@ -43,6 +44,15 @@ public final class AdminCatalogRoutes {
       String userId = CatalogRequests.pathId(ctx.pathParam("userId"), "userId");
       return store.upsertUser(userId, CatalogRequests.grade(body)).map(UserProfile::toJson);
     }));
+  }
+
+  /**
+   * Read-your-writes for the admin: Redis follows before we answer. If it cannot, PostgreSQL already holds the truth
+   * and the stock event on Kafka brings Redis along a moment later.
+   */
+  private Future<JsonObject> followedByRedis(String productId, Future<StockLevel> change) {
+    return change.compose(stock -> bus.request(BusAddresses.INVENTORY_RECONCILE, productId,
+        new DeliveryOptions().setSendTimeout(2_000)).transform(x -> Future.succeededFuture(stock.toJson())));
   }
 
   private static void respond(RoutingContext ctx, Function<JsonInput, Future<JsonObject>> action) {

@@ -41,6 +41,34 @@ public final class CatalogRequests {
     return in.longIn("quantity", 0, 100_000_000);
   }
 
+  /** The body of {@code POST .../stock/adjust}: a non-zero whole number of units to add (negative takes). */
+  public static long stockDelta(JsonInput in) {
+    in.allowOnly(Set.of("delta"));
+    long delta = in.longIn("delta", -100_000_000, 100_000_000);
+    if (delta == 0) {
+      throw ApiException.badRequest("'delta' must not be 0", "delta");
+    }
+    return delta;
+  }
+
+  /** {@code If-Match: "17"} (or {@code 17}, or a weak tag) → 17; absent → null; anything else → 400. */
+  public static Long ifMatchVersion(String header) {
+    if (header == null) {
+      return null;
+    }
+    String v = header.trim();
+    if (v.startsWith("W/")) {
+      v = v.substring(2);
+    }
+    if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+      v = v.substring(1, v.length() - 1);
+    }
+    if (!v.matches("[0-9]{1,18}")) {
+      throw ApiException.badRequest("If-Match must be the stock's version, e.g. \"17\"", "If-Match");
+    }
+    return Long.parseLong(v);
+  }
+
   public static SaleEvent event(String eventId, JsonInput in) {
     in.allowOnly(Set.of("title", "startsAt", "endsAt", "items", "eventId"));
     checkPathId(in, "eventId", eventId);

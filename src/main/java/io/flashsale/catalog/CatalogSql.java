@@ -21,11 +21,25 @@ final class CatalogSql {
   static final String BUMP_EVENTS = """
       update events set version = version + 1, updated_at = now() where event_id = any($1)""";
 
+  /** Sets the stock; with $3 (If-Match) only while the row is still at that version. */
   static final String SET_STOCK = """
       insert into stock (product_id, quantity) values ($1, $2)
       on conflict (product_id) do update set quantity = excluded.quantity, version = stock.version + 1,
         updated_at = now()
+      where $3::bigint is null or stock.version = $3
       returning product_id, quantity, version""";
+
+  /** Adds $2 (may be negative) to the stock, never below zero. */
+  static final String ADJUST_STOCK = """
+      update stock set quantity = quantity + $2, version = version + 1, updated_at = now()
+      where product_id = $1 and quantity + $2 >= 0
+      returning product_id, quantity, version""";
+
+  static final String STOCK_OF = "select product_id, quantity, version from stock where product_id = $1";
+
+  /** Takes the products' row locks in product-id order (the lock order), before an event's row. */
+  static final String LOCK_PRODUCTS = """
+      select product_id from products where product_id = any($1) order by product_id for update""";
 
   static final String BUMP_PRODUCT = """
       update products set version = version + 1, updated_at = now() where product_id = $1 returning version""";

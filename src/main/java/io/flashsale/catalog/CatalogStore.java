@@ -43,36 +43,62 @@ public final class CatalogStore {
     this.topics = topics;
   }
 
+  // Lock order (README, "Lock order"): stock rows, then products, then events — the order a confirm that sells a
+  // product out and a cancel that restocks it take them in, so admin writes never wait on them in a cycle.
+
   public Future<Product> upsertProduct(Product p) {
-    return inTransaction(tx -> lockEventsOf(tx, p.productId())
-        .compose(events -> tx.preparedQuery(CatalogSql.UPSERT_PRODUCT)
-            .execute(Tuple.of(p.productId(), p.name(), p.brand(), p.category(), p.price(), p.imageUrl()))
-            .map(rs -> toProduct(rs.iterator().next()))
-            .compose(saved -> tx.preparedQuery(CatalogSql.ENSURE_STOCK_ROW).execute(Tuple.of(p.productId()))
-                .compose(x -> bumpEvents(tx, events))
-                .compose(x -> OutboxStore.append(tx, List.of(OutboxEvent.of(topics.products(), "product",
-                    saved.productId(), PRODUCT_UPSERTED, saved.version(), saved.toJson()))))
-                .map(saved))));
+    return inTransaction(tx -> tx.preparedQuery(CatalogSql.UPSERT_PRODUCT)
+        .execute(Tuple.of(p.productId(), p.name(), p.brand(), p.category(), p.price(), p.imageUrl()))
+        .map(rs -> toProduct(rs.iterator().next()))
+        .compose(saved -> tx.preparedQuery(CatalogSql.ENSURE_STOCK_ROW).execute(Tuple.of(p.productId()))
+            .compose(x -> lockEventsOf(tx, p.productId()))
+            .compose(events -> bumpEvents(tx, events))
+            .compose(x -> OutboxStore.append(tx, List.of(OutboxEvent.of(topics.products(), "product",
+                saved.productId(), PRODUCT_UPSERTED, saved.version(), saved.toJson()))))
+            .map(saved)));
   }
 
-  public Future<StockLevel> setStock(String productId, long quantity) {
-    return inTransaction(tx -> lockEventsOf(tx, productId)
-        .compose(events -> tx.preparedQuery(CatalogSql.BUMP_PRODUCT).execute(Tuple.of(productId))
+  /** Sets the sellable stock; with {@code ifVersion} only while the stock is still at that version (else 412). */
+  public Future<StockLevel> setStock(String productId, long quantity, Long ifVersion) {
+    return changeStock(productId, tx -> tx.preparedQuery(CatalogSql.SET_STOCK)
+        .execute(Tuple.of(productId, quantity, ifVersion)).compose(rs -> rs.rowCount() == 1
+            ? Future.succeededFuture(toStock(rs.iterator().next()))
+            : stockOf(tx, productId).compose(now -> Future.failedFuture(new ApiException(ErrorCode.PRECONDITION_FAILED,
+                "the stock of '" + productId + "' is at version " + now.version() + ", not " + ifVersion,
+                now.toJson())))));
+  }
+
+  /** Adds {@code delta} units (negative takes them away) atomically; never below zero (409 INSUFFICIENT_STOCK). */
+  public Future<StockLevel> adjustStock(String productId, long delta) {
+    return changeStock(productId, tx -> tx.preparedQuery(CatalogSql.ADJUST_STOCK).execute(Tuple.of(productId, delta))
+        .compose(rs -> rs.rowCount() == 1 ? Future.succeededFuture(toStock(rs.iterator().next()))
+            : stockOf(tx, productId).compose(now -> Future.failedFuture(new ApiException(ErrorCode.INSUFFICIENT_STOCK,
+                "'" + productId + "' has " + now.quantity() + " units; cannot take " + (-delta), now.toJson())))));
+  }
+
+  /** A stock change: the stock row, then the product's version, then its events' — with the StockSet event. */
+  private Future<StockLevel> changeStock(String productId, Function<SqlConnection, Future<StockLevel>> change) {
+    return inTransaction(tx -> tx.preparedQuery(CatalogSql.PRODUCT_PRICES).execute(Tuple.of((Object) new String[] {productId}))
+        .compose(exists -> exists.size() == 0 ? Future.failedFuture(ApiException.notFound("product", productId))
+            : change.apply(tx))
+        .compose(stock -> tx.preparedQuery(CatalogSql.BUMP_PRODUCT).execute(Tuple.of(productId))
             .compose(bumped -> {
-              if (bumped.rowCount() == 0) {
-                return Future.failedFuture(ApiException.notFound("product", productId));
-              }
               long productVersion = bumped.iterator().next().getLong(0);
-              return tx.preparedQuery(CatalogSql.SET_STOCK).execute(Tuple.of(productId, quantity))
-                  .map(rs -> {
-                    Row r = rs.iterator().next();
-                    return new StockLevel(r.getString(0), r.getLong(1), r.getLong(2));
-                  })
-                  .compose(stock -> bumpEvents(tx, events)
-                      .compose(x -> OutboxStore.append(tx, List.of(OutboxEvent.of(topics.products(), "product",
-                          productId, STOCK_SET, productVersion, stock.toJson()))))
-                      .map(stock));
+              return lockEventsOf(tx, productId).compose(events -> bumpEvents(tx, events))
+                  .compose(x -> OutboxStore.append(tx, List.of(OutboxEvent.of(topics.products(), "product",
+                      productId, STOCK_SET, productVersion, stock.toJson()))))
+                  .map(stock);
             })));
+  }
+
+  private Future<StockLevel> stockOf(SqlConnection tx, String productId) {
+    return tx.preparedQuery(CatalogSql.STOCK_OF).execute(Tuple.of(productId)).compose(rs -> rs.size() == 0
+        ? Future.failedFuture(ApiException.notFound("product", productId))
+        : Future.succeededFuture(toStock(rs.iterator().next())));
+  }
+
+  private static StockLevel toStock(Row r) {
+    return new StockLevel(r.getString(0), r.getLong(1), r.getLong(2));
   }
 
   public Future<SaleEvent> upsertEvent(SaleEvent e) {
@@ -97,6 +123,12 @@ public final class CatalogStore {
           return tx.preparedQuery(CatalogSql.OVERLAPPING_EVENT).execute(Tuple.of(ids, e.eventId(),
               e.startsAt().atOffset(ZoneOffset.UTC), e.endsAt().atOffset(ZoneOffset.UTC)));
         })
+        // Lock order: the products (new and old items, by id) before the event's row.
+        .compose(overlap -> tx.preparedQuery(CatalogSql.EVENT_ITEM_IDS).execute(Tuple.of(e.eventId())).compose(old -> {
+          TreeSet<String> all = new TreeSet<>(productIds);
+          old.forEach(r -> all.add(r.getString(0)));
+          return tx.preparedQuery(CatalogSql.LOCK_PRODUCTS).execute(Tuple.of((Object) all.toArray(String[]::new)));
+        }).map(overlap))
         .compose(overlap -> {
           if (overlap.size() > 0) {
             Row r = overlap.iterator().next();

@@ -75,7 +75,7 @@ final class SeedCommand implements Callable<Integer> {
       List<DemoCatalog.Entry> entries = DemoCatalog.products(products, seed);
       Progress p1 = new Progress(System.out, "products", entries.size());
       Concurrently.forEach(entries, 16, e -> store.upsertProduct(e.product())
-          .compose(x -> store.setStock(e.product().productId(), e.stock())).onSuccess(x -> p1.step(1)))
+          .compose(x -> store.setStock(e.product().productId(), e.stock(), null)).onSuccess(x -> p1.step(1)))
           .await(10, TimeUnit.MINUTES);
       Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
       int perEvent = (entries.size() + events - 1) / events;

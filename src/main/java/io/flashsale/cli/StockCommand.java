@@ -44,7 +44,7 @@ final class StockCommand implements Runnable {
         InventoryService service = inventory.service();
         InventoryService.ReconcileReport report;
         if (rebuild) {
-          report = service.rebuildReport().await(10, TimeUnit.MINUTES);
+          report = service.rebuildExclusively(600).await(10, TimeUnit.MINUTES);
         } else if (products != null && !products.isEmpty()) {
           report = service.reconcile(products).await(10, TimeUnit.MINUTES);
         } else {

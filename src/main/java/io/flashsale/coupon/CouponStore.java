@@ -71,16 +71,27 @@ public final class CouponStore {
         .map(rs -> rs.rowCount() == 1);
   }
 
-  /** RESERVED → USED by the order, inside the order's confirming transaction. */
-  public Future<Void> redeem(SqlClient tx, String checkoutId, String orderId) {
+  /**
+   * RESERVED → USED by the order, inside the transaction that takes the checkout's stock; answers how many grants
+   * moved (the caller insists on exactly one when the checkout names a coupon).
+   */
+  public Future<Integer> redeem(SqlClient tx, String checkoutId, String orderId) {
     return tx.preparedQuery(CouponSql.REDEEM).execute(Tuple.of(checkoutId, orderId))
-        .compose(rs -> announce(tx, rs, REDEEMED));
+        .compose(rs -> announce(tx, rs, REDEEMED).map(rs.rowCount()));
   }
 
-  /** A released or expired hold (or a declined payment) gives its reserved coupon back. */
+  /** A checkout that never held stock (its hold was refused) gives its reserved coupon back. */
   public Future<Void> restoreReserved(String checkoutId) {
-    return pool.withTransaction(tx -> tx.preparedQuery(CouponSql.RESTORE_RESERVED).execute(Tuple.of(checkoutId))
-        .compose(rs -> announce(tx, rs, RESTORED)));
+    return pool.withTransaction(tx -> restoreReserved(tx, checkoutId));
+  }
+
+  /**
+   * A released or expired hold gives its reserved coupon back, inside the transaction that moved the checkout out of
+   * HELD — so a coupon comes back exactly when the hold provably did not become an order.
+   */
+  public Future<Void> restoreReserved(SqlClient tx, String checkoutId) {
+    return tx.preparedQuery(CouponSql.RESTORE_RESERVED).execute(Tuple.of(checkoutId))
+        .compose(rs -> announce(tx, rs, RESTORED));
   }
 
   /** A cancelled order gives its coupon back, inside the cancelling transaction. */

@@ -76,7 +76,8 @@ public final class StatsRoutes {
           rs.forEach(out::add);
           return out;
         });
-    return Future.all(buckets, products).compose(x -> {
+    Future<long[]> unresolved = new io.flashsale.order.OrderStore(pool, null).unresolvedPayments();
+    return Future.all(buckets, products, unresolved).compose(x -> {
       List<Row> rows = products.result();
       if (rows.isEmpty()) {
         return Future.succeededFuture(List.<Response>of());
@@ -116,7 +117,9 @@ public final class StatsRoutes {
           .put("krwLastMinute", series.getJsonObject(series.size() - 1).getLong("krw"))
           .put("requestsPerSecond", Math.round(requests.perSecond())).put("requestsTotal", requests.total())
           .put("stock", stockRows).put("driftUnits", InventoryMaintenanceVerticle.drift())
-          .put("dlqDepth", dlq == null ? 0 : dlq);
+          .put("dlqDepth", dlq == null ? 0 : dlq)
+          .put("unresolvedPayments", unresolved.result()[0])
+          .put("oldestUnresolvedPaymentSeconds", unresolved.result()[1]);
     });
   }
 

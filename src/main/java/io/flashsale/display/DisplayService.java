@@ -157,7 +157,10 @@ public final class DisplayService {
     });
   }
 
-  /** Redis; if missing there, one rebuild across processes; if Redis is down, PostgreSQL without storing. */
+  /**
+   * Redis; if missing there and not marked missing, one rebuild across processes; if Redis is down, PostgreSQL
+   * without storing.
+   */
   private Future<ViewCodec.Decoded> fetch(ViewKind kind, String id, String key) {
     return store.get(key).transform(ar -> {
       if (ar.succeeded() && ar.result() != null) {
@@ -166,15 +169,32 @@ public final class DisplayService {
       if (ar.failed()) {
         return build(kind, id, false);
       }
-      return tryRebuildLock(key).compose(mine -> mine ? build(kind, id, true)
-          : waitForView(kind, id, key, WAIT_FOR_REBUILD_POLLS));
+      return knownMissing(key).compose(missing -> missing ? Future.succeededFuture(null)
+          : tryRebuildLock(key).compose(mine -> mine ? build(kind, id, true)
+              : waitForView(kind, id, key, WAIT_FOR_REBUILD_POLLS)));
     });
   }
 
   private Future<ViewCodec.Decoded> build(ViewKind kind, String id, boolean storeIt) {
     shared.rebuilds().incrementAndGet();
     Future<View> built = storeIt ? materializer.materialize(kind, id) : materializer.builder().build(kind, id);
-    return built.map(v -> v == null ? null : new ViewCodec.Decoded(v.version(), v.json()));
+    return built.compose(v -> {
+      if (v != null) {
+        return Future.succeededFuture(new ViewCodec.Decoded(v.version(), v.json()));
+      }
+      // Not in the write model: remember it briefly for every process, so unknown ids do not each cost a query.
+      return storeIt ? markMissing(key(kind, id)).map((ViewCodec.Decoded) null) : Future.succeededFuture(null);
+    });
+  }
+
+  private Future<Boolean> knownMissing(String key) {
+    return redis.send(Request.cmd(Command.EXISTS).arg(keys.viewMissing(key))).map(r -> r.toInteger() == 1)
+        .otherwise(false);
+  }
+
+  private Future<Void> markMissing(String key) {
+    return redis.send(Request.cmd(Command.SET).arg(keys.viewMissing(key)).arg("1").arg("PX")
+        .arg(Math.max(1, settings.notFoundTtlMillis()))).<Void>mapEmpty().otherwiseEmpty();
   }
 
   private Future<Boolean> tryRebuildLock(String key) {

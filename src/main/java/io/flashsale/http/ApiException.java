@@ -31,6 +31,12 @@ public class ApiException extends RuntimeException {
     return new ApiException(ErrorCode.UNAVAILABLE, message);
   }
 
+  /** API.md's error body: {@code {"error":{"code","message","details"}}}. */
+  public JsonObject toJson() {
+    return new JsonObject().put("error", new JsonObject().put("code", code.name())
+        .put("message", getMessage() == null ? code.name() : getMessage()).put("details", details));
+  }
+
   public ErrorCode code() {
     return code;
   }

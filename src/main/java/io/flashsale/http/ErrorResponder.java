@@ -46,9 +46,6 @@ public final class ErrorResponder {
       response.reset();
       return;
     }
-    JsonObject error = new JsonObject().put("code", e.code().name())
-        .put("message", e.getMessage() == null ? e.code().name() : e.getMessage())
-        .put("details", e.details());
     response.setStatusCode(e.code().status()).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
     if (e.code() == ErrorCode.UNAVAILABLE || e.code() == ErrorCode.RATE_LIMITED) {
       response.putHeader(RETRY_AFTER, "1");
@@ -56,7 +53,7 @@ public final class ErrorResponder {
     if (e.code() == ErrorCode.UNAUTHORIZED) {
       response.putHeader("WWW-Authenticate", "Bearer");
     }
-    response.end(new JsonObject().put("error", error).toBuffer());
+    response.end(e.toJson().toBuffer());
   }
 
   /** Maps a failure (or a bare status set by Vert.x Web) to an API error. */

@@ -133,6 +133,11 @@ public final class AppConfig {
       throw new IllegalStateException(
           "refusing to start with the dev JWT secret while FLASHSALE_ENV=prod: set FLASHSALE_JWT_SECRET");
     }
+    if (isProd() && values.getBoolean("payment.simulator.enabled", false)) {
+      throw new IllegalStateException("refusing to start the bundled payment simulator while FLASHSALE_ENV=prod (it"
+          + " approves test tokens): set FLASHSALE_PAYMENT_SIMULATOR_ENABLED=false and FLASHSALE_PAYMENT_URL to the"
+          + " real provider");
+    }
     if (values.getString("auth.jwtSecret", "").length() < 32) {
       throw new IllegalStateException("auth.jwtSecret must be at least 32 characters for HS256");
     }

@@ -29,11 +29,18 @@ public record PgConfig(String host, int port, String database, String user, Stri
 
   /** A pool bound to the calling verticle's context; {@code maxSize <= 0} means {@code pg.poolSize}. */
   public Pool pool(Vertx vertx, String name, int maxSize) {
+    return pool(vertx, name, maxSize, java.util.Map.of());
+  }
+
+  /** The same, with session settings sent at connect (e.g. {@code lock_timeout}, in milliseconds). */
+  public Pool pool(Vertx vertx, String name, int maxSize, java.util.Map<String, String> sessionSettings) {
     PoolOptions options = poolOptions(name);
     if (maxSize > 0) {
       options.setMaxSize(maxSize);
     }
-    return PgBuilder.pool().with(options).connectingTo(connectOptions()).using(vertx).build();
+    PgConnectOptions connect = connectOptions();
+    sessionSettings.forEach(connect::addProperty);
+    return PgBuilder.pool().with(options).connectingTo(connect).using(vertx).build();
   }
 
   public String jdbcUrl() {

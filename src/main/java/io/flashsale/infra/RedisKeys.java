@@ -28,6 +28,11 @@ public final class RedisKeys {
     return viewKey + ":rebuilding";
   }
 
+  /** A short-lived "this view does not exist" mark, so a scan of unknown ids costs PostgreSQL one query per id and TTL. */
+  public String viewMissing(String viewKey) {
+    return viewKey + ":missing";
+  }
+
   /** The channel on which a written view announces {@code key|version}. */
   public String viewInvalidationChannel() {
     return prefix + "views:invalidate";

@@ -1,6 +1,5 @@
 package io.flashsale.inventory;
 
-import io.flashsale.coupon.CouponStore;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.PgConfig;
 import io.flashsale.infra.RedisConfig;
@@ -46,13 +45,15 @@ public final class Inventory implements AutoCloseable {
           .setMaxPoolWaiting(4096).setMaxWaitingHandlers(4096)));
     }
     // Small: holds and confirms are short transactions, and PostgreSQL's connections are shared by every verticle.
-    Pool pool = PgConfig.from(config).pool(vertx, "pg-inventory", 4);
+    // lock_timeout / statement_timeout: a confirm stalled on a row lock fails (rolled back) instead of committing long
+    // after its caller gave up.
+    Pool pool = PgConfig.from(config).pool(vertx, "pg-inventory", 4, java.util.Map.of(
+        "lock_timeout", String.valueOf(inv.pgLockTimeoutMillis()),
+        "statement_timeout", String.valueOf(inv.pgStatementTimeoutMillis())));
     StockCache cache = new StockCache(redis, keys);
     StockLedger ledger = new StockLedger(pool, Topics.from(config), inv.decrementAttempts());
     Redlock redlock = new Redlock(vertx, lockNodes, clock, 50, inv.lockAttempts(), inv.lockRetryMillis());
-    CouponStore coupons = new CouponStore(pool, Topics.from(config));
-    InventoryService service = new InventoryService(vertx, cache, ledger, redlock, keys, board, clock, inv.holdTtl(),
-        inv.lockTtlMillis(), coupons::restoreReserved);
+    InventoryService service = new InventoryService(vertx, cache, ledger, redlock, keys, board, clock, inv);
     return new Inventory(service, cache, ledger, redis, lockNodes, pool);
   }
 

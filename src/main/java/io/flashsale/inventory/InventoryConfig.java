@@ -6,10 +6,16 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 
-/** Inventory settings, from {@code inventory.*} config keys. */
+/**
+ * Inventory settings, from {@code inventory.*} config keys. A confirm is bounded end to end: it is not started past
+ * {@code confirmTimeoutMillis} after it was asked for, waits at most {@code pgLockTimeoutMillis} for a row lock and
+ * {@code pgStatementTimeoutMillis} for a statement, and at most {@code confirmQueueMax} confirms of one product wait in
+ * a process; {@code staleConfirmMillis} (when a CONFIRMING hold is presumed orphaned) must exceed all of that.
+ */
 public record InventoryConfig(Duration holdTtl, List<String> redlockNodes, long lockTtlMillis, int lockAttempts,
                               long lockRetryMillis, int decrementAttempts, long soldOutFlagMillis, long sweepMillis,
-                              int instances) {
+                              int instances, long confirmTimeoutMillis, int confirmQueueMax, long pgLockTimeoutMillis,
+                              long pgStatementTimeoutMillis, long staleConfirmMillis) {
 
   public static InventoryConfig from(AppConfig c) {
     List<String> nodes = Arrays.stream(c.string("inventory.redlockNodes").split(",")).map(String::trim)
@@ -21,6 +27,16 @@ public record InventoryConfig(Duration holdTtl, List<String> redlockNodes, long 
         c.integer("inventory.lockTtlMillis"), c.integer("inventory.lockAttempts"),
         c.integer("inventory.lockRetryMillis"), c.integer("inventory.decrementAttempts"),
         c.integer("inventory.soldOutFlagMillis"), c.integer("inventory.sweepMillis"),
-        c.integer("inventory.instances"));
+        c.integer("inventory.instances"), c.integer("inventory.confirmTimeoutMillis"),
+        c.integer("inventory.confirmQueueMax"), c.integer("inventory.pgLockTimeoutMillis"),
+        c.integer("inventory.pgStatementTimeoutMillis"), c.integer("inventory.staleConfirmMillis"));
+  }
+
+  /** Refuses a cut-off that a live confirm could outlast. */
+  public InventoryConfig {
+    if (staleConfirmMillis <= confirmTimeoutMillis + 4 * pgStatementTimeoutMillis) {
+      throw new IllegalStateException("inventory.staleConfirmMillis must exceed inventory.confirmTimeoutMillis + 4 ×"
+          + " inventory.pgStatementTimeoutMillis (a confirm still running must never look orphaned)");
+    }
   }
 }

@@ -32,7 +32,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class InventoryService {
 
   private static final Logger LOG = LoggerFactory.getLogger(InventoryService.class);
-  private static final long STALE_CONFIRM_MS = 30_000;
 
   private final Vertx vertx;
   private final StockCache cache;
@@ -43,14 +42,13 @@ public final class InventoryService {
   private final Clock clock;
   private final Duration holdTtl;
   private final long lockTtlMs;
-  private final java.util.function.Function<String, Future<Void>> onHoldGivenBack;
+  private final long staleConfirmMillis;
   private Future<Void> rebuilding;
   private final Map<String, Future<ReconcileReport>> loading = new HashMap<>();
-  private final KeyedQueue confirms = new KeyedQueue();
+  private final KeyedQueue confirms;
 
   public InventoryService(Vertx vertx, StockCache cache, StockLedger ledger, Redlock redlock, RedisKeys keys,
-                          SoldOutBoard board, Clock clock, Duration holdTtl, long lockTtlMs,
-                          java.util.function.Function<String, Future<Void>> onHoldGivenBack) {
+                          SoldOutBoard board, Clock clock, InventoryConfig config) {
     this.vertx = vertx;
     this.cache = cache;
     this.ledger = ledger;
@@ -58,9 +56,10 @@ public final class InventoryService {
     this.keys = keys;
     this.board = board;
     this.clock = clock;
-    this.holdTtl = holdTtl;
-    this.lockTtlMs = lockTtlMs;
-    this.onHoldGivenBack = onHoldGivenBack;
+    this.holdTtl = config.holdTtl();
+    this.lockTtlMs = config.lockTtlMillis();
+    this.staleConfirmMillis = config.staleConfirmMillis();
+    this.confirms = new KeyedQueue(clock, config.confirmQueueMax());
   }
 
   /** How a reconcile went: products looked at, and the units Redis was off by in total. */
@@ -79,7 +78,7 @@ public final class InventoryService {
                                long discount) {
     for (PricedItem item : items) {
       if (board.isSoldOut(item.productId())) {
-        return Future.failedFuture(soldOut(item.productId()));
+        return Future.failedFuture(soldOut(item.productId(), 0));
       }
     }
     Checkout checkout = Checkout.create(checkoutId, userId, items, couponId, discount,
@@ -96,8 +95,11 @@ public final class InventoryService {
     return cache.hold(checkout).compose(answer -> switch (answer.code()) {
       case "OK" -> Future.<Void>succeededFuture();
       case "SOLD_OUT" -> {
-        board.markSoldOut(answer.productId());
-        yield Future.failedFuture(soldOut(answer.productId()));
+        // Only "none left" flags the product: a buyer asking for more than is left must not close it for others.
+        if (answer.number() == 0) {
+          board.markSoldOut(answer.productId());
+        }
+        yield Future.failedFuture(soldOut(answer.productId(), answer.number()));
       }
       case "LIMIT_EXCEEDED" -> {
         PricedItem item = checkout.items().stream().filter(i -> i.productId().equals(answer.productId())).findFirst()
@@ -109,7 +111,7 @@ public final class InventoryService {
       }
       case "NOT_READY" -> retries > 0 ? Future.failedFuture(ApiException.unavailable("inventory is being rebuilt"))
           : ensureReady().compose(x -> holdInRedis(checkout, retries + 1));
-      case "NOT_LOADED" -> retries > 0 ? Future.failedFuture(soldOut(answer.productId()))
+      case "NOT_LOADED" -> retries > 0 ? Future.failedFuture(soldOut(answer.productId(), 0))
           : load(answer.productId()).compose(x -> holdInRedis(checkout, retries + 1));
       default -> Future.failedFuture(new IllegalStateException("hold script answered " + answer.code()));
     });
@@ -130,7 +132,7 @@ public final class InventoryService {
 
   // ------------------------------------------------------------------ release
 
-  /** The owner's DELETE: gives the units back; idempotent. */
+  /** The owner's DELETE: gives the units back; idempotent. A checkout already turned into an order answers 409. */
   public Future<Void> release(String userId, String checkoutId) {
     return ledger.checkout(checkoutId).compose(c -> {
       if (c == null) {
@@ -139,29 +141,52 @@ public final class InventoryService {
       if (!c.userId().equals(userId)) {
         return Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN, "this checkout belongs to someone else"));
       }
-      if (Checkout.CONFIRMED.equals(c.status())) {
-        return Future.failedFuture(new ApiException(ErrorCode.ALREADY_ORDERED,
-            "checkout '" + checkoutId + "' was already turned into an order"));
-      }
       return compensate(c.userId(), checkoutId);
     });
   }
 
   /** Compensation (also for the order saga): gives a held checkout's units back; idempotent. */
   public Future<Void> compensate(String userId, String checkoutId) {
-    return cache.release(userId, checkoutId, Checkout.RELEASED, clock.millis(), false).compose(n -> n == -2
-        ? Future.failedFuture(new ApiException(ErrorCode.REQUEST_IN_PROGRESS, "an order is being placed for this checkout"))
-        : ledger.leaveHeld(checkoutId, Checkout.RELEASED).compose(x -> onHoldGivenBack.apply(checkoutId)));
+    return giveBack(userId, checkoutId, Checkout.RELEASED).compose(status -> Checkout.CONFIRMED.equals(status)
+        ? Future.failedFuture(new ApiException(ErrorCode.ALREADY_ORDERED,
+            "checkout '" + checkoutId + "' was already turned into an order",
+            new JsonObject().put("checkoutId", checkoutId)))
+        : Future.succeededFuture());
+  }
+
+  /**
+   * Gives a hold back, PostgreSQL first: the checkout leaves HELD (with its coupon reservation) in one transaction,
+   * and only a checkout that PostgreSQL says did not become an order gives its units and limit back in Redis. A
+   * confirm racing us either committed first (then Redis settles the hold as sold) or can no longer commit. A step
+   * that fails leaves the hold where it was, to be retried (the sweeper keeps its expiry entry until Redis settles).
+   * Answers the checkout's PostgreSQL status afterwards.
+   */
+  private Future<String> giveBack(String userId, String checkoutId, String state) {
+    long now = clock.millis();
+    return ledger.giveBack(checkoutId, state, Instant.ofEpochMilli(now)).compose(status -> {
+      if (status == null || Checkout.RELEASED.equals(status) || Checkout.EXPIRED.equals(status)) {
+        // No row (the hold never reached PostgreSQL) or no longer held: the units go back, also from a confirm
+        // that is still winding down — it can no longer commit.
+        return cache.release(userId, checkoutId, status == null ? state : status, now, true).map(status);
+      }
+      if (Checkout.CONFIRMED.equals(status)) {
+        return cache.endConfirm(userId, checkoutId, true).map(status);
+      }
+      return Future.succeededFuture(status);
+    });
   }
 
   // ------------------------------------------------------------------ confirm
 
   /**
-   * Turns the hold into sold units: hold marked CONFIRMING → Redlock on each product → versioned decrement and
-   * CONFIRMED in one PostgreSQL transaction → hold consumed. Any failure puts the hold back as it was (503), except a
-   * database that has no stock left, which releases the hold (SOLD_OUT).
+   * Turns the hold into sold units: hold marked CONFIRMING → queued behind this process's other confirms of the
+   * product → Redlock on each product → versioned decrement, CONFIRMED and the coupon redeemed for {@code orderId}
+   * in one PostgreSQL transaction → hold consumed. Nothing starts after {@code deadlineMillis} (the caller has given
+   * up by then). A failure that PostgreSQL rolled back puts the hold back as it was (503), except a database that has
+   * no stock left, which releases the hold (SOLD_OUT). Idempotent: a checkout PostgreSQL already confirmed answers
+   * as confirmed.
    */
-  public Future<Checkout> confirm(String checkoutId) {
+  public Future<Checkout> confirm(String checkoutId, String orderId, long deadlineMillis) {
     return ledger.checkout(checkoutId).compose(c -> {
       if (c == null) {
         return Future.failedFuture(ApiException.notFound("checkout", checkoutId));
@@ -171,7 +196,8 @@ public final class InventoryService {
         // confirm is idempotent — finish Redis's side and answer as before.
         return cache.endConfirm(c.userId(), c.checkoutId(), true).otherwise(0).map(c);
       }
-      return beginConfirm(c, 0).compose(go -> go ? decrementUnderLocks(c) : Future.succeededFuture(c));
+      return beginConfirm(c, 0).compose(go -> go ? decrementUnderLocks(c, orderId, deadlineMillis)
+          : Future.succeededFuture(c));
     });
   }
 
@@ -190,19 +216,18 @@ public final class InventoryService {
             // Redis lost the hold record after a flush: PostgreSQL's row is the truth and layer 3 still guards stock.
             ? Future.succeededFuture(true)
             : Checkout.CONFIRMED.equals(c.status()) ? Future.succeededFuture(false) : Future.failedFuture(holdExpired(c));
-        case "EXPIRED" -> cache.release(c.userId(), c.checkoutId(), Checkout.EXPIRED, clock.millis(), false)
-            .compose(x -> ledger.leaveHeld(c.checkoutId(), Checkout.EXPIRED))
-            .compose(x -> onHoldGivenBack.apply(c.checkoutId()))
-            .transform(x -> Future.failedFuture(holdExpired(c)));
+        case "EXPIRED" -> giveBack(c.userId(), c.checkoutId(), Checkout.EXPIRED).compose(status ->
+            Checkout.CONFIRMED.equals(status) ? Future.succeededFuture(false) : Future.failedFuture(holdExpired(c)));
         default -> Future.failedFuture(holdExpired(c));
       };
     });
   }
 
-  private Future<Checkout> decrementUnderLocks(Checkout c) {
+  private Future<Checkout> decrementUnderLocks(Checkout c, String orderId, long deadlineMillis) {
     List<String> products = new ArrayList<>(new TreeSet<>(c.items().stream().map(PricedItem::productId).toList()));
     // Queue locally behind other confirms of the same (first) product, then take the cross-instance locks.
-    return confirms.run(products.get(0), () -> withLocks(products, 0, () -> ledger.confirm(c)
+    return confirms.run(products.get(0), deadlineMillis, () -> withLocks(products, 0, deadlineMillis,
+        () -> ledger.confirm(c, orderId)
         // A failure after the COMMIT was sent (the connection died) may hide a success: PostgreSQL decides.
         .recover(err -> ledger.checkout(c.checkoutId()).transform(check -> check.succeeded() && check.result() != null
             && Checkout.CONFIRMED.equals(check.result().status()) ? Future.succeededFuture()
@@ -215,9 +240,7 @@ public final class InventoryService {
       Throwable err = ar.cause();
       if (err instanceof ApiException api && api.code() == ErrorCode.SOLD_OUT) {
         // PostgreSQL has fewer units than Redis promised: the hold cannot be honoured.
-        return cache.release(c.userId(), c.checkoutId(), Checkout.RELEASED, clock.millis(), true)
-            .compose(x -> ledger.leaveHeld(c.checkoutId(), Checkout.RELEASED))
-            .compose(x -> onHoldGivenBack.apply(c.checkoutId()))
+        return giveBack(c.userId(), c.checkoutId(), Checkout.RELEASED)
             .compose(x -> reconcile(products)).transform(x -> Future.failedFuture(err));
       }
       return cache.endConfirm(c.userId(), c.checkoutId(), false).transform(x -> Future.failedFuture(
@@ -225,49 +248,64 @@ public final class InventoryService {
     });
   }
 
-  /** Locks the products in a fixed (sorted) order so two multi-item confirms never wait on each other in a cycle. */
-  private <T> Future<T> withLocks(List<String> products, int index, java.util.function.Supplier<Future<T>> work) {
+  /**
+   * Locks the products in a fixed (sorted) order so two multi-item confirms never wait on each other in a cycle;
+   * gives up before a lock (nothing done yet) once the deadline has passed.
+   */
+  private <T> Future<T> withLocks(List<String> products, int index, long deadlineMillis,
+                                  java.util.function.Supplier<Future<T>> work) {
     if (index == products.size()) {
       return work.get();
     }
+    if (clock.millis() >= deadlineMillis) {
+      return Future.failedFuture(new KeyedQueue.NotStarted("the confirm ran out of time taking its locks"));
+    }
     return redlock.withLock(keys.lock("stock:" + products.get(index)), lockTtlMs,
-        lock -> withLocks(products, index + 1, work));
+        lock -> withLocks(products, index + 1, deadlineMillis, work));
   }
 
   // ------------------------------------------------------------------ expiry and recovery
 
-  /** Gives back the units of holds whose time has come; answers how many holds expired. */
+  /**
+   * Gives back the units of holds whose time has come; answers how many holds expired. PostgreSQL first (see
+   * {@link #giveBack}): a hold whose PostgreSQL step fails keeps its expiry entry and is retried on the next sweep.
+   */
   public Future<Integer> sweepExpired(int max) {
     long now = clock.millis();
     return cache.expired(now, max).compose(members -> {
       AtomicLong expired = new AtomicLong();
       return Concurrently.forEach(members, 16, member -> {
         int bar = member.indexOf('|');
-        String userId = member.substring(0, bar);
-        String checkoutId = member.substring(bar + 1);
-        return cache.release(userId, checkoutId, Checkout.EXPIRED, now, false).compose(n -> {
-          if (n == 1) {
+        return giveBack(member.substring(0, bar), member.substring(bar + 1), Checkout.EXPIRED).map(status -> {
+          if (Checkout.EXPIRED.equals(status)) {
             expired.incrementAndGet();
-            return ledger.leaveHeld(checkoutId, Checkout.EXPIRED).compose(x -> onHoldGivenBack.apply(checkoutId));
           }
-          return Future.succeededFuture();
+          return null;
+        }).otherwise(err -> {
+          LOG.warn("expiring hold {} failed, retried on the next sweep: {}", member, err.toString());
+          return null;
         });
       }).map(x -> (int) expired.get());
     });
   }
 
-  /** Finishes or undoes confirms whose process died between the database commit and the Redis update. */
+  /**
+   * Settles confirms left CONFIRMING past the cut-off (their process died between the database commit and the
+   * Redis update), from PostgreSQL's status. Safe even if such a confirm were still running: a hold put back to HELD
+   * can only be given back through {@link #giveBack}, which PostgreSQL gates — and every confirm is bounded by its
+   * deadline and the pool's lock and statement timeouts, well inside the cut-off.
+   */
   public Future<Integer> recoverStaleConfirms() {
-    return cache.staleConfirms(clock.millis() - STALE_CONFIRM_MS, 100).compose(members ->
+    return cache.staleConfirms(clock.millis() - staleConfirmMillis, 100).compose(members ->
         Concurrently.forEach(members, 8, member -> {
           int bar = member.indexOf('|');
           String userId = member.substring(0, bar);
           String checkoutId = member.substring(bar + 1);
-          return ledger.checkout(checkoutId).compose(c -> {
-            if (c != null && Checkout.CONFIRMED.equals(c.status())) {
+          return ledger.status(checkoutId).compose(status -> {
+            if (Checkout.CONFIRMED.equals(status)) {
               return cache.endConfirm(userId, checkoutId, true);
             }
-            if (c != null && Checkout.HELD.equals(c.status())) {
+            if (Checkout.HELD.equals(status)) {
               return cache.endConfirm(userId, checkoutId, false);
             }
             return cache.release(userId, checkoutId, Checkout.RELEASED, clock.millis(), true);
@@ -287,12 +325,12 @@ public final class InventoryService {
   }
 
   private Future<Void> rebuildOrWait() {
-    return cache.tryRebuildLock(120_000).compose(mine -> {
-      if (mine) {
+    return cache.tryRebuildLock(120_000).compose(token -> {
+      if (token != null) {
         // Another process may have finished a rebuild between our check and our lock: rebuilding again while holds
         // are already being taken would overwrite them.
         return cache.isReady().compose(ready -> ready ? Future.<Void>succeededFuture() : rebuild())
-            .eventually(cache::dropRebuildLock);
+            .eventually(() -> cache.dropRebuildLock(token));
       }
       // Another process rebuilds; wait for its sentinel (bounded).
       Promise<Void> done = Promise.promise();
@@ -346,6 +384,25 @@ public final class InventoryService {
         .compose(report -> cache.markReady().map(report));
   }
 
+  /**
+   * The operator's rebuild while the app may be serving ({@code stock reconcile --rebuild}): takes the rebuild lock
+   * (waiting for another rebuild to finish), drops the sentinel so holds and confirms wait instead of racing the
+   * reset, rebuilds, and lets them go on.
+   */
+  public Future<ReconcileReport> rebuildExclusively(int attemptsLeft) {
+    return cache.tryRebuildLock(120_000).compose(token -> {
+      if (token == null) {
+        if (attemptsLeft == 0) {
+          return Future.failedFuture(new IllegalStateException("another process holds the rebuild lock"));
+        }
+        Promise<ReconcileReport> later = Promise.promise();
+        vertx.setTimer(200, id -> rebuildExclusively(attemptsLeft - 1).onComplete(later));
+        return later.future();
+      }
+      return cache.markNotReady().compose(x -> rebuildReport()).eventually(() -> cache.dropRebuildLock(token));
+    });
+  }
+
   public Future<Void> rebuild() {
     long started = clock.millis();
     return rebuildReport().onSuccess(r -> LOG.info("inventory rebuilt from PostgreSQL: {} products in {} ms",
@@ -389,9 +446,10 @@ public final class InventoryService {
 
   // ------------------------------------------------------------------ helpers
 
-  private static ApiException soldOut(String productId) {
-    return new ApiException(ErrorCode.SOLD_OUT, "'" + productId + "' is sold out",
-        new JsonObject().put("productId", productId));
+  private static ApiException soldOut(String productId, long available) {
+    return new ApiException(ErrorCode.SOLD_OUT, available == 0 ? "'" + productId + "' is sold out"
+        : "only " + available + " of '" + productId + "' left", new JsonObject().put("productId", productId)
+        .put("available", available));
   }
 
   private static ApiException holdExpired(Checkout c) {

@@ -20,6 +20,13 @@ final class InventorySql {
   static final String SET_STATUS_FROM_HELD = """
       update checkouts set status = $2, updated_at = now() where checkout_id = $1 and status = 'HELD'""";
 
+  /** Leaves HELD for RELEASED, or for EXPIRED ($4) only once the hold's time has come by $3 (the app's clock). */
+  static final String GIVE_BACK = """
+      update checkouts set status = $2, updated_at = now()
+      where checkout_id = $1 and status = 'HELD' and (not $4 or expires_at <= $3)""";
+
+  static final String STATUS = "select status from checkouts where checkout_id = $1";
+
   static final String READ_STOCK = "select quantity, version from stock where product_id = $1";
 
   /** Layer 3: the decrement succeeds only against the version we read (the fencing token) and enough units. */
@@ -32,9 +39,9 @@ final class InventorySql {
   static final String BUMP_PRODUCT_VERSION = """
       update products set version = version + 1, updated_at = now() where product_id = $1 returning version""";
 
-  static final String BUMP_EVENTS_OF_PRODUCT = """
+  static final String BUMP_EVENTS_OF_PRODUCTS = """
       update events set version = version + 1, updated_at = now()
-      where event_id in (select event_id from event_items where product_id = $1)""";
+      where event_id in (select event_id from event_items where product_id = any($1))""";
 
   static final String STOCK_WITH_ACTIVE_HOLDS = """
       select s.product_id, s.quantity,

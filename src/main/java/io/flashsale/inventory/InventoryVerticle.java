@@ -46,7 +46,8 @@ public final class InventoryVerticle extends VerticleBase {
       done.onSuccess(v -> msg.reply(new JsonObject())).onFailure(err -> BusErrors.reply(msg, err));
     });
     MessageConsumer<JsonObject> confirm = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_CONFIRM, msg ->
-        service.confirm(msg.body().getString("checkoutId"))
+        service.confirm(msg.body().getString("checkoutId"), msg.body().getString("orderId"),
+                msg.body().getLong("deadline", Long.MAX_VALUE))
             .onSuccess(c -> msg.reply(c.toBusJson())).onFailure(err -> BusErrors.reply(msg, err)));
     MessageConsumer<String> reconcile = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_RECONCILE, msg ->
         service.load(msg.body()).onSuccess(r -> msg.reply(r.driftUnits())).onFailure(err -> BusErrors.reply(msg, err)));

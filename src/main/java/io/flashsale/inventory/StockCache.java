@@ -22,6 +22,7 @@ public final class StockCache {
   private static final LuaScript CONFIRM_END = LuaScript.load("inventory_confirm_end.lua");
   private static final LuaScript RESET = LuaScript.load("inventory_reset.lua");
   private static final LuaScript RESTORE_HOLD = LuaScript.load("inventory_restore_hold.lua");
+  private static final LuaScript RELEASE_LOCK = LuaScript.load("redlock_release.lua");
 
   private final Redis redis;
   private final RedisKeys keys;
@@ -141,14 +142,21 @@ public final class StockCache {
     return redis.send(Request.cmd(Command.SET).arg(keys.inventoryReady()).arg(System.currentTimeMillis())).mapEmpty();
   }
 
-  /** Takes the rebuild lock for {@code ttlMs}; answers whether we got it. */
-  public Future<Boolean> tryRebuildLock(long ttlMs) {
-    return redis.send(Request.cmd(Command.SET).arg(keys.inventoryRebuildLock()).arg("1").arg("NX").arg("PX").arg(ttlMs))
-        .map(r -> r != null && "OK".equals(r.toString()));
+  /** Takes the rebuild lock for {@code ttlMs}; answers our token, or {@code null} when another holder has it. */
+  public Future<String> tryRebuildLock(long ttlMs) {
+    String token = java.util.UUID.randomUUID().toString();
+    return redis.send(Request.cmd(Command.SET).arg(keys.inventoryRebuildLock()).arg(token).arg("NX").arg("PX").arg(ttlMs))
+        .map(r -> r != null && "OK".equals(r.toString()) ? token : null);
   }
 
-  public Future<Void> dropRebuildLock() {
-    return redis.send(Request.cmd(Command.DEL).arg(keys.inventoryRebuildLock())).mapEmpty();
+  /** Releases the rebuild lock only if it is still ours (it may have expired and been taken by another process). */
+  public Future<Void> dropRebuildLock(String token) {
+    return RELEASE_LOCK.run(redis, List.of(keys.inventoryRebuildLock()), List.of(token)).mapEmpty();
+  }
+
+  /** Makes holds and confirms wait (NOT_READY) until a rebuild sets the sentinel again. */
+  public Future<Void> markNotReady() {
+    return redis.send(Request.cmd(Command.DEL).arg(keys.inventoryReady())).mapEmpty();
   }
 
   /** Every product's available and held units (for drift reports and tests). */

@@ -1,6 +1,7 @@
 package io.flashsale.inventory;
 
 import io.flashsale.catalog.CatalogStore;
+import io.flashsale.coupon.CouponStore;
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
 import io.flashsale.infra.Topics;
@@ -27,11 +28,13 @@ public final class StockLedger {
   private final Pool pool;
   private final Topics topics;
   private final int decrementAttempts;
+  private final CouponStore coupons;
 
   public StockLedger(Pool pool, Topics topics, int decrementAttempts) {
     this.pool = pool;
     this.topics = topics;
     this.decrementAttempts = decrementAttempts;
+    this.coupons = new CouponStore(pool, topics);
   }
 
   /** A stock row as read: what is left and the version a decrement must match. */
@@ -66,10 +69,27 @@ public final class StockLedger {
     return pool.preparedQuery(InventorySql.CHECKOUT).execute(Tuple.of(checkoutId)).map(StockLedger::toCheckout);
   }
 
-  /** Moves a HELD checkout to {@code status}; answers whether it was HELD. */
-  public Future<Boolean> leaveHeld(String checkoutId, String status) {
-    return pool.preparedQuery(InventorySql.SET_STATUS_FROM_HELD).execute(Tuple.of(checkoutId, status))
-        .map(rs -> rs.rowCount() == 1);
+  /**
+   * Gives a HELD checkout up in PostgreSQL — RELEASED, or EXPIRED when its time has come by {@code now} — and its
+   * reserved coupon with it, in one transaction. This is the gate every give-back passes first: once the row has
+   * left HELD no confirm can commit (a confirm moves HELD → CONFIRMED in its own transaction), so Redis may then
+   * return the units. Answers the checkout's status afterwards, read fresh: RELEASED/EXPIRED (by us or earlier),
+   * CONFIRMED (a confirm won), HELD (not expired yet), or {@code null} (no such checkout).
+   */
+  public Future<String> giveBack(String checkoutId, String status, Instant now) {
+    return pool.withTransaction(tx -> tx.preparedQuery(InventorySql.GIVE_BACK)
+        .execute(Tuple.of(checkoutId, status, now.atOffset(ZoneOffset.UTC), Checkout.EXPIRED.equals(status)))
+        .compose(rs -> rs.rowCount() == 1
+            ? coupons.restoreReserved(tx, checkoutId).map(status)
+            // A statement of its own: a fresh snapshot sees a confirm that committed while we waited for the row.
+            : tx.preparedQuery(InventorySql.STATUS).execute(Tuple.of(checkoutId))
+                .map(st -> st.size() == 0 ? null : st.iterator().next().getString(0))));
+  }
+
+  /** The checkout's status in PostgreSQL, or {@code null}. */
+  public Future<String> status(String checkoutId) {
+    return pool.preparedQuery(InventorySql.STATUS).execute(Tuple.of(checkoutId))
+        .map(st -> st.size() == 0 ? null : st.iterator().next().getString(0));
   }
 
   public Future<StockRow> readStock(SqlClient client, String productId) {
@@ -95,51 +115,90 @@ public final class StockLedger {
   }
 
   /**
-   * Takes every item's units from PostgreSQL and marks the checkout CONFIRMED, in one transaction. Each decrement is
-   * re-read and retried on a version conflict, at most {@code decrementAttempts} times, then 503.
+   * Takes every item's units from PostgreSQL, marks the checkout CONFIRMED and redeems its reserved coupon for
+   * {@code orderId}, in one transaction. Each decrement is re-read and retried on a version conflict, at most
+   * {@code decrementAttempts} times, then 503. A checkout with a coupon must redeem exactly one grant, or nothing
+   * commits. The inventory pool's {@code lock_timeout} bounds the wait for a row lock, so a stalled row fails the
+   * confirm (rolled back, 503) instead of committing long after its caller gave up.
    */
-  public Future<Void> confirm(Checkout c) {
+  public Future<Void> confirm(Checkout c, String orderId) {
+    // The documented lock order (README, "Lock order"): stock rows by product id, then products, then events.
+    List<PricedItem> items = new ArrayList<>(c.items());
+    items.sort(java.util.Comparator.comparing(PricedItem::productId));
     return pool.withTransaction(tx -> {
+      List<SoldOut> soldOut = new ArrayList<>();
       Future<Void> chain = Future.succeededFuture();
-      for (PricedItem item : c.items()) {
-        chain = chain.compose(x -> decrement(tx, item.productId(), item.quantity(), 1));
+      for (PricedItem item : items) {
+        chain = chain.compose(x -> decrement(tx, item.productId(), item.quantity(), 1, soldOut));
       }
-      return chain.compose(x -> tx.preparedQuery(InventorySql.SET_STATUS_FROM_HELD)
+      return chain.compose(x -> announceSoldOut(tx, soldOut)).compose(x -> tx.preparedQuery(InventorySql.SET_STATUS_FROM_HELD)
           .execute(Tuple.of(c.checkoutId(), Checkout.CONFIRMED))).compose(rs -> rs.rowCount() == 1
-          ? Future.<Void>succeededFuture()
+          ? redeemCoupon(tx, c, orderId)
           : Future.failedFuture(new ApiException(ErrorCode.HOLD_EXPIRED,
               "checkout '" + c.checkoutId() + "' is no longer held")));
-    }).recover(err -> err instanceof PgException pg && "40P01".equals(pg.getSqlState())
-        ? Future.failedFuture(ApiException.unavailable("stock is contended; retry shortly"))
-        : Future.failedFuture(err));
+    }).recover(err -> Future.failedFuture(err instanceof PgException pg && ROLLED_BACK.contains(pg.getSqlState())
+        ? ApiException.unavailable("stock of this checkout is contended (" + pg.getSqlState() + "); retry shortly")
+        : err));
   }
 
-  private Future<Void> decrement(SqlConnection tx, String productId, int units, int attempt) {
+  /** PostgreSQL refused and rolled back: deadlock, serialisation, lock or statement timeout. Nothing committed. */
+  private static final java.util.Set<String> ROLLED_BACK = java.util.Set.of("40P01", "40001", "55P03", "57014");
+
+  private Future<Void> redeemCoupon(SqlConnection tx, Checkout c, String orderId) {
+    if (c.couponId() == null) {
+      return Future.succeededFuture();
+    }
+    return coupons.redeem(tx, c.checkoutId(), orderId).compose(n -> n == 1 ? Future.<Void>succeededFuture()
+        : Future.failedFuture(new ApiException(ErrorCode.COUPON_NOT_APPLICABLE, "coupon '" + c.couponId()
+            + "' is no longer reserved for checkout '" + c.checkoutId() + "'",
+            new JsonObject().put("couponId", c.couponId()).put("checkoutId", c.checkoutId()))));
+  }
+
+  /** A product this transaction sold out, with its stock row after the decrement. */
+  private record SoldOut(String productId, StockRow after) {
+  }
+
+  private Future<Void> decrement(SqlConnection tx, String productId, int units, int attempt, List<SoldOut> soldOut) {
     return readStock(tx, productId).compose(row -> {
       if (row == null || row.quantity() < units) {
         return Future.failedFuture(new ApiException(ErrorCode.SOLD_OUT, "not enough stock for '" + productId + "'",
-            new JsonObject().put("productId", productId)));
+            new JsonObject().put("productId", productId).put("available", row == null ? 0 : row.quantity())));
       }
       return tryDecrement(tx, productId, units, row.version()).compose(after -> {
         if (after != null) {
-          return after.quantity() == 0 ? announceSoldOut(tx, productId, after) : Future.<Void>succeededFuture();
+          if (after.quantity() == 0) {
+            soldOut.add(new SoldOut(productId, after));
+          }
+          return Future.<Void>succeededFuture();
         }
         if (attempt >= decrementAttempts) {
           return Future.failedFuture(ApiException.unavailable("stock of '" + productId
               + "' changed under us " + attempt + " times; retry shortly"));
         }
-        return decrement(tx, productId, units, attempt + 1);
+        return decrement(tx, productId, units, attempt + 1, soldOut);
       });
     });
   }
 
-  /** The product's views change (sold out): bump their versions and tell the projector through the outbox. */
-  private Future<Void> announceSoldOut(SqlConnection tx, String productId, StockRow after) {
-    return tx.preparedQuery(InventorySql.BUMP_PRODUCT_VERSION).execute(Tuple.of(productId))
-        .compose(rs -> tx.preparedQuery(InventorySql.BUMP_EVENTS_OF_PRODUCT).execute(Tuple.of(productId))
-            .compose(x -> OutboxStore.append(tx, List.of(OutboxEvent.of(topics.products(), "product", productId,
-                CatalogStore.STOCK_SET, rs.iterator().next().getLong(0), new JsonObject().put("productId", productId)
-                    .put("quantity", after.quantity()).put("version", after.version()))))));
+  /**
+   * The products that sold out change their views: bump their versions (by product id), then their events', and tell
+   * the projector through the outbox — after every stock row, in the lock order.
+   */
+  private Future<Void> announceSoldOut(SqlConnection tx, List<SoldOut> soldOut) {
+    Future<Void> chain = Future.succeededFuture();
+    List<OutboxEvent> events = new ArrayList<>();
+    for (SoldOut gone : soldOut) {
+      chain = chain.compose(x -> tx.preparedQuery(InventorySql.BUMP_PRODUCT_VERSION).execute(Tuple.of(gone.productId()))
+          .map(rs -> {
+            events.add(OutboxEvent.of(topics.products(), "product", gone.productId(), CatalogStore.STOCK_SET,
+                rs.iterator().next().getLong(0), new JsonObject().put("productId", gone.productId())
+                    .put("quantity", gone.after().quantity()).put("version", gone.after().version())));
+            return null;
+          }));
+    }
+    return chain.compose(x -> soldOut.isEmpty() ? Future.<Void>succeededFuture()
+        : tx.preparedQuery(InventorySql.BUMP_EVENTS_OF_PRODUCTS).execute(Tuple.of((Object) soldOut.stream()
+            .map(SoldOut::productId).toArray(String[]::new))).compose(rs -> OutboxStore.append(tx, events)));
   }
 
   /** Quantity and units in active (unexpired) holds, as PostgreSQL knows them. */

@@ -8,8 +8,8 @@ import java.util.List;
 
 /** An order as stored: its status, how far its saga got, its payment, items and history. */
 public record Order(String orderId, String checkoutId, String userId, String status, String sagaStep,
-                    String paymentId, String paymentStatus, List<Item> items, long subtotal, long discount, long total,
-                    String couponId, Instant createdAt, List<HistoryEntry> history) {
+                    String paymentId, String paymentStatus, String failureCode, List<Item> items, long subtotal,
+                    long discount, long total, String couponId, Instant createdAt, List<HistoryEntry> history) {
 
   public static final String PENDING = "PENDING";
   public static final String CONFIRMED = "CONFIRMED";
@@ -33,7 +33,11 @@ public record Order(String orderId, String checkoutId, String userId, String sta
     items.forEach(i -> lines.add(i.toJson()));
     JsonObject json = new JsonObject().put("orderId", orderId).put("checkoutId", checkoutId).put("userId", userId)
         .put("status", status).put("items", lines).put("subtotal", subtotal).put("discount", discount)
-        .put("total", total).put("couponId", couponId).put("createdAt", createdAt.toString());
+        .put("total", total).put("couponId", couponId).put("createdAt", createdAt.toString())
+        .put("paymentStatus", paymentStatus);
+    if (failureCode != null) {
+      json.put("failureCode", failureCode);
+    }
     if (withHistory) {
       JsonArray h = new JsonArray();
       history.forEach(e -> h.add(new JsonObject().put("status", e.status()).put("at", e.at().toString())));

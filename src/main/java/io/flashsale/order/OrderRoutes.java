@@ -68,57 +68,112 @@ public final class OrderRoutes {
       return;
     }
     String hash = sha256(checkoutId + "\n" + token);
-    idempotency.begin(caller.userId(), key, hash).recover(err -> orphanedButDone(err, caller.userId(), key, hash,
+    idempotency.begin(caller.userId(), key, hash).recover(err -> orphanedButKnown(err, caller.userId(), key, hash,
         checkoutId)).onFailure(ctx::fail).onSuccess(begin -> {
       if (begin.replay()) {
-        ctx.response().setStatusCode(begin.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-            .putHeader("Idempotent-Replayed", "true").end(begin.body());
+        replay(ctx, begin);
         return;
       }
       bus.<JsonObject>request(BusAddresses.ORDERS_PLACE, new JsonObject().put("userId", caller.userId())
-          .put("checkoutId", checkoutId).put("token", token), BUS).transform(ar -> {
-            int status;
-            String body;
-            if (ar.succeeded()) {
-              status = 201;
-              body = ar.result().body().encode();
-            } else {
-              ApiException api = ErrorResponder.classify(BusErrors.toApi(ar.cause()), 500);
-              status = api.code().status();
-              body = new JsonObject().put("error", new JsonObject().put("code", api.code().name())
-                  .put("message", api.getMessage()).put("details", api.details())).encode();
-            }
-            Future<Void> record = status >= 500 ? idempotency.abandon(caller.userId(), key)
-                : idempotency.complete(caller.userId(), key, hash, status, body);
-            int finalStatus = status;
-            return record.otherwiseEmpty().map(x -> new Object[] {finalStatus, body});
-          }).onSuccess(answer -> {
-            int status = (Integer) answer[0];
-            ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-            if (status == 503) {
-              ctx.response().putHeader("Retry-After", "1");
-            }
-            ctx.response().end((String) answer[1]);
-          }).onFailure(ctx::fail);
+          .put("checkoutId", checkoutId).put("token", token), BUS)
+          .map(reply -> answerOf(reply.body()))
+          .recover(err -> failureAnswer(err, caller.userId(), checkoutId))
+          .compose(answer -> (answer.status() >= 500 ? idempotency.abandon(caller.userId(), key)
+              : idempotency.complete(caller.userId(), key, hash, answer.status(), answer.body())).otherwiseEmpty()
+              .map(answer))
+          .onSuccess(answer -> send(ctx, answer, false)).onFailure(ctx::fail);
     });
   }
 
+  /** An answer to send and to store under the key: status, body, and the order's id when there is one. */
+  private record Answer(int status, String body, String orderId) {
+  }
+
+  /** 201 for a CONFIRMED order; 202 for one whose outcome is not known yet (PENDING). */
+  private static Answer answerOf(JsonObject order) {
+    return new Answer(Order.PENDING.equals(order.getString("status")) ? 202 : 201, order.encode(),
+        order.getString("orderId"));
+  }
+
   /**
-   * A key still "in progress" whose instance died: if recovery has meanwhile confirmed the checkout's order, answer
-   * (and record) that order instead of making the client wait for the key to go stale.
+   * A failure, as API.md's error body — unless an order for the checkout is alive (the failure came after the order
+   * was stored, e.g. the saga's answer was lost): then that order as it stands, never a freed key that would turn the
+   * shopper's retry into ALREADY_ORDERED.
    */
-  private Future<IdempotencyStore.Begin> orphanedButDone(Throwable err, String userId, String key, String hash,
-                                                         String checkoutId) {
+  private Future<Answer> failureAnswer(Throwable err, String userId, String checkoutId) {
+    ApiException api = ErrorResponder.classify(BusErrors.toApi(err), 500);
+    Answer error = new Answer(api.code().status(), api.toJson().encode(), null);
+    if (api.code().status() < 500) {
+      return Future.succeededFuture(error);
+    }
+    return orders.liveOrderOf(checkoutId).compose(id -> id == null ? Future.<Order>succeededFuture(null) : orders.get(id))
+        .map(o -> o == null || !o.userId().equals(userId) ? error : answerOf(o.toJson(false)))
+        .otherwise(error);
+  }
+
+  /**
+   * A stored answer again. A 202 (outcome unknown then) answers the order as it stands now: 201 once CONFIRMED,
+   * 202 while PENDING, the order's failure once FAILED, 200 with the order otherwise (e.g. CANCELLED since).
+   */
+  private void replay(RoutingContext ctx, IdempotencyStore.Begin begin) {
+    if (begin.status() != 202) {
+      send(ctx, new Answer(begin.status(), begin.body(), null), true);
+      return;
+    }
+    String orderId = new JsonObject(begin.body()).getString("orderId");
+    orders.get(orderId).onFailure(ctx::fail).onSuccess(o -> send(ctx, asItStands(o), true));
+  }
+
+  private static Answer asItStands(Order o) {
+    if (Order.FAILED.equals(o.status())) {
+      ErrorCode code = ErrorCode.UNAVAILABLE;
+      try {
+        code = ErrorCode.valueOf(o.failureCode());
+      } catch (RuntimeException e) {
+        // an internal failure code (ABANDONED): the order failed and nothing was sold or charged
+      }
+      ApiException api = code.status() >= 500
+          ? new ApiException(ErrorCode.UNAVAILABLE, "the order failed; nothing was sold or charged, retry with a new key",
+              new JsonObject().put("orderId", o.orderId()).put("failureCode", o.failureCode()))
+          : new ApiException(code, "the order failed: " + o.failureCode(), new JsonObject().put("orderId", o.orderId()));
+      return new Answer(api.code().status(), api.toJson().encode(), o.orderId());
+    }
+    JsonObject json = o.toJson(false);
+    return new Answer(Order.PENDING.equals(o.status()) ? 202 : Order.CONFIRMED.equals(o.status()) ? 201 : 200,
+        json.encode(), o.orderId());
+  }
+
+  private static void send(RoutingContext ctx, Answer answer, boolean replayed) {
+    ctx.response().setStatusCode(answer.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+    if (replayed) {
+      ctx.response().putHeader("Idempotent-Replayed", "true");
+    }
+    if (answer.status() == 503) {
+      ctx.response().putHeader("Retry-After", "1");
+    }
+    if (answer.status() == 202 && answer.orderId() != null) {
+      ctx.response().putHeader(HttpHeaders.LOCATION, "/api/orders/" + answer.orderId());
+    }
+    ctx.response().end(answer.body());
+  }
+
+  /**
+   * A key still "in progress" whose instance died: once recovery has settled the checkout's order, answer (and
+   * record) that order instead of making the client wait for the key to go stale.
+   */
+  private Future<IdempotencyStore.Begin> orphanedButKnown(Throwable err, String userId, String key, String hash,
+                                                          String checkoutId) {
     if (!(err instanceof ApiException api) || api.code() != ErrorCode.REQUEST_IN_PROGRESS) {
       return Future.failedFuture(err);
     }
     return orders.liveOrderOf(checkoutId).compose(orderId -> orderId == null ? Future.<Order>succeededFuture(null)
         : orders.get(orderId)).compose(o -> {
-          if (o == null || !Order.CONFIRMED.equals(o.status()) || !o.userId().equals(userId)) {
-            return Future.failedFuture(err);
+          if (o == null || !o.userId().equals(userId) || Order.PENDING.equals(o.status())) {
+            return Future.failedFuture(err); // still being decided: 409 REQUEST_IN_PROGRESS, as API.md says
           }
-          String body = o.toJson(false).encode();
-          return idempotency.complete(userId, key, hash, 201, body).map(new IdempotencyStore.Begin(true, 201, body));
+          Answer answer = asItStands(o);
+          return idempotency.complete(userId, key, hash, answer.status(), answer.body())
+              .map(new IdempotencyStore.Begin(true, answer.status(), answer.body()));
         });
   }
 

@@ -8,7 +8,10 @@ import io.flashsale.infra.Ids;
 import io.flashsale.inventory.Checkout;
 import io.flashsale.inventory.StockLedger;
 import io.flashsale.payment.PaymentClient;
+import io.flashsale.http.ErrorResponder;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
@@ -20,36 +23,53 @@ import java.time.Clock;
 import java.time.Instant;
 
 /**
- * The order saga: validate the hold → (coupon: a hook for now) → authorise payment → confirm stock → confirm the order
- * (with its OrderPlaced event) → capture. Each step is persisted before the next, so a crash anywhere is finished or
- * compensated by {@link #recover(String)}; a failure undoes the steps done, in reverse (void the payment, give the
- * stock back).
+ * The order saga: validate the hold → authorise payment → confirm stock (which also redeems the coupon) → confirm the
+ * order (with its OrderPlaced event) → capture. Each step is persisted before the next, so a crash anywhere is
+ * finished or compensated by {@link #recover(String)}.
+ *
+ * <p>Unknown is not failed: a step whose effect may have happened (a timeout, a lost answer, a 503 after sending)
+ * leaves the order PENDING, and recovery settles it later from the truth — the checkout's PostgreSQL status (through
+ * the idempotent confirm) and the provider's payment record. Compensation (void the payment, give the hold back) runs
+ * only on a definite "did not happen": a 4xx answer of the inventory, whose transaction rolled back. When the outcome
+ * is not known by {@code answerDeadlineMillis} the shopper gets the PENDING order (202) while the saga goes on.
  */
 public final class OrderSaga {
 
   private static final Logger LOG = LoggerFactory.getLogger(OrderSaga.class);
-  private static final DeliveryOptions BUS = new DeliveryOptions().setSendTimeout(15_000);
+
+  /** Money owed back for a cancelled order, until the provider says VOIDED or REFUNDED. */
+  public static final String REFUND_PENDING = "REFUND_PENDING";
 
   private final OrderStore orders;
   private final StockLedger checkouts;
   private final PaymentClient payments;
   private final EventBus bus;
+  private final Vertx vertx;
   private final Clock clock;
-  private final String crashAfterStep;
+  private final OrdersConfig config;
+  private final DeliveryOptions inventoryBus;
+  private final DeliveryOptions confirmBus;
 
-  public OrderSaga(OrderStore orders, StockLedger checkouts, PaymentClient payments, EventBus bus, Clock clock,
-                   String crashAfterStep) {
+  public OrderSaga(Vertx vertx, OrderStore orders, StockLedger checkouts, PaymentClient payments, Clock clock,
+                   OrdersConfig config) {
+    this.vertx = vertx;
     this.orders = orders;
     this.checkouts = checkouts;
     this.payments = payments;
-    this.bus = bus;
+    this.bus = vertx.eventBus();
     this.clock = clock;
-    this.crashAfterStep = crashAfterStep == null ? "" : crashAfterStep;
+    this.config = config;
+    this.inventoryBus = new DeliveryOptions().setSendTimeout(config.inventoryTimeoutMillis());
+    // The confirm carries its own deadline; the bus waits past it for the rolled-back answer of a late statement.
+    this.confirmBus = new DeliveryOptions().setSendTimeout(config.confirmBusTimeoutMillis());
   }
 
   // ------------------------------------------------------------------ place
 
-  /** Runs the saga for a shopper's checkout; answers the CONFIRMED order or the API error to return. */
+  /**
+   * Runs the saga for a shopper's checkout; answers the CONFIRMED order, the PENDING order when the outcome is not
+   * known by the answer deadline (the saga goes on behind it), or the API error to return.
+   */
   public Future<Order> place(String userId, String checkoutId, String paymentToken) {
     return checkouts.checkout(checkoutId).compose(c -> {
       if (c == null) {
@@ -59,31 +79,47 @@ public final class OrderSaga {
         return Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN, "this checkout belongs to someone else"));
       }
       if (Checkout.CONFIRMED.equals(c.status())) {
-        return Future.failedFuture(alreadyOrdered(checkoutId));
+        return alreadyOrdered(checkoutId);
       }
       if (!Checkout.HELD.equals(c.status()) || !c.expiresAt().isAfter(Instant.ofEpochMilli(clock.millis()))) {
         return Future.failedFuture(new ApiException(ErrorCode.HOLD_EXPIRED, "the checkout's hold has expired or was"
             + " released; enter the checkout again", new JsonObject().put("checkoutId", checkoutId)));
       }
       String orderId = newOrderId();
-      return orders.createPending(orderId, c)
-          .compose(x -> applyCoupon(c))
+      Future<Order> saga = orders.createPending(orderId, c)
+          .recover(err -> err instanceof ApiException api && api.code() == ErrorCode.ALREADY_ORDERED
+              ? alreadyOrdered(checkoutId) : Future.failedFuture(err))
           .compose(x -> authorize(orderId, c, paymentToken))
           .compose(paymentId -> confirmStockAndFinish(orderId));
+      return answerBy(orderId, saga);
     });
   }
 
-  /** The coupon step: a no-op until coupons exist (issue 6). */
-  private Future<Void> applyCoupon(Checkout c) {
-    return Future.succeededFuture();
+  /** The saga's answer, or the PENDING order once the answer deadline passes (the saga itself goes on). */
+  private Future<Order> answerBy(String orderId, Future<Order> saga) {
+    Promise<Order> answer = Promise.promise();
+    long timer = vertx.setTimer(config.answerDeadlineMillis(), id -> orders.get(orderId).onSuccess(o -> {
+      if (o != null) {
+        answer.tryComplete(o);
+      }
+    }));
+    saga.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        answer.tryComplete(ar.result());
+      } else {
+        answer.tryFail(ar.cause());
+      }
+    });
+    return answer.future();
   }
 
   private Future<String> authorize(String orderId, Checkout c, String token) {
     return payments.authorize(orderId, c.total(), token).transform(ar -> {
       if (ar.failed()) {
-        // The provider's answer is unknown (error, timeout, open breaker). Keep the hold for the shopper's retry and
-        // leave the void of any late authorisation to recovery: calling a failing provider again right now would
-        // only feed the storm (and reset the breaker's count).
+        // The provider's answer is unknown (error, timeout, open breaker). The stock was not taken: the order fails
+        // and keeps no unit, the hold stays for the shopper's retry, and recovery voids any late authorisation —
+        // calling a failing provider again right now would only feed the storm (and reset the breaker's count).
         return orders.fail(orderId, SagaStep.PAYMENT_UNKNOWN, "UNAVAILABLE")
             .transform(v -> Future.failedFuture(ar.cause() instanceof ApiException api ? api
                 : ApiException.unavailable("the payment provider did not answer; nothing was charged, retry shortly")));
@@ -101,74 +137,104 @@ public final class OrderSaga {
     });
   }
 
-  /** From PAYMENT_AUTHORIZED on: confirm stock, then confirm the order and capture. Used by place and recovery. */
+  /**
+   * From PAYMENT_AUTHORIZED on: confirm stock, then confirm the order and capture. Used by place and recovery. A
+   * definite refusal compensates; an unknown outcome leaves the order PENDING (answered as it stands) for recovery.
+   */
   private Future<Order> confirmStockAndFinish(String orderId) {
     return orders.get(orderId).compose(o -> bus.<JsonObject>request(BusAddresses.INVENTORY_CONFIRM,
-        new JsonObject().put("checkoutId", o.checkoutId()), BUS).transform(ar -> {
+        new JsonObject().put("checkoutId", o.checkoutId()).put("orderId", orderId)
+            .put("deadline", clock.millis() + config.confirmTimeoutMillis()), confirmBus).transform(ar -> {
           if (ar.succeeded()) {
             return orders.setStep(orderId, SagaStep.STOCK_CONFIRMED, null, null)
                 .onSuccess(x -> crashPoint(SagaStep.STOCK_CONFIRMED))
                 .compose(x -> finish(orderId));
           }
-          Throwable err = BusErrors.toApi(ar.cause());
-          ApiException api = err instanceof ApiException a ? a : ApiException.unavailable("stock could not be confirmed");
-          if (api.code() == ErrorCode.REQUEST_IN_PROGRESS) {
-            // Another confirm of this checkout is running (or died mid-way and is being recovered): not a
-            // failure to compensate — leave the saga PENDING for the next attempt.
-            return orders.touch(orderId).transform(x -> Future.failedFuture(ApiException.unavailable(
-                "the stock confirmation is still in progress; retry shortly")));
+          ApiException api = ErrorResponder.classify(BusErrors.toApi(ar.cause()), 500);
+          if (api.code().status() >= 500 || api.code() == ErrorCode.REQUEST_IN_PROGRESS) {
+            // Unknown: the confirm may still run, or may have committed before its answer was lost. PostgreSQL will
+            // tell recovery (the confirm is idempotent on the checkout's status); until then the order is PENDING.
+            LOG.info("order {}: stock confirmation unknown ({}: {}); left PENDING for recovery", orderId, api.code(),
+                api.getMessage());
+            return orders.touch(orderId).compose(x -> orders.get(orderId));
           }
-          // Undo in reverse: the payment first (stock was not taken; on SOLD_OUT the inventory released the hold).
-          return voidPayment(o).compose(x -> orders.fail(orderId, SagaStep.COMPENSATED, api.code().name()))
+          // Definite: the inventory's transaction rolled back (on SOLD_OUT it also gave the hold back). Undo in
+          // reverse: the order fails first (owing a void), then the void; a void that fails is retried by recovery.
+          return orders.fail(orderId, SagaStep.VOID_PENDING, api.code().name())
+              .compose(x -> voidAuthorization(o))
+              .compose(x -> orders.setStep(orderId, SagaStep.COMPENSATED, null, null))
+              .otherwise(err -> {
+                LOG.warn("order {}: void after a refused confirm failed ({}); recovery retries it", orderId, err.toString());
+                return null;
+              })
               .transform(x -> Future.failedFuture(api));
         }));
   }
 
   /** STOCK_CONFIRMED → CONFIRMED (+ OrderPlaced), then capture; a failed capture is retried by recovery. */
   private Future<Order> finish(String orderId) {
-    return orders.get(orderId).compose(o -> orders.confirm(o).compose(x -> payments.capture(o.paymentId())
-        .compose(p -> orders.setStep(orderId, SagaStep.DONE, null, p.status()))
+    return orders.get(orderId).compose(o -> orders.confirm(o).compose(x -> capture(o)
         .recover(err -> {
           LOG.warn("capture of order {} failed ({}); recovery will retry it", orderId, err.toString());
           return Future.succeededFuture();
         })).compose(x -> orders.get(orderId)));
   }
 
+  /** Captures and records the provider's answer — unless a cancel overtook it (the cancel then returns the money). */
+  private Future<Void> capture(Order o) {
+    return payments.capture(o.paymentId()).compose(p -> orders.recordCapture(o.orderId(), p.status()));
+  }
+
   // ------------------------------------------------------------------ recovery
 
-  /** Finishes or compensates one stalled order (see {@link OrderStore#stalled}). */
+  /** Settles one stalled order (see {@link OrderStore#stalled}); a failure is retried later with a longer pause. */
   public Future<Void> recover(String orderId) {
     return orders.get(orderId).compose(o -> {
       if (o == null) {
         return Future.succeededFuture();
       }
-      LOG.info("recovering order {} ({} at {})", orderId, o.status(), o.sagaStep());
+      LOG.info("recovering order {} ({} at {}, payment {})", orderId, o.status(), o.sagaStep(), o.paymentStatus());
       if (Order.CONFIRMED.equals(o.status())) {
-        return payments.capture(o.paymentId()).compose(p -> orders.setStep(orderId, SagaStep.DONE, null, p.status()));
+        return capture(o);
+      }
+      if (Order.CANCELLED.equals(o.status())) {
+        return giveMoneyBack(o);
       }
       if (Order.FAILED.equals(o.status())) {
-        // The provider may have authorised after we gave up: void it (idempotent), once.
+        // The provider may have authorised after we gave up: void it (idempotent). COMPENSATED only once it is.
         return voidByKey(orderId).compose(x -> orders.setStep(orderId, SagaStep.COMPENSATED, null, null));
       }
       return switch (o.sagaStep()) {
         case SagaStep.STARTED -> payments.find(orderId).compose(p -> {
           if (p != null && "AUTHORIZED".equals(p.status())) {
             return orders.setStep(orderId, SagaStep.PAYMENT_AUTHORIZED, p.paymentId(), "AUTHORIZED")
-                .compose(x -> confirmStockAndFinish(orderId)).otherwiseEmpty().mapEmpty();
+                .compose(x -> confirmStockAndFinish(orderId)).compose(this::settledOrBackOff);
           }
           return releaseHold(o.userId(), o.checkoutId())
               .compose(x -> orders.fail(orderId, SagaStep.COMPENSATED, p == null ? "ABANDONED" : "PAYMENT_DECLINED"));
         });
-        case SagaStep.PAYMENT_AUTHORIZED -> confirmStockAndFinish(orderId).otherwiseEmpty().mapEmpty();
+        case SagaStep.PAYMENT_AUTHORIZED -> confirmStockAndFinish(orderId).compose(this::settledOrBackOff)
+            .recover(err -> err instanceof ApiException api && api.code().status() < 500
+                ? Future.succeededFuture() // compensated: settled
+                : Future.failedFuture(err));
         case SagaStep.STOCK_CONFIRMED -> finish(orderId).mapEmpty();
-        default -> orders.touch(orderId);
+        default -> orders.backOff(orderId);
       };
     });
   }
 
+  private Future<Void> settledOrBackOff(Order o) {
+    return Order.PENDING.equals(o.status()) ? orders.backOff(o.orderId()) : Future.succeededFuture();
+  }
+
   // ------------------------------------------------------------------ cancel
 
-  /** Refund, stock back to PostgreSQL and Redis, limit back, OrderCancelled; idempotent. */
+  /**
+   * PostgreSQL first: CONFIRMED → CANCELLED with the units and the coupon back and the money owed back
+   * ({@code REFUND_PENDING}), in one transaction; then Redis's stock and limit, then the money — a void, or a refund
+   * when the provider says it was captured (a capture may have landed after its caller's timeout). A money-back that
+   * fails is retried by recovery until the provider says VOIDED or REFUNDED. Idempotent.
+   */
   public Future<Order> cancel(String userId, String orderId) {
     return orders.get(orderId).compose(o -> {
       if (o == null) {
@@ -178,60 +244,84 @@ public final class OrderSaga {
         return Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN, "this order belongs to someone else"));
       }
       if (Order.CANCELLED.equals(o.status())) {
-        return Future.succeededFuture(o);
+        return REFUND_PENDING.equals(o.paymentStatus())
+            ? giveMoneyBack(o).otherwiseEmpty().compose(x -> orders.get(orderId)) : Future.succeededFuture(o);
       }
       if (!Order.CONFIRMED.equals(o.status())) {
         return Future.failedFuture(new ApiException(Order.PENDING.equals(o.status()) ? ErrorCode.REQUEST_IN_PROGRESS
             : ErrorCode.ORDER_NOT_CANCELLABLE, "order '" + orderId + "' is " + o.status() + " and cannot be cancelled",
             new JsonObject().put("orderId", orderId).put("status", o.status())));
       }
-      Future<PaymentClient.Payment> giveMoneyBack = "CAPTURED".equals(o.paymentStatus()) || "REFUNDED".equals(o.paymentStatus())
-          ? payments.refund(o.paymentId()) : payments.voidAuthorization(o.paymentId());
-      return giveMoneyBack.compose(p -> orders.cancel(o, p.status())).compose(cancelled -> {
+      return orders.cancel(o, REFUND_PENDING).compose(cancelled -> {
         if (!cancelled) {
-          return Future.succeededFuture();
+          return Future.succeededFuture(); // a concurrent cancel won; it returns the money
         }
         JsonArray items = new JsonArray();
         o.items().forEach(i -> items.add(new JsonObject().put("productId", i.productId())
             .put("quantity", i.quantity()).put("eventId", i.eventId())));
-        return bus.request(BusAddresses.INVENTORY_RESTOCKED, new JsonObject().put("userId", o.userId())
-            .put("items", items), BUS).otherwiseEmpty().mapEmpty();
+        Future<Void> redis = bus.request(BusAddresses.INVENTORY_RESTOCKED, new JsonObject().put("userId", o.userId())
+            .put("items", items), inventoryBus).otherwiseEmpty().mapEmpty();
+        return redis.compose(x -> giveMoneyBack(o).recover(err -> {
+          LOG.warn("order {} cancelled; its money-back failed ({}), recovery retries it", orderId, err.toString());
+          return Future.succeededFuture();
+        }));
       }).compose(x -> orders.get(orderId));
     });
+  }
+
+  /** Void, or refund what the provider says was captured; records VOIDED/REFUNDED on the cancelled order. */
+  private Future<Void> giveMoneyBack(Order o) {
+    if (o.paymentId() == null) {
+      return orders.recordMoneyBack(o.orderId(), "NONE");
+    }
+    return payments.voidAuthorization(o.paymentId()).compose(p -> switch (p.status()) {
+      case "VOIDED", "REFUNDED", "DECLINED" -> Future.succeededFuture(p);
+      case "CAPTURED" -> payments.refund(o.paymentId());
+      default -> Future.failedFuture(new PaymentClient.ProviderException("payment " + o.paymentId() + " is "
+          + p.status() + " after a void"));
+    }).compose(p -> "VOIDED".equals(p.status()) || "REFUNDED".equals(p.status()) || "DECLINED".equals(p.status())
+        ? orders.recordMoneyBack(o.orderId(), p.status())
+        : Future.failedFuture(new PaymentClient.ProviderException("payment " + o.paymentId() + " is " + p.status())));
   }
 
   // ------------------------------------------------------------------ helpers
 
   private Future<Void> releaseHold(String userId, String checkoutId) {
     return bus.request(BusAddresses.INVENTORY_RELEASE, new JsonObject().put("userId", userId)
-        .put("checkoutId", checkoutId).put("compensation", true), BUS).mapEmpty();
+        .put("checkoutId", checkoutId).put("compensation", true), inventoryBus).mapEmpty();
   }
 
-  private Future<Void> voidPayment(Order o) {
-    return o.paymentId() == null ? Future.succeededFuture()
-        : payments.voidAuthorization(o.paymentId()).compose(p -> orders.setStep(o.orderId(), o.sagaStep(), null, p.status()));
+  /** Voids the order's authorisation; succeeds only when the provider says it is (or was never) authorised no more. */
+  private Future<Void> voidAuthorization(Order o) {
+    return o.paymentId() == null ? voidByKey(o.orderId()) : payments.voidAuthorization(o.paymentId())
+        .compose(p -> "VOIDED".equals(p.status()) || "DECLINED".equals(p.status())
+            ? orders.setStep(o.orderId(), SagaStep.VOID_PENDING, null, p.status())
+            : Future.failedFuture(new PaymentClient.ProviderException("payment " + o.paymentId() + " is " + p.status()
+                + " after a void")));
   }
 
+  /** Voids whatever the provider authorised under this order's key; fails (for recovery to retry) if it cannot. */
   private Future<Void> voidByKey(String orderId) {
     return payments.find(orderId).compose(p -> p == null || !"AUTHORIZED".equals(p.status())
-        ? Future.<Void>succeededFuture() : payments.voidAuthorization(p.paymentId()).mapEmpty())
-        .otherwise(err -> {
-          LOG.warn("could not void a possible authorisation of {} now ({}); recovery retries", orderId, err.toString());
-          return null;
-        });
+        ? Future.<Void>succeededFuture() : payments.voidAuthorization(p.paymentId()).compose(v -> "VOIDED".equals(v.status())
+            ? orders.setStep(orderId, SagaStep.VOID_PENDING, null, "VOIDED")
+            : Future.failedFuture(new PaymentClient.ProviderException("payment " + p.paymentId() + " is " + v.status()
+                + " after a void"))));
   }
 
   /** Test hook: {@code orders.crashAfterStep} kills the process right after a step was persisted (kill -9 drills). */
   private void crashPoint(String step) {
-    if (crashAfterStep.equals(step)) {
+    if (config.crashAfterStep().equals(step)) {
       LOG.error("orders.crashAfterStep={}: halting the process now", step);
       Runtime.getRuntime().halt(137);
     }
   }
 
-  private static ApiException alreadyOrdered(String checkoutId) {
-    return new ApiException(ErrorCode.ALREADY_ORDERED, "checkout '" + checkoutId + "' was already turned into an order",
-        new JsonObject().put("checkoutId", checkoutId));
+  /** ALREADY_ORDERED, naming the live order so a client that lost its answer can find it. */
+  private <T> Future<T> alreadyOrdered(String checkoutId) {
+    return orders.liveOrderOf(checkoutId).otherwiseEmpty().transform(ar -> Future.failedFuture(new ApiException(
+        ErrorCode.ALREADY_ORDERED, "checkout '" + checkoutId + "' was already turned into an order",
+        new JsonObject().put("checkoutId", checkoutId).put("orderId", ar.result()))));
   }
 
   static String newOrderId() {

@@ -35,12 +35,38 @@ final class OrderSql {
   static final String LIVE_ORDER_OF_CHECKOUT = """
       select order_id from orders where checkout_id = $1 and status <> 'FAILED'""";
 
-  static final String STALLED = """
-      select order_id from orders
-      where (status = 'PENDING' and updated_at < $1)
-         or (status = 'CONFIRMED' and payment_status = 'AUTHORIZED' and updated_at < $1)
-         or (status = 'FAILED' and saga_step = 'PAYMENT_UNKNOWN' and updated_at < $1)
+  /** What recovery must settle. */
+  private static final String UNSETTLED = """
+      (status = 'PENDING'
+         or (status = 'CONFIRMED' and payment_status = 'AUTHORIZED')
+         or (status = 'FAILED' and saga_step in ('PAYMENT_UNKNOWN', 'VOID_PENDING'))
+         or (status = 'CANCELLED' and payment_status = 'REFUND_PENDING'))""";
+
+  /**
+   * Unsettled orders untouched for the base pause ($1 ms) doubled per failed attempt (capped at 32×), oldest first;
+   * {@code for update skip locked} would need a transaction, so two instances may both look — every step is idempotent.
+   */
+  static final String STALLED = "select order_id from orders where " + UNSETTLED + """
+
+        and updated_at < now() - ($1::bigint * (1 << least(recovery_attempts, 5))) * interval '1 millisecond'
       order by updated_at limit 100""";
+
+  /** Orders whose money is owed a step (capture, void or refund), and the age of the oldest, for /metrics. */
+  static final String UNRESOLVED_PAYMENTS = """
+      select count(*), coalesce(extract(epoch from now() - min(updated_at)), 0)::bigint from orders
+      where (status = 'CONFIRMED' and payment_status = 'AUTHORIZED')
+         or (status = 'FAILED' and saga_step in ('PAYMENT_UNKNOWN', 'VOID_PENDING'))
+         or (status = 'CANCELLED' and payment_status = 'REFUND_PENDING')""";
+
+  /** A capture's result counts only while the order is still CONFIRMED (a cancel may have overtaken it). */
+  static final String RECORD_CAPTURE = """
+      update orders set payment_status = $2, saga_step = 'DONE', recovery_attempts = 0, updated_at = now()
+      where order_id = $1 and status = 'CONFIRMED'""";
+
+  /** The money of a cancelled order came back (VOIDED or REFUNDED). */
+  static final String RECORD_MONEY_BACK = """
+      update orders set payment_status = $2, recovery_attempts = 0, updated_at = now()
+      where order_id = $1 and status = 'CANCELLED'""";
 
   static final String CANCEL = """
       update orders set status = 'CANCELLED', payment_status = $2, updated_at = now()
@@ -52,11 +78,15 @@ final class OrderSql {
   static final String BUMP_PRODUCT_VERSION = """
       update products set version = version + 1, updated_at = now() where product_id = $1 returning version""";
 
-  static final String BUMP_EVENTS_OF_PRODUCT = """
+  static final String BUMP_EVENTS_OF_PRODUCTS = """
       update events set version = version + 1, updated_at = now()
-      where event_id in (select event_id from event_items where product_id = $1)""";
+      where event_id in (select event_id from event_items where product_id = any($1))""";
 
   static final String TOUCH = "update orders set updated_at = now() where order_id = $1";
+
+  /** A recovery attempt that could not settle the order: try again after a longer pause. */
+  static final String BACK_OFF = """
+      update orders set updated_at = now(), recovery_attempts = recovery_attempts + 1 where order_id = $1""";
 
   private OrderSql() {
   }

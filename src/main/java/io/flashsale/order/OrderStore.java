@@ -71,8 +71,8 @@ public final class OrderStore {
       if (rs.rowCount() == 0) {
         return Future.succeededFuture(false);
       }
+      // The coupon was redeemed in the transaction that took the stock (StockLedger.confirm).
       return history(tx, o.orderId(), Order.CONFIRMED)
-          .compose(x -> coupons.redeem(tx, o.checkoutId(), o.orderId()))
           .compose(x -> OutboxStore.append(tx, List.of(OutboxEvent.of(topics.orders(), "order", o.orderId(),
               ORDER_PLACED, 1, payload(o, Order.CONFIRMED)))))
           .map(true);
@@ -94,18 +94,27 @@ public final class OrderStore {
           if (rs.rowCount() == 0) {
             return Future.succeededFuture(false);
           }
+          // The documented lock order: every stock row (by product id), then the products, then their events.
+          List<Order.Item> items = new ArrayList<>(o.items());
+          items.sort(java.util.Comparator.comparing(Order.Item::productId));
+          String[] productIds = items.stream().map(Order.Item::productId).toArray(String[]::new);
           Future<Void> chain = Future.succeededFuture();
           List<OutboxEvent> events = new ArrayList<>();
-          for (Order.Item item : o.items()) {
-            chain = chain.compose(x -> tx.preparedQuery(OrderSql.RESTOCK).execute(Tuple.of(item.productId(), item.quantity())))
-                .compose(x -> tx.preparedQuery(OrderSql.BUMP_PRODUCT_VERSION).execute(Tuple.of(item.productId())))
-                .compose(v -> {
+          for (Order.Item item : items) {
+            chain = chain.compose(x -> tx.preparedQuery(OrderSql.RESTOCK).execute(Tuple.of(item.productId(),
+                item.quantity()))).mapEmpty();
+          }
+          for (Order.Item item : items) {
+            chain = chain.compose(x -> tx.preparedQuery(OrderSql.BUMP_PRODUCT_VERSION).execute(Tuple.of(item.productId())))
+                .map(v -> {
                   events.add(OutboxEvent.of(topics.products(), "product", item.productId(), CatalogStore.STOCK_SET,
                       v.iterator().next().getLong(0), new JsonObject().put("productId", item.productId())
                           .put("restocked", item.quantity())));
-                  return tx.preparedQuery(OrderSql.BUMP_EVENTS_OF_PRODUCT).execute(Tuple.of(item.productId()));
-                }).mapEmpty();
+                  return null;
+                });
           }
+          chain = chain.compose(x -> tx.preparedQuery(OrderSql.BUMP_EVENTS_OF_PRODUCTS).execute(Tuple.of((Object) productIds)))
+              .mapEmpty();
           return chain.compose(x -> history(tx, o.orderId(), Order.CANCELLED))
               .compose(x -> coupons.restoreUsed(tx, o.orderId())).compose(x -> {
             events.add(OutboxEvent.of(topics.orders(), "order", o.orderId(), ORDER_CANCELLED, 2,
@@ -117,6 +126,29 @@ public final class OrderStore {
 
   public Future<Void> touch(String orderId) {
     return pool.preparedQuery(OrderSql.TOUCH).execute(Tuple.of(orderId)).mapEmpty();
+  }
+
+  /** Recovery could not settle the order this time: the next attempt waits twice as long (capped). */
+  public Future<Void> backOff(String orderId) {
+    return pool.preparedQuery(OrderSql.BACK_OFF).execute(Tuple.of(orderId)).mapEmpty();
+  }
+
+  /** Records a capture's answer, unless the order was cancelled meanwhile (then the cancel's money-back rules). */
+  public Future<Void> recordCapture(String orderId, String paymentStatus) {
+    return pool.preparedQuery(OrderSql.RECORD_CAPTURE).execute(Tuple.of(orderId, paymentStatus)).mapEmpty();
+  }
+
+  /** Records that a cancelled order's money came back. */
+  public Future<Void> recordMoneyBack(String orderId, String paymentStatus) {
+    return pool.preparedQuery(OrderSql.RECORD_MONEY_BACK).execute(Tuple.of(orderId, paymentStatus)).mapEmpty();
+  }
+
+  /** How many orders owe a payment step, and the age in seconds of the oldest. */
+  public Future<long[]> unresolvedPayments() {
+    return pool.query(OrderSql.UNRESOLVED_PAYMENTS).execute().map(rs -> {
+      Row r = rs.iterator().next();
+      return new long[] {r.getLong(0), r.getLong(1)};
+    });
   }
 
   /** The order with its items and history, or {@code null}. */
@@ -137,7 +169,7 @@ public final class OrderStore {
         }
         return new Order(first.getString("order_id"), first.getString("checkout_id"), first.getString("user_id"),
             first.getString("status"), first.getString("saga_step"), first.getString("payment_id"),
-            first.getString("payment_status"), items, first.getLong("subtotal"), first.getLong("discount"),
+            first.getString("payment_status"), first.getString("failure_code"), items, first.getLong("subtotal"), first.getLong("discount"),
             first.getLong("total"), first.getString("coupon_id"), first.getOffsetDateTime("created_at").toInstant(),
             history);
       });
@@ -149,9 +181,12 @@ public final class OrderStore {
         .map(rs -> rs.size() == 0 ? null : rs.iterator().next().getString(0));
   }
 
-  /** Orders a saga left unfinished before {@code before}: PENDING ones, uncaptured confirmed ones, unknown payments. */
-  public Future<List<String>> stalled(Instant before) {
-    return pool.preparedQuery(OrderSql.STALLED).execute(Tuple.of(before.atOffset(ZoneOffset.UTC))).map(rs -> {
+  /**
+   * Orders a saga left unsettled — PENDING, a capture, void or refund owed — and untouched for {@code pauseMillis}
+   * (doubled per failed recovery attempt).
+   */
+  public Future<List<String>> stalled(long pauseMillis) {
+    return pool.preparedQuery(OrderSql.STALLED).execute(Tuple.of(pauseMillis)).map(rs -> {
       List<String> ids = new ArrayList<>();
       rs.forEach(r -> ids.add(r.getString(0)));
       return ids;

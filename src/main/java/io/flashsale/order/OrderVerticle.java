@@ -17,13 +17,18 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.micrometer.backends.BackendRegistries;
+
 import java.time.Clock;
-import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Orchestrates orders: answers place and cancel requests on the event bus by running the {@link OrderSaga}. With
- * {@code recovery} (one instance per process) it also finishes or compensates sagas left unfinished past
- * {@code orders.recoveryAfterMillis}, at start and periodically.
+ * {@code recovery} (one instance per process) it also settles orders left unsettled past
+ * {@code orders.recoveryAfterMillis} — PENDING sagas, captures, voids and refunds owed — at start and periodically,
+ * and publishes the count and age of unsettled payments ({@code flashsale_payments_unresolved*}).
  */
 public final class OrderVerticle extends VerticleBase {
 
@@ -36,6 +41,9 @@ public final class OrderVerticle extends VerticleBase {
   private OrderSaga saga;
   private OrderStore orders;
   private boolean recovering;
+  private OrdersConfig settings;
+  private final AtomicLong unresolved = new AtomicLong();
+  private final AtomicLong oldestUnresolvedSeconds = new AtomicLong();
 
   public OrderVerticle(AppConfig config, boolean recovery) {
     this.config = config;
@@ -47,12 +55,13 @@ public final class OrderVerticle extends VerticleBase {
     pool = PgConfig.from(config).pool(vertx, "pg-orders", recovery ? 2 : 4);
     payments = new PaymentClient(vertx, PaymentConfig.from(config));
     orders = new OrderStore(pool, Topics.from(config));
-    saga = new OrderSaga(orders, new StockLedger(pool, Topics.from(config),
-        InventoryConfig.from(config).decrementAttempts()), payments, vertx.eventBus(), Clock.systemUTC(),
-        config.string("orders.crashAfterStep"));
+    settings = OrdersConfig.from(config);
+    saga = new OrderSaga(vertx, orders, new StockLedger(pool, Topics.from(config),
+        InventoryConfig.from(config).decrementAttempts()), payments, Clock.systemUTC(), settings);
     if (recovery) {
+      registerPaymentGauges();
       vertx.setTimer(1_000, id -> recoverStalled());
-      vertx.setPeriodic(config.integer("orders.recoverySweepMillis"), id -> recoverStalled());
+      vertx.setPeriodic(settings.recoverySweepMillis(), id -> recoverStalled());
       return Future.succeededFuture();
     }
     MessageConsumer<JsonObject> place = vertx.eventBus().localConsumer(BusAddresses.ORDERS_PLACE, msg -> {
@@ -71,18 +80,33 @@ public final class OrderVerticle extends VerticleBase {
       return;
     }
     recovering = true;
-    Instant before = Instant.now().minusMillis(config.integer("orders.recoveryAfterMillis"));
-    orders.stalled(before).compose(ids -> {
+    orders.unresolvedPayments().onSuccess(u -> {
+      unresolved.set(u[0]);
+      oldestUnresolvedSeconds.set(u[1]);
+    });
+    orders.stalled(settings.recoveryAfterMillis()).compose(ids -> {
       Future<Void> chain = Future.succeededFuture();
       for (String id : ids) {
         chain = chain.compose(x -> saga.recover(id).recover(err -> {
-          LOG.warn("recovery of order {} failed, will retry: {}", id, err.toString());
-          return orders.touch(id).otherwiseEmpty();
+          LOG.warn("recovery of order {} failed, will retry later: {}", id, err.toString());
+          return orders.backOff(id).otherwiseEmpty();
         }));
       }
       return chain;
     }).onFailure(err -> LOG.warn("order recovery sweep failed: {}", err.toString()))
         .onComplete(x -> recovering = false);
+  }
+
+  /** Orders owing a capture, void or refund, and the age of the oldest: an operator's "money not settled" alarm. */
+  private void registerPaymentGauges() {
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry != null) {
+      Gauge.builder("flashsale_payments_unresolved", unresolved, AtomicLong::get)
+          .description("orders whose payment still owes a capture, void or refund (recovery retries them)")
+          .register(registry);
+      Gauge.builder("flashsale_payments_unresolved_oldest_seconds", oldestUnresolvedSeconds, AtomicLong::get)
+          .description("age of the oldest order whose payment is not settled").register(registry);
+    }
   }
 
   @Override

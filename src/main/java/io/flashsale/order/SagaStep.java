@@ -13,6 +13,8 @@ public final class SagaStep {
   public static final String DONE = "DONE";
   /** Failed and every done step was undone. */
   public static final String COMPENSATED = "COMPENSATED";
+  /** Failed definitely after an authorisation: the void is owed (recovery retries it until the provider agrees). */
+  public static final String VOID_PENDING = "VOID_PENDING";
   /** Failed while the provider's answer was unknown (timeout): recovery voids any late authorisation. */
   public static final String PAYMENT_UNKNOWN = "PAYMENT_UNKNOWN";
 

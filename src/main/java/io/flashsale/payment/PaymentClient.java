@@ -27,6 +27,7 @@ public final class PaymentClient {
 
   private final HttpClient http;
   private final CircuitBreaker breaker;
+  private final long timeoutMillis;
 
   /** The provider's view of a payment. */
   public record Payment(String paymentId, String status, long amount, int refunds) {
@@ -45,6 +46,7 @@ public final class PaymentClient {
 
   public PaymentClient(Vertx vertx, PaymentConfig config) {
     URI base = URI.create(config.url());
+    this.timeoutMillis = config.timeoutMillis();
     // Enough connections that a burst of orders does not queue into the breaker's timeout.
     this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(base.getHost())
         .setDefaultPort(base.getPort()).setKeepAlive(true).setConnectTimeout((int) config.timeoutMillis()),
@@ -78,9 +80,15 @@ public final class PaymentClient {
     return call(HttpMethod.POST, "/v1/payments/" + paymentId + "/refund", new JsonObject()).map(Payment::from);
   }
 
-  /** 2xx and 402 answer a payment; 404 answers null; 409 answers the payment in its current state; else a failure. */
+  /**
+   * 2xx and 402 answer a payment; 404 answers null; 409 answers the payment in its current state — the caller must
+   * read its status (a void answered 409 may be a payment that was CAPTURED meanwhile); else a failure.
+   */
   private Future<JsonObject> call(HttpMethod method, String path, JsonObject body) {
+    // The request's own timeout (the breaker only stops waiting): a hung provider must give its connection back
+    // instead of pinning every pooled connection.
     Future<JsonObject> f = breaker.execute(() -> http.request(new RequestOptions().setMethod(method).setURI(path)
+            .setConnectTimeout(timeoutMillis).setIdleTimeout(timeoutMillis)
             .putHeader("content-type", "application/json"))
         .compose(req -> (body == null ? req.send() : req.send(Buffer.buffer(body.encode())))
             .compose(res -> res.body().compose(b -> {

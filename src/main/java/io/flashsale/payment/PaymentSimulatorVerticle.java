@@ -21,7 +21,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * A stand-in for the external payment provider, on its own port, with its own books (table {@code sim_payments}):
  * authorise, capture, void, refund — each idempotent — and fault switches for drills ({@code PUT /v1/faults}).
  * Test tokens: {@code tok_ok} approves, {@code tok_declined} declines, {@code tok_error} fails with a 500,
- * {@code tok_slow} answers after {@code payment.simulator.slowMillis}; any other token approves.
+ * {@code tok_slow} answers after {@code payment.simulator.slowMillis}; any other token approves. Fault switches:
+ * {@code errorRate} and {@code latencyMillis} for every call, {@code captureLateRate} and {@code captureLateMillis}
+ * for captures that land after their caller gave up.
  */
 public final class PaymentSimulatorVerticle extends VerticleBase {
 
@@ -30,6 +32,8 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
   private HttpServer server;
   private volatile double errorRate;
   private volatile long latencyMillis;
+  private volatile double captureLateRate;
+  private volatile long captureLateMillis;
 
   public PaymentSimulatorVerticle(AppConfig config) {
     this.config = config;
@@ -46,6 +50,7 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
     router.route("/v1/payments/*").handler(this::faultInjection);
     router.post("/v1/authorizations").handler(this::authorize);
     router.get("/v1/authorizations").handler(this::find);
+    router.post("/v1/payments/:paymentId/capture").handler(this::lateCapture);
     router.post("/v1/payments/:paymentId/capture").handler(ctx -> transition(ctx, "CAPTURED"));
     router.post("/v1/payments/:paymentId/void").handler(ctx -> transition(ctx, "VOIDED"));
     router.post("/v1/payments/:paymentId/refund").handler(ctx -> transition(ctx, "REFUNDED"));
@@ -58,13 +63,16 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
   }
 
   private JsonObject faults() {
-    return new JsonObject().put("errorRate", errorRate).put("latencyMillis", latencyMillis);
+    return new JsonObject().put("errorRate", errorRate).put("latencyMillis", latencyMillis)
+        .put("captureLateRate", captureLateRate).put("captureLateMillis", captureLateMillis);
   }
 
   private void setFaults(RoutingContext ctx) {
     JsonObject body = ctx.body().asJsonObject();
     errorRate = Math.max(0, Math.min(1, body.getDouble("errorRate", 0.0)));
     latencyMillis = Math.max(0, Math.min(60_000, body.getLong("latencyMillis", 0L)));
+    captureLateRate = Math.max(0, Math.min(1, body.getDouble("captureLateRate", 0.0)));
+    captureLateMillis = Math.max(0, Math.min(60_000, body.getLong("captureLateMillis", 0L)));
     json(ctx, 200, faults());
   }
 
@@ -75,6 +83,18 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
     }
     if (latencyMillis > 0) {
       vertx.setTimer(latencyMillis, id -> ctx.next());
+    } else {
+      ctx.next();
+    }
+  }
+
+  /**
+   * Drills: a share of captures is applied and answered only after {@code captureLateMillis} — past the client's
+   * timeout, so the client cannot know whether the money moved (a cancel may meet a capture that lands later).
+   */
+  private void lateCapture(RoutingContext ctx) {
+    if (captureLateRate > 0 && ThreadLocalRandom.current().nextDouble() < captureLateRate) {
+      vertx.setTimer(Math.max(1, captureLateMillis), id -> ctx.next());
     } else {
       ctx.next();
     }

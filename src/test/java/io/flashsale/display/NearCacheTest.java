@@ -40,7 +40,31 @@ class NearCacheTest {
     for (int i = 0; i < 1000; i++) {
       cache.offer("k" + i, view(1));
     }
+    cache.cleanUp();
     assertThat(cache.size()).isLessThanOrEqualTo(100);
+  }
+
+  @Test
+  @DisplayName("a scan of 100,000 random ids, each read once, does not push out the 20 pages shoppers keep reading")
+  void scanResistant() {
+    NearCache cache = new NearCache(1_000);
+    int[] reloads = {0};
+    for (int i = 0; i < 100_000; i++) {
+      // Shoppers keep reading the hot pages while a bot scans ids nobody reads twice.
+      String hotKey = "hot" + (i % 20);
+      if (cache.get(hotKey) == null) {
+        reloads[0]++;
+        cache.offer(hotKey, view(1));
+      }
+      String key = "scan-" + i;
+      if (cache.get(key) == null) {
+        cache.offer(key, CachedView.notFound(ViewKind.PRODUCT, key, 1_000));
+      }
+    }
+    cache.cleanUp();
+    assertThat(cache.size()).isLessThanOrEqualTo(1_000);
+    // The first 20 loads are the cold start; a recency-only cache of 1,000 would reload each hot page ~95 times.
+    assertThat(reloads[0]).as("hot page reloads over the scan").isLessThan(100);
   }
 
   @Test

@@ -84,7 +84,7 @@ class InventoryServiceIT {
       assertThat(await(inv.ledger().checkout(held.checkoutId())).status()).isEqualTo(Checkout.EXPIRED);
       assertThat(await(service.hold("u-exp", List.of(new PricedItem(productId, 2, 7_000, "ev-x", 2)), null)))
           .as("the limit came back too").isNotNull();
-      assertThatThrownBy(() -> await(service.confirm(held.checkoutId()))).isInstanceOf(ApiException.class)
+      assertThatThrownBy(() -> await(service.confirm(held.checkoutId(), null, Long.MAX_VALUE))).isInstanceOf(ApiException.class)
           .extracting(e -> ((ApiException) e).code()).isEqualTo(ErrorCode.HOLD_EXPIRED);
     } finally {
       inv.close();
@@ -99,8 +99,8 @@ class InventoryServiceIT {
     try {
       String productId = productWithStock(inv, 5);
       Checkout held = await(inv.service().hold("u-twice", List.of(new PricedItem(productId, 2, 7_000, null, 0)), null));
-      assertThat(await(inv.service().confirm(held.checkoutId())).status()).isEqualTo(Checkout.CONFIRMED);
-      assertThat(await(inv.service().confirm(held.checkoutId())).status()).isEqualTo(Checkout.CONFIRMED);
+      assertThat(await(inv.service().confirm(held.checkoutId(), null, Long.MAX_VALUE)).status()).isEqualTo(Checkout.CONFIRMED);
+      assertThat(await(inv.service().confirm(held.checkoutId(), null, Long.MAX_VALUE)).status()).isEqualTo(Checkout.CONFIRMED);
       long quantity = await(inv.ledger().pool().preparedQuery("select quantity from stock where product_id = $1")
           .execute(Tuple.of(productId))).iterator().next().getLong(0);
       assertThat(quantity).isEqualTo(3);
