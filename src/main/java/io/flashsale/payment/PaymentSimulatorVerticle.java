@@ -23,9 +23,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * Test tokens: {@code tok_ok} approves, {@code tok_declined} declines, {@code tok_error} fails with a 500,
  * {@code tok_slow} answers after {@code payment.simulator.slowMillis}; any other token approves. Fault switches:
  * {@code errorRate} and {@code latencyMillis} for every call, {@code captureLateRate} and {@code captureLateMillis}
- * for captures that land after their caller gave up.
+ * for captures that are applied at once but answered after their caller gave up.
  */
 public final class PaymentSimulatorVerticle extends VerticleBase {
+
+  private static final String ANSWER_DELAY = "answerDelayMillis";
 
   private final AppConfig config;
   private Pool pool;
@@ -89,15 +91,14 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
   }
 
   /**
-   * Drills: a share of captures is applied and answered only after {@code captureLateMillis} — past the client's
-   * timeout, so the client cannot know whether the money moved (a cancel may meet a capture that lands later).
+   * Drills: a share of captures is applied at once but answered only after {@code captureLateMillis} — past the
+   * client's timeout, so the client cannot know the money moved (a cancel then meets a payment already CAPTURED).
    */
   private void lateCapture(RoutingContext ctx) {
     if (captureLateRate > 0 && ThreadLocalRandom.current().nextDouble() < captureLateRate) {
-      vertx.setTimer(Math.max(1, captureLateMillis), id -> ctx.next());
-    } else {
-      ctx.next();
+      ctx.put(ANSWER_DELAY, Math.max(1, captureLateMillis));
     }
+    ctx.next();
   }
 
   private void authorize(RoutingContext ctx) {
@@ -148,12 +149,20 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
             + " and status in (" + from + ")").execute(Tuple.of(id, target))
         .compose(x -> byId(id))
         .onSuccess(p -> {
-          if (p == null) {
-            json(ctx, 404, error("no such payment"));
-          } else if (p.getString("status").equals(target)) {
-            json(ctx, 200, p);
+          Long delay = ctx.get(ANSWER_DELAY);
+          Runnable answer = () -> {
+            if (p == null) {
+              json(ctx, 404, error("no such payment"));
+            } else if (p.getString("status").equals(target)) {
+              json(ctx, 200, p);
+            } else {
+              json(ctx, 409, error("payment is " + p.getString("status")).put("payment", p));
+            }
+          };
+          if (delay == null) {
+            answer.run();
           } else {
-            json(ctx, 409, error("payment is " + p.getString("status")).put("payment", p));
+            vertx.setTimer(delay, id -> answer.run());
           }
         }).onFailure(ctx::fail);
   }

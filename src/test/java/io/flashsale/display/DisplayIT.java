@@ -88,6 +88,29 @@ class DisplayIT {
   }
 
   @Test
+  @DisplayName("Unknown ids are remembered in Redis briefly: asking again after the near cache forgot costs no query")
+  void unknownIdsAreCachedBriefly() {
+    try (TestApp app = TestApp.start(TestInfra.config().with(new io.vertx.core.json.JsonObject()
+        .put("display.notFoundTtlMillis", 30_000)))) {
+      DisplayService.Shared display = FlashsaleApp.display(app.vertx());
+      long before = display.rebuilds().get();
+      List<String> unknown = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        unknown.add(uniqueId("nope"));
+      }
+      for (String id : unknown) {
+        assertThat(app.get("/api/products/" + id).statusCode()).isEqualTo(404);
+      }
+      assertThat(display.rebuilds().get() - before).as("one query per unknown id").isEqualTo(20);
+      display.invalidated("*|0"); // every near-cache entry expires (a reconnect, or another process)
+      for (String id : unknown) {
+        assertThat(app.get("/api/products/" + id).statusCode()).isEqualTo(404);
+      }
+      assertThat(display.rebuilds().get() - before).as("the second round is answered from Redis's mark").isEqualTo(20);
+    }
+  }
+
+  @Test
   @DisplayName("An invalidation reaches every API verticle: every connection sees the new version within 2 s")
   void invalidationReachesEveryVerticle() {
     try (TestApp app = TestApp.start()) {

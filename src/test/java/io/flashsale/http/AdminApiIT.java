@@ -1,6 +1,7 @@
 package io.flashsale.http;
 
 import io.flashsale.infra.PgConfig;
+import io.flashsale.support.Load;
 import io.flashsale.support.TestApp;
 import io.flashsale.support.TestInfra;
 import io.vertx.core.json.JsonObject;
@@ -160,5 +161,41 @@ class AdminApiIT {
     HttpResponse<String> openapi = app.get("/openapi.yaml");
     assertThat(openapi.statusCode()).isEqualTo(200);
     assertThat(openapi.body()).startsWith("openapi: 3").contains("/api/events/{eventId}");
+  }
+
+  @Test
+  @DisplayName("Stock: If-Match with a stale version gets 412 and changes nothing; adjust adds and takes, never below 0")
+  void stockIfMatchAndAdjust() {
+    String id = uniqueId("p");
+    assertThat(app.putAdmin("/admin/products/" + id, product("Knit", 30_000)).statusCode()).isEqualTo(200);
+    HttpResponse<String> set = app.putAdmin("/admin/products/" + id + "/stock", new JsonObject().put("quantity", 10));
+    long version = new JsonObject(set.body()).getLong("version");
+
+    HttpResponse<String> stale = app.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+        + app.port() + "/admin/products/" + id + "/stock")).header("content-type", "application/json")
+        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"quantity\":99}")),
+        "Authorization", "Bearer " + app.adminToken(), "If-Match", "\"" + (version - 1) + "\"");
+    assertError(stale, 412, "PRECONDITION_FAILED");
+    assertThat(new JsonObject(stale.body()).getJsonObject("error").getJsonObject("details").getLong("quantity"))
+        .isEqualTo(10);
+    HttpResponse<String> fresh = app.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+        + app.port() + "/admin/products/" + id + "/stock")).header("content-type", "application/json")
+        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"quantity\":12}")),
+        "Authorization", "Bearer " + app.adminToken(), "If-Match", "\"" + version + "\"");
+    assertThat(fresh.statusCode()).as(fresh.body()).isEqualTo(200);
+    assertThat(new JsonObject(fresh.body()).getLong("quantity")).isEqualTo(12);
+
+    HttpResponse<String> add = app.send(Load.post(app.port(), "/admin/products/" + id + "/stock/adjust",
+        app.adminToken(), "{\"delta\":-5}"));
+    assertThat(add.statusCode()).as(add.body()).isEqualTo(200);
+    assertThat(new JsonObject(add.body()).getLong("quantity")).isEqualTo(7);
+    assertError(app.send(Load.post(app.port(), "/admin/products/" + id + "/stock/adjust", app.adminToken(),
+        "{\"delta\":-8}")), 409, "INSUFFICIENT_STOCK");
+    assertError(app.send(Load.post(app.port(), "/admin/products/" + id + "/stock/adjust", app.adminToken(),
+        "{\"delta\":0}")), 400, "BAD_REQUEST");
+    assertError(app.send(Load.post(app.port(), "/admin/products/" + uniqueId("nope") + "/stock/adjust",
+        app.adminToken(), "{\"delta\":1}")), 404, "NOT_FOUND");
+    assertThat(new JsonObject(app.putAdmin("/admin/products/" + id + "/stock", new JsonObject().put("quantity", 7))
+        .body()).getLong("quantity")).isEqualTo(7);
   }
 }

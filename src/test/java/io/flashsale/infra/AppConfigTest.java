@@ -35,4 +35,16 @@ class AppConfigTest {
     assertThatThrownBy(() -> AppConfig.load(Map.of("FLASHSALE_HTTP_PORT", "eighty", "FLASHSALE_CONFIG", "/x")))
         .hasMessageContaining("FLASHSALE_HTTP_PORT");
   }
+
+  @Test
+  @DisplayName("refuses to run the bundled payment simulator in prod (it approves test tokens)")
+  void refusesSimulatorInProd() {
+    String secret = "a-very-long-production-secret-0123456789abcdef";
+    AppConfig withSimulator = AppConfig.load(Map.of("FLASHSALE_ENV", "prod", "FLASHSALE_JWT_SECRET", secret,
+        "FLASHSALE_CONFIG", "/nonexistent"));
+    assertThatThrownBy(withSimulator::checkSafeForEnvironment).hasMessageContaining("FLASHSALE_PAYMENT_SIMULATOR_ENABLED");
+    AppConfig real = AppConfig.load(Map.of("FLASHSALE_ENV", "prod", "FLASHSALE_JWT_SECRET", secret,
+        "FLASHSALE_PAYMENT_SIMULATOR_ENABLED", "false", "FLASHSALE_CONFIG", "/nonexistent"));
+    real.checkSafeForEnvironment();
+  }
 }

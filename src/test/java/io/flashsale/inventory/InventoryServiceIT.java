@@ -147,4 +147,158 @@ class InventoryServiceIT {
       inv.close();
     }
   }
+
+  private static long pgQuantity(Inventory inv, String productId) throws Exception {
+    return await(inv.ledger().pool().preparedQuery("select quantity from stock where product_id = $1")
+        .execute(Tuple.of(productId))).iterator().next().getLong(0);
+  }
+
+  @Test
+  @DisplayName("A confirm that commits after the stale-confirm cut-off put its hold back: the sweeper gives nothing back")
+  void lateCommitAfterStaleCutOffKeepsTheUnitSold() throws Exception {
+    MutableClock clock = new MutableClock(Instant.now());
+    Inventory inv = Inventory.create(app.vertx(), app.config(), new SoldOutBoard(clock, 1000), clock);
+    try {
+      String productId = productWithStock(inv, 3);
+      InventoryService service = inv.service();
+      Checkout held = await(service.hold("u-stale", List.of(new PricedItem(productId, 1, 7_000, "ev-s", 1)), null));
+      // The confirm starts (CONFIRMING in Redis) and then stalls on a row lock past the cut-off...
+      assertThat(await(inv.cache().beginConfirm("u-stale", held.checkoutId(), clock.millis())).get(0)).isEqualTo("OK");
+      clock.advance(Duration.ofSeconds(61));
+      await(service.recoverStaleConfirms());
+      // ...the hold is back to HELD and its time runs out, then the stalled transaction finally commits.
+      clock.advance(Duration.ofMinutes(10));
+      await(inv.ledger().confirm(held, null));
+      await(service.sweepExpired(1000));
+      assertThat(pgQuantity(inv, productId)).isEqualTo(2);
+      assertThat(await(inv.cache().available(productId))).as("the sold unit did not come back in Redis").isEqualTo(2);
+      assertThat(await(inv.ledger().checkout(held.checkoutId())).status()).isEqualTo(Checkout.CONFIRMED);
+      assertThatThrownBy(() -> await(service.hold("u-stale", List.of(new PricedItem(productId, 1, 7_000, "ev-s", 1)),
+          null))).as("the shopper's limit still counts the sold unit").isInstanceOf(ApiException.class)
+          .extracting(e -> ((ApiException) e).code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED);
+    } finally {
+      inv.close();
+    }
+  }
+
+  @Test
+  @DisplayName("An expiry whose PostgreSQL step fails keeps the hold and its coupon, and the next sweep finishes it")
+  void expiryRetriesItsDatabaseStep() throws Exception {
+    MutableClock clock = new MutableClock(Instant.now());
+    Inventory inv = Inventory.create(app.vertx(), app.config(), new SoldOutBoard(clock, 1000), clock);
+    String trigger = "refuse_expiry_" + Long.toString(System.nanoTime(), 36);
+    try {
+      String productId = productWithStock(inv, 2);
+      String couponId = uniqueId("c");
+      String userId = uniqueId("u");
+      String checkoutId = InventoryService.newCheckoutId();
+      sql(inv, "insert into coupons (coupon_id, name, type, value, valid_from, valid_to) values ($1, 'x', 'FIXED', 100,"
+          + " now() - interval '1 day', now() + interval '1 day')", couponId);
+      sql(inv, "insert into coupon_grants (coupon_id, user_id, status, checkout_id) values ($1, '" + userId
+          + "', 'RESERVED', '" + checkoutId + "')", couponId);
+      await(inv.service().hold(checkoutId, userId, List.of(new PricedItem(productId, 1, 7_000, null, 0)), couponId, 100));
+      // PostgreSQL refuses the expiry of this one checkout (a failover, a full disk — any failed statement).
+      sql(inv, "create function " + trigger + "() returns trigger language plpgsql as $f$ begin if new.checkout_id = '"
+          + checkoutId + "' and new.status = 'EXPIRED' then raise exception 'injected'; end if; return new; end $f$", null);
+      sql(inv, "create trigger " + trigger + " before update on checkouts for each row execute function " + trigger
+          + "()", null);
+      clock.advance(Duration.ofMinutes(11));
+      await(inv.service().sweepExpired(1000));
+      assertThat(await(inv.cache().available(productId))).as("nothing given back while PostgreSQL still holds it")
+          .isEqualTo(1);
+      assertThat(grantStatus(inv, couponId)).isEqualTo("RESERVED");
+
+      sql(inv, "drop trigger " + trigger + " on checkouts", null);
+      await(inv.service().sweepExpired(1000));
+      assertThat(await(inv.cache().available(productId))).isEqualTo(2);
+      assertThat(await(inv.ledger().checkout(checkoutId)).status()).isEqualTo(Checkout.EXPIRED);
+      assertThat(grantStatus(inv, couponId)).as("the coupon came back with the hold").isEqualTo("AVAILABLE");
+    } finally {
+      sql(inv, "drop trigger if exists " + trigger + " on checkouts", null);
+      sql(inv, "drop function if exists " + trigger + "()", null);
+      inv.close();
+    }
+  }
+
+  @Test
+  @DisplayName("A give-back that meets a checkout PostgreSQL already confirmed returns no unit and keeps the coupon used")
+  void giveBackAfterConfirmKeepsCoupon() throws Exception {
+    Inventory inv = Inventory.create(app.vertx(), app.config(), new SoldOutBoard(Clock.systemUTC(), 1000),
+        Clock.systemUTC());
+    try {
+      String productId = productWithStock(inv, 2);
+      String couponId = uniqueId("c");
+      String userId = uniqueId("u");
+      String checkoutId = InventoryService.newCheckoutId();
+      sql(inv, "insert into coupons (coupon_id, name, type, value, valid_from, valid_to) values ($1, 'x', 'FIXED', 100,"
+          + " now() - interval '1 day', now() + interval '1 day')", couponId);
+      sql(inv, "insert into coupon_grants (coupon_id, user_id, status, checkout_id) values ($1, '" + userId
+          + "', 'RESERVED', '" + checkoutId + "')", couponId);
+      await(inv.service().hold(checkoutId, userId, List.of(new PricedItem(productId, 1, 7_000, null, 0)), couponId, 100));
+      await(inv.service().confirm(checkoutId, "ord_x", Long.MAX_VALUE));
+      // The saga's compensation (or the owner's DELETE) arrives after the stock transaction committed.
+      assertThatThrownBy(() -> await(inv.service().compensate(userId, checkoutId))).isInstanceOf(ApiException.class)
+          .extracting(e -> ((ApiException) e).code()).isEqualTo(ErrorCode.ALREADY_ORDERED);
+      assertThat(grantStatus(inv, couponId)).isEqualTo("USED");
+      assertThat(await(inv.cache().available(productId))).isEqualTo(1);
+      assertThat(pgQuantity(inv, productId)).isEqualTo(1);
+    } finally {
+      inv.close();
+    }
+  }
+
+  @Test
+  @DisplayName("A buyer asking for 2 when 1 is left is told 1 is left, and the next buyer still gets it")
+  void shortAnswerFlagsNothing() throws Exception {
+    Inventory inv = Inventory.create(app.vertx(), app.config(), new SoldOutBoard(Clock.systemUTC(), 60_000),
+        Clock.systemUTC());
+    try {
+      String productId = productWithStock(inv, 1);
+      assertThatThrownBy(() -> await(inv.service().hold(uniqueId("u"), List.of(new PricedItem(productId, 2, 7_000,
+          null, 0)), null))).isInstanceOf(ApiException.class).satisfies(e -> {
+            assertThat(((ApiException) e).code()).isEqualTo(ErrorCode.SOLD_OUT);
+            assertThat(((ApiException) e).details().getLong("available")).isEqualTo(1);
+          });
+      assertThat(await(inv.service().hold(uniqueId("u"), List.of(new PricedItem(productId, 1, 7_000, null, 0)), null)))
+          .isNotNull();
+      assertThatThrownBy(() -> await(inv.service().hold(uniqueId("u"), List.of(new PricedItem(productId, 1, 7_000,
+          null, 0)), null))).isInstanceOf(ApiException.class)
+          .satisfies(e -> assertThat(((ApiException) e).details().getLong("available")).isZero());
+    } finally {
+      inv.close();
+    }
+  }
+
+  private static void sql(Inventory inv, String statement, String arg) throws Exception {
+    await(arg == null ? inv.ledger().pool().query(statement).execute()
+        : inv.ledger().pool().preparedQuery(statement).execute(Tuple.of(arg)));
+  }
+
+  private static String grantStatus(Inventory inv, String couponId) throws Exception {
+    return await(inv.ledger().pool().preparedQuery("select status from coupon_grants where coupon_id = $1")
+        .execute(Tuple.of(couponId))).iterator().next().getString(0);
+  }
+
+  @Test
+  @DisplayName("The rebuild lock is released only by its holder: an expired holder's late release frees nobody's lock")
+  void rebuildLockHasAnOwner() throws Exception {
+    Redis redis = Redis.createClient(app.vertx(), RedisConfig.from(app.config()).options());
+    RedisKeys keys = new RedisKeys("t-" + uniqueId("lock") + ":");
+    StockCache cache = new StockCache(redis, keys);
+    try {
+      String first = await(cache.tryRebuildLock(50));
+      assertThat(first).isNotNull();
+      waitUntil(Duration.ofSeconds(5), () -> {
+        try {
+          return await(cache.tryRebuildLock(60_000)) != null;
+        } catch (Exception e) {
+          return false;
+        }
+      }, "the first lock to expire and a second holder to take it");
+      await(cache.dropRebuildLock(first)); // the first holder wakes up late and "releases"
+      assertThat(await(cache.tryRebuildLock(60_000))).as("the second holder still has it").isNull();
+    } finally {
+      redis.close();
+    }
+  }
 }
