@@ -162,7 +162,7 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
           if (delay == null) {
             answer.run();
           } else {
-            vertx.setTimer(delay, id -> answer.run());
+            vertx.setTimer(delay, timer -> answer.run());
           }
         }).onFailure(ctx::fail);
   }
