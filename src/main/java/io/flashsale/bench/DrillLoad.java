@@ -180,17 +180,10 @@ public final class DrillLoad {
         : Future.succeededFuture("IO " + err.getClass().getSimpleName()));
   }
 
+  /** {@link CheckoutStorm#answer}, keeping an error's body too (a SOLD_OUT's details are checked). */
   private static String answer(int status, Buffer body) {
-    if (status < 300) {
-      return status + "|" + body;
-    }
-    String code;
-    try {
-      code = new JsonObject(body).getJsonObject("error").getString("code");
-    } catch (RuntimeException e) {
-      code = "?";
-    }
-    return status + " " + code + "|" + body;
+    String answer = CheckoutStorm.answer(status, body);
+    return status < 300 ? answer : answer + "|" + body;
   }
 
   private static void count(Map<String, Integer> map, String answer) {

@@ -191,12 +191,7 @@ class InventoryServiceIT {
       String productId = productWithStock(inv, 2);
       String couponId = uniqueId("c");
       String userId = uniqueId("u");
-      String checkoutId = InventoryService.newCheckoutId();
-      sql(inv, "insert into coupons (coupon_id, name, type, value, valid_from, valid_to) values ($1, 'x', 'FIXED', 100,"
-          + " now() - interval '1 day', now() + interval '1 day')", couponId);
-      sql(inv, "insert into coupon_grants (coupon_id, user_id, status, checkout_id) values ($1, '" + userId
-          + "', 'RESERVED', '" + checkoutId + "')", couponId);
-      await(inv.service().hold(checkoutId, userId, List.of(new PricedItem(productId, 1, 7_000, null, 0)), couponId, 100));
+      String checkoutId = holdWithCoupon(inv, productId, userId, couponId);
       // PostgreSQL refuses the expiry of this one checkout (a failover, a full disk — any failed statement).
       sql(inv, "create function " + trigger + "() returns trigger language plpgsql as $f$ begin if new.checkout_id = '"
           + checkoutId + "' and new.status = 'EXPIRED' then raise exception 'injected'; end if; return new; end $f$", null);
@@ -229,12 +224,7 @@ class InventoryServiceIT {
       String productId = productWithStock(inv, 2);
       String couponId = uniqueId("c");
       String userId = uniqueId("u");
-      String checkoutId = InventoryService.newCheckoutId();
-      sql(inv, "insert into coupons (coupon_id, name, type, value, valid_from, valid_to) values ($1, 'x', 'FIXED', 100,"
-          + " now() - interval '1 day', now() + interval '1 day')", couponId);
-      sql(inv, "insert into coupon_grants (coupon_id, user_id, status, checkout_id) values ($1, '" + userId
-          + "', 'RESERVED', '" + checkoutId + "')", couponId);
-      await(inv.service().hold(checkoutId, userId, List.of(new PricedItem(productId, 1, 7_000, null, 0)), couponId, 100));
+      String checkoutId = holdWithCoupon(inv, productId, userId, couponId);
       await(inv.service().confirm(checkoutId, "ord_x", Long.MAX_VALUE));
       // The saga's compensation (or the owner's DELETE) arrives after the stock transaction committed.
       assertThatThrownBy(() -> await(inv.service().compensate(userId, checkoutId))).isInstanceOf(ApiException.class)
@@ -267,6 +257,18 @@ class InventoryServiceIT {
     } finally {
       inv.close();
     }
+  }
+
+  /** One unit held by {@code userId} with a coupon reserved for the hold (as checkout reserves it); the checkout id. */
+  private static String holdWithCoupon(Inventory inv, String productId, String userId, String couponId)
+      throws Exception {
+    String checkoutId = InventoryService.newCheckoutId();
+    sql(inv, "insert into coupons (coupon_id, name, type, value, valid_from, valid_to) values ($1, 'x', 'FIXED', 100,"
+        + " now() - interval '1 day', now() + interval '1 day')", couponId);
+    sql(inv, "insert into coupon_grants (coupon_id, user_id, status, checkout_id) values ($1, '" + userId
+        + "', 'RESERVED', '" + checkoutId + "')", couponId);
+    await(inv.service().hold(checkoutId, userId, List.of(new PricedItem(productId, 1, 7_000, null, 0)), couponId, 100));
+    return checkoutId;
   }
 
   private static void sql(Inventory inv, String statement, String arg) throws Exception {

@@ -1,5 +1,6 @@
 package io.flashsale.order;
 
+import io.flashsale.support.Fixtures;
 import io.flashsale.support.InventoryProbe;
 import io.flashsale.support.Load;
 import io.flashsale.support.TestApp;
@@ -63,15 +64,11 @@ class OrderIT {
   }
 
   private static HttpRequest.Builder order(String token, String key, String checkoutId, String paymentToken) {
-    return Load.post(app.port(), "/api/orders", token, new JsonObject().put("checkoutId", checkoutId)
-        .put("payment", new JsonObject().put("method", "CARD").put("token", paymentToken)).encode())
-        .header("Idempotency-Key", key);
+    return Fixtures.orderRequest(app, token, key, checkoutId, paymentToken);
   }
 
   private static String checkout(String token, String productId) {
-    HttpResponse<String> r = app.send(Load.post(app.port(), "/api/checkouts", token, checkoutBody(productId, 1)));
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-    return new JsonObject(r.body()).getString("checkoutId");
+    return Fixtures.checkout(app, token, productId);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.flashsale.order;
 
+import io.flashsale.support.Fixtures;
 import io.flashsale.support.InventoryProbe;
 import io.flashsale.support.Load;
 import io.flashsale.support.TestApp;
@@ -21,7 +22,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import static io.flashsale.support.Fixtures.checkoutBody;
 import static io.flashsale.support.Fixtures.openSale;
 import static io.flashsale.support.Fixtures.uniqueId;
 import static io.flashsale.support.TestInfra.waitUntil;
@@ -75,15 +75,16 @@ class OrderTimingIT {
   }
 
   private static HttpRequest.Builder order(String token, String key, String checkoutId, String paymentToken) {
-    return Load.post(app.port(), "/api/orders", token, new JsonObject().put("checkoutId", checkoutId)
-        .put("payment", new JsonObject().put("method", "CARD").put("token", paymentToken)).encode())
-        .header("Idempotency-Key", key);
+    return Fixtures.orderRequest(app, token, key, checkoutId, paymentToken);
   }
 
   private static String checkout(String token, String productId) {
-    HttpResponse<String> r = app.send(Load.post(app.port(), "/api/checkouts", token, checkoutBody(productId, 1)));
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-    return new JsonObject(r.body()).getString("checkoutId");
+    return Fixtures.checkout(app, token, productId);
+  }
+
+  /** The provider's status of the order's payment, or null. */
+  private static String paymentOf(String orderId) {
+    return text("select status from sim_payments where idempotency_key = $1", orderId);
   }
 
   private static void faults(JsonObject switches) {
@@ -130,7 +131,7 @@ class OrderTimingIT {
     assertThat(retry.headers().firstValue("Idempotent-Replayed")).contains("true");
 
     waitUntil(Duration.ofSeconds(30), () -> "CONFIRMED".equals(text("select status from orders where order_id = $1",
-        orderId)) && "CAPTURED".equals(text("select status from sim_payments where idempotency_key = $1", orderId)),
+        orderId)) && "CAPTURED".equals(paymentOf(orderId)),
         "recovery to confirm and capture the pending order");
     HttpResponse<String> later = app.send(order(token, key, checkoutId, "tok_ok"));
     assertThat(later.statusCode()).isEqualTo(201);
@@ -148,14 +149,12 @@ class OrderTimingIT {
     HttpResponse<String> placed = app.send(order(token, uniqueId("key"), checkout(token, productId), "tok_ok"));
     assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
     String orderId = new JsonObject(placed.body()).getString("orderId");
-    waitUntil(Duration.ofSeconds(10), () -> "CAPTURED".equals(text(
-        "select status from sim_payments where idempotency_key = $1", orderId)), "the late capture to land");
+    waitUntil(Duration.ofSeconds(10), () -> "CAPTURED".equals(paymentOf(orderId)), "the late capture to land");
     faults(new JsonObject());
 
     HttpResponse<String> cancelled = app.send(Load.post(app.port(), "/api/orders/" + orderId + "/cancel", token, ""));
     assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
-    waitUntil(Duration.ofSeconds(15), () -> "REFUNDED".equals(text(
-        "select status from sim_payments where idempotency_key = $1", orderId))
+    waitUntil(Duration.ofSeconds(15), () -> "REFUNDED".equals(paymentOf(orderId))
         && "REFUNDED".equals(text("select payment_status from orders where order_id = $1", orderId)),
         "the captured money to be refunded");
     assertThat(text("select status from orders where order_id = $1", orderId)).isEqualTo("CANCELLED");
@@ -172,14 +171,12 @@ class OrderTimingIT {
     assertThat(slow.statusCode()).as(slow.body()).isEqualTo(503);
     faults(new JsonObject().put("errorRate", 1.0));
     String orderId = text("select order_id from orders where user_id = $1", userId);
-    waitUntil(Duration.ofSeconds(10), () -> "AUTHORIZED".equals(text(
-        "select status from sim_payments where idempotency_key = $1", orderId)), "the late authorisation to land");
+    waitUntil(Duration.ofSeconds(10), () -> "AUTHORIZED".equals(paymentOf(orderId)), "the late authorisation to land");
     waitUntil(Duration.ofSeconds(20), () -> sql("select recovery_attempts from orders where order_id = $1", orderId) >= 2,
         "recovery to try (and fail) to void it twice");
     assertThat(text("select saga_step from orders where order_id = $1", orderId)).isEqualTo("PAYMENT_UNKNOWN");
     faults(new JsonObject());
-    waitUntil(Duration.ofSeconds(60), () -> "VOIDED".equals(text(
-        "select status from sim_payments where idempotency_key = $1", orderId))
+    waitUntil(Duration.ofSeconds(60), () -> "VOIDED".equals(paymentOf(orderId))
         && "COMPENSATED".equals(text("select saga_step from orders where order_id = $1", orderId)),
         "recovery to void the authorisation once the provider answers");
     assertThat(sql("select quantity from stock where product_id = $1", productId)).isEqualTo(5);

@@ -66,4 +66,19 @@ public final class Fixtures {
         .put("endsAt", now.plus(1, ChronoUnit.DAYS).toString()).put("items", items));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
   }
+
+  /** {@code POST /api/orders} for the checkout, paid with the simulator's {@code paymentToken}, under {@code key}. */
+  public static java.net.http.HttpRequest.Builder orderRequest(TestApp app, String token, String key,
+                                                               String checkoutId, String paymentToken) {
+    return Load.post(app.port(), "/api/orders", token, new JsonObject().put("checkoutId", checkoutId)
+        .put("payment", new JsonObject().put("method", "CARD").put("token", paymentToken)).encode())
+        .header("Idempotency-Key", key);
+  }
+
+  /** One unit of the product held for the shopper; answers the checkout id. */
+  public static String checkout(TestApp app, String token, String productId) {
+    HttpResponse<String> r = app.send(Load.post(app.port(), "/api/checkouts", token, checkoutBody(productId, 1)));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return new JsonObject(r.body()).getString("checkoutId");
+  }
 }
