@@ -35,7 +35,8 @@ public final class PipelinedRedis {
 
   public Future<Response> send(Request request) {
     for (int tries = 0; tries < lanes.length; tries++) {
-      RedisConnection lane = lanes[next++ % lanes.length];
+      // floorMod: the counter wraps to negative after 2^31 calls.
+      RedisConnection lane = lanes[Math.floorMod(next++, lanes.length)];
       if (lane != null) {
         return lane.send(request);
       }

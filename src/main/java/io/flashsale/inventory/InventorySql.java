@@ -49,6 +49,8 @@ final class InventorySql {
                        where i.product_id = s.product_id and c.status = 'HELD' and c.expires_at > $2), 0) as held
       from stock s where s.product_id = any($1)""";
 
+  static final String LONG_STATEMENT_TIMEOUT = "set local statement_timeout = '10min'";
+
   static final String ALL_PRODUCT_IDS = "select product_id from stock order by product_id";
 
   static final String ACTIVE_HOLDS = """

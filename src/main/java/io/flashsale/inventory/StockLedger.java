@@ -220,11 +220,17 @@ public final class StockLedger {
   }
 
   public Future<RowSet<Row>> activeHolds(Instant now) {
-    return pool.preparedQuery(InventorySql.ACTIVE_HOLDS).execute(Tuple.of(now.atOffset(ZoneOffset.UTC)));
+    return scan(InventorySql.ACTIVE_HOLDS, Tuple.of(now.atOffset(ZoneOffset.UTC)));
   }
 
   public Future<RowSet<Row>> limitCounters(Instant now) {
-    return pool.preparedQuery(InventorySql.LIMIT_COUNTERS).execute(Tuple.of(now.atOffset(ZoneOffset.UTC)));
+    return scan(InventorySql.LIMIT_COUNTERS, Tuple.of(now.atOffset(ZoneOffset.UTC)));
+  }
+
+  /** A rebuild's whole-table read: exempt from the pool's short statement timeout, which is there for confirms. */
+  private Future<RowSet<Row>> scan(String sql, Tuple args) {
+    return pool.withTransaction(tx -> tx.query(InventorySql.LONG_STATEMENT_TIMEOUT).execute()
+        .compose(x -> tx.preparedQuery(sql).execute(args)));
   }
 
   private static Checkout toCheckout(RowSet<Row> rows) {

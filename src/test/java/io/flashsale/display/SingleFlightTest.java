@@ -60,4 +60,26 @@ class SingleFlightTest {
     assertThat(loads).hasValue(3);
     assertThat(flights.inFlight()).isZero();
   }
+
+  @Test
+  @DisplayName("a load that never completes (a lost answer) stops being shared after its max age: the key loads again")
+  void stuckLoadDoesNotPinItsKey() {
+    io.flashsale.support.MutableClock clock = new io.flashsale.support.MutableClock(java.time.Instant.parse(
+        "2026-11-25T10:00:00Z"));
+    SingleFlight<String> flights = new SingleFlight<>(clock, 10_000);
+    AtomicInteger loads = new AtomicInteger();
+    Future<String> stuck = flights.run("event:bf", () -> {
+      loads.incrementAndGet();
+      return Promise.<String>promise().future();
+    });
+    clock.advance(java.time.Duration.ofSeconds(5));
+    assertThat(flights.run("event:bf", () -> Future.succeededFuture("never called"))).isSameAs(stuck);
+    clock.advance(java.time.Duration.ofSeconds(6));
+    Future<String> fresh = flights.run("event:bf", () -> {
+      loads.incrementAndGet();
+      return Future.succeededFuture("page v18");
+    });
+    assertThat(fresh.result()).isEqualTo("page v18");
+    assertThat(loads).hasValue(2);
+  }
 }
