@@ -22,6 +22,7 @@ import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.KafkaTopics;
 import io.flashsale.infra.Topics;
 import io.flashsale.outbox.OutboxRelayVerticle;
+import io.flashsale.projection.SaleBoundaryVerticle;
 import io.flashsale.projection.ViewProjectorVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -90,6 +91,7 @@ public final class FlashsaleApp {
         .compose(x -> vertx.deployVerticle(new RedisSubscriberVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new OutboxRelayVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new ViewProjectorVerticle(config))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new SaleBoundaryVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new InventoryMaintenanceVerticle(config, board))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(() -> new InventoryVerticle(config, board),
             new DeploymentOptions().setInstances(inventoryInstances))).onSuccess(ids::add)

@@ -73,6 +73,36 @@ final class CatalogSql {
       on conflict (user_id) do update set grade = excluded.grade, version = users.version + 1, updated_at = now()
       returning version""";
 
+  /** The boundary clock, unless another instance holds it. */
+  static final String CLAIM_BOUNDARY_CLOCK =
+      "select announced_to from boundary_clock where id = 1 for update skip locked";
+
+  /** Events that opened or closed in (announced_to, now]. */
+  static final String EVENTS_CROSSING = """
+      select event_id, starts_at, ends_at from events
+      where (starts_at > $1 and starts_at <= now()) or (ends_at > $1 and ends_at <= now())
+      order by event_id""";
+
+  /** The lock order: the events' products, by id, before they are bumped (and before the events' rows). */
+  static final String LOCK_PRODUCTS_OF_EVENTS = """
+      select product_id from products
+      where product_id in (select product_id from event_items where event_id = any($1))
+      order by product_id for update""";
+
+  static final String BUMP_PRODUCTS_OF_EVENTS = """
+      with affected as (
+        select distinct i.event_id, i.product_id from event_items i where i.event_id = any($1)),
+      bumped as (
+        update products p set version = p.version + 1, updated_at = now()
+        where p.product_id in (select product_id from affected) returning p.product_id)
+      select a.event_id, a.product_id from affected a join bumped b on b.product_id = a.product_id""";
+
+  static final String BUMP_EVENTS_RETURNING = """
+      update events set version = version + 1, updated_at = now() where event_id = any($1)
+      returning event_id, version""";
+
+  static final String MOVE_BOUNDARY_CLOCK = "update boundary_clock set announced_to = now() where id = 1";
+
   private CatalogSql() {
   }
 }

@@ -88,7 +88,12 @@ public final class ApiVerticle extends VerticleBase {
 
     Auth auth = new Auth(vertx, config.string("auth.jwtSecret"));
     router = Router.router(vertx);
-    router.route("/admin/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
+    // Event upserts (up to 10,000 items) and coupon grants (user lists) carry bulk bodies; every other route keeps
+    // the small limit.
+    router.routeWithRegex("/admin/(events|coupons)/.*").handler(BodyHandler.create(false)
+        .setBodyLimit(config.integer("http.adminBulkBodyLimit")));
+    router.routeWithRegex("/admin/(?!events/|coupons/).*").handler(BodyHandler.create(false)
+        .setBodyLimit(config.integer("http.bodyLimit")));
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
     router.route("/admin/*").handler(auth.admin());
     new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config)), vertx.eventBus()).mount(router);

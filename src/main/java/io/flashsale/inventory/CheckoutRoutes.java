@@ -61,7 +61,9 @@ public final class CheckoutRoutes {
         });
     List<Future<JsonObject>> productViews = new ArrayList<>();
     for (CheckoutRequest.Line line : request.items()) {
-      productViews.add(views.json(ViewKind.PRODUCT, line.productId()));
+      // Never price or limit from a view the clock has outdated (its sale ended; the next may be open).
+      productViews.add(views.json(ViewKind.PRODUCT, line.productId()).compose(v -> Pricing.outdated(v, now)
+          ? views.jsonFromSource(ViewKind.PRODUCT, line.productId()) : Future.succeededFuture(v)));
     }
     String checkoutId = InventoryService.newCheckoutId();
     eventCheck.compose(x -> Future.all(new ArrayList<>(productViews))).compose(x -> {

@@ -25,6 +25,16 @@ public final class Pricing {
     return new PricedItem(line.productId(), line.quantity(), productView.getLong("price"), null, 0);
   }
 
+  /**
+   * A product view shows the sale the product is in that has not ended yet. If that sale has ended by {@code now},
+   * the view was built before the boundary and may miss the sale that follows (the boundary's re-projection is on its
+   * way): price from a view built now instead.
+   */
+  public static boolean outdated(JsonObject productView, Instant now) {
+    JsonObject event = productView == null ? null : productView.getJsonObject("event");
+    return event != null && !now.isBefore(Instant.parse(event.getString("endsAt")));
+  }
+
   /** Refuses a checkout that names an event outside its window. */
   public static void requireOpen(String eventId, JsonObject eventPage, Instant now) {
     if (eventPage == null) {

@@ -4,6 +4,8 @@ import io.flashsale.catalog.CatalogStore;
 import io.flashsale.display.ViewKind;
 import io.flashsale.display.ViewMaterializer;
 import io.flashsale.outbox.OutboxEvent;
+import io.flashsale.catalog.SaleBoundaries;
+import io.flashsale.infra.Concurrently;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 
@@ -19,6 +21,9 @@ import java.util.Set;
  */
 public final class ViewProjector {
 
+  /** Builds in flight at once: a little more than the projector's PostgreSQL pool, so it stays busy. */
+  static final int PARALLELISM = 8;
+
   private final ViewMaterializer materializer;
 
   public ViewProjector(ViewMaterializer materializer) {
@@ -32,7 +37,7 @@ public final class ViewProjector {
     for (OutboxEvent e : events) {
       switch (e.type()) {
         case CatalogStore.PRODUCT_UPSERTED, CatalogStore.STOCK_SET -> products.add(e.aggregateId());
-        case CatalogStore.EVENT_UPSERTED -> {
+        case CatalogStore.EVENT_UPSERTED, SaleBoundaries.EVENT_BOUNDARY -> {
           pages.add(e.aggregateId());
           JsonArray affected = e.payload().getJsonArray("affectedProductIds", new JsonArray());
           affected.forEach(id -> products.add(String.valueOf(id)));
@@ -42,10 +47,13 @@ public final class ViewProjector {
     }
     return materializer.builder().eventsOfProducts(products).compose(eventIds -> {
       pages.addAll(eventIds);
-      List<Future<?>> builds = new ArrayList<>(products.size() + pages.size());
-      pages.forEach(id -> builds.add(materializer.materialize(ViewKind.EVENT_PAGE, id)));
-      products.forEach(id -> builds.add(materializer.materialize(ViewKind.PRODUCT, id)));
-      return Future.all(builds).map(builds.size());
+      List<java.util.Map.Entry<ViewKind, String>> views = new ArrayList<>(products.size() + pages.size());
+      pages.forEach(id -> views.add(java.util.Map.entry(ViewKind.EVENT_PAGE, id)));
+      products.forEach(id -> views.add(java.util.Map.entry(ViewKind.PRODUCT, id)));
+      // Bounded: an event of thousands of products must not queue thousands of builds on a small pool at once (its
+      // wait queue would overflow, the batch fail and be retried forever).
+      return Concurrently.forEach(views, PARALLELISM, v -> materializer.materialize(v.getKey(), v.getValue()))
+          .map(views.size());
     });
   }
 }

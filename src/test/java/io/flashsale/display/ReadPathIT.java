@@ -159,4 +159,41 @@ class ReadPathIT {
       throw new IllegalStateException(e);
     }
   }
+
+  @Test
+  @DisplayName("Back-to-back sales: at the boundary the product view switches to the next sale within a second, with a"
+      + " new ETag, and checkout prices and limits from the open sale, never the list price")
+  void saleBoundary() throws Exception {
+    String productId = uniqueId("p");
+    createProduct(app, productId, 10_000, 50);
+    java.time.Instant boundary = java.time.Instant.now().plusSeconds(4).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    String first = uniqueId("e");
+    String second = uniqueId("e");
+    for (String[] sale : new String[][] {{first, "7000", "1", boundary.minusSeconds(3600).toString(), boundary.toString()},
+        {second, "6000", "3", boundary.toString(), boundary.plusSeconds(86_400).toString()}}) {
+      HttpResponse<String> r = app.putAdmin("/admin/events/" + sale[0], new JsonObject().put("title", "Sale " + sale[0])
+          .put("startsAt", sale[3]).put("endsAt", sale[4]).put("items", new io.vertx.core.json.JsonArray()
+              .add(new JsonObject().put("productId", productId).put("salePrice", Long.parseLong(sale[1]))
+                  .put("limitPerUser", Integer.parseInt(sale[2])))));
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+    waitUntil(Duration.ofSeconds(10), () -> app.get("/api/products/" + productId).body().contains(first),
+        "the first sale on the product view");
+    String etagBefore = app.get("/api/products/" + productId).headers().firstValue("ETag").orElseThrow();
+    waitUntil(Duration.ofSeconds(10), () -> !java.time.Instant.now().isBefore(boundary), "the boundary");
+    String shopper = app.shopperToken(uniqueId("u"));
+    HttpResponse<String> checkout = app.send(io.flashsale.support.Load.post(app.port(), "/api/checkouts", shopper,
+        io.flashsale.support.Fixtures.checkoutBody(productId, 2)));
+    assertThat(checkout.statusCode()).as(checkout.body()).isEqualTo(201);
+    JsonObject line = new JsonObject(checkout.body()).getJsonArray("items").getJsonObject(0);
+    assertThat(line.getLong("unitPrice")).as("the second sale's price, right at its start").isEqualTo(6_000);
+    long switchedBy = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    waitUntil(Duration.ofSeconds(3), () -> app.get("/api/products/" + productId).body().contains(second),
+        "the product view to show the second sale");
+    assertThat(System.nanoTime()).isLessThan(switchedBy);
+    HttpResponse<String> after = app.get("/api/products/" + productId);
+    assertThat(after.headers().firstValue("ETag").orElseThrow()).isNotEqualTo(etagBefore);
+    assertThat(app.get("/api/products/" + productId, "If-None-Match", etagBefore).statusCode())
+        .as("an ETag from before the boundary no longer matches").isEqualTo(200);
+  }
 }
