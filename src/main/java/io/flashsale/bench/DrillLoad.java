@@ -54,6 +54,8 @@ public final class DrillLoad {
   final Set<String> confirmedOrders = ConcurrentHashMap.newKeySet();
   final Set<String> pendingOrders = ConcurrentHashMap.newKeySet();
   final List<String> wrongSoldOut = new ArrayList<>();
+  /** Every 201 checkout: when it was sent, when it was answered, its first line's unit price. */
+  final List<long[]> pricedAt = java.util.Collections.synchronizedList(new ArrayList<>());
   private int shopper;
 
   public DrillLoad(Vertx vertx, List<Integer> ports, String eventId, List<String> products, IntFunction<String> token,
@@ -95,9 +97,11 @@ public final class DrillLoad {
     if (mode.couponId() != null) {
       checkout.put("couponId", mode.couponId());
     }
+    long[] sentAt = new long[1];
     call(HttpMethod.GET, "/api/events/" + eventId, null, null, null, me, 0)
         .compose(d -> {
           count(display, d);
+          sentAt[0] = System.currentTimeMillis();
           return call(HttpMethod.POST, "/api/checkouts", auth, checkout, null, me, 0);
         })
         .compose(c -> {
@@ -106,7 +110,10 @@ public final class DrillLoad {
           if (!c.startsWith("201|")) {
             return Future.succeededFuture();
           }
-          String checkoutId = new JsonObject(c.substring(4)).getString("checkoutId");
+          JsonObject held = new JsonObject(c.substring(4));
+          pricedAt.add(new long[] {sentAt[0], System.currentTimeMillis(),
+              held.getJsonArray("items").getJsonObject(0).getLong("unitPrice")});
+          String checkoutId = held.getString("checkoutId");
           Future<String> order = placeOrder(auth, checkoutId, me);
           if (mode.releaseWhileOrdering()) {
             Future<String> release = call(HttpMethod.DELETE, "/api/checkouts/" + checkoutId, auth, null, null, me, 1)
@@ -137,6 +144,37 @@ public final class DrillLoad {
             pendingOrders.add(new JsonObject(o.substring(4)).getString("orderId"));
           }
         });
+  }
+
+  /**
+   * Checkouts against a sale boundary: answered before it → {@code before}'s price; sent after it → {@code after}'s;
+   * never anything else (the list price would mean a view the clock outdated was trusted).
+   */
+  List<String> pricesAcross(long boundaryMillis, long before, long after) {
+    List<String> wrong = new ArrayList<>();
+    int early = 0;
+    int late = 0;
+    synchronized (pricedAt) {
+      for (long[] p : pricedAt) {
+        if (p[1] < boundaryMillis) {
+          early++;
+          if (p[2] != before) {
+            wrong.add("checkout answered " + (boundaryMillis - p[1]) + " ms before the boundary priced " + p[2]);
+          }
+        } else if (p[0] >= boundaryMillis) {
+          late++;
+          if (p[2] != after) {
+            wrong.add("checkout sent " + (p[0] - boundaryMillis) + " ms after the boundary priced " + p[2]);
+          }
+        } else if (p[2] != before && p[2] != after) {
+          wrong.add("checkout across the boundary priced " + p[2]);
+        }
+      }
+    }
+    if (early == 0 || late == 0) {
+      wrong.add("the load had no checkouts on one side of the boundary (" + early + " before, " + late + " after)");
+    }
+    return wrong.size() > 10 ? List.of(wrong.size() + " checkouts priced wrong, e.g. " + wrong.subList(0, 5)) : wrong;
   }
 
   /** A SOLD_OUT must say how many units were left, fewer than asked for. */

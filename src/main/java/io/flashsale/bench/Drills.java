@@ -75,11 +75,19 @@ public final class Drills {
   }
 
   /** A drill: its fault, the sale it runs on (units per product, per-user limit) and how its shoppers behave. */
-  private record Spec(Fault fault, long stock, int limitPerUser, DrillLoad.Mode mode, boolean coupon) {
+  private record Spec(Fault fault, long stock, int limitPerUser, DrillLoad.Mode mode, boolean coupon,
+                      boolean backToBack) {
+    Spec(Fault fault, long stock, int limitPerUser, DrillLoad.Mode mode, boolean coupon) {
+      this(fault, stock, limitPerUser, mode, coupon, false);
+    }
+
     static Spec of(Fault fault) {
       return new Spec(fault, STOCK, 1, DrillLoad.Mode.plain(), false);
     }
   }
+
+  /** What a fault itself found wrong (a view that did not follow, a boundary missed), reported with the invariants. */
+  private final List<String> faultFindings = java.util.Collections.synchronizedList(new ArrayList<>());
 
   public Path runAll(List<String> only) throws Exception {
     Map<String, Spec> drills = new LinkedHashMap<>();
@@ -130,6 +138,12 @@ public final class Drills {
     drills.put("release-vs-confirm", new Spec(() -> pause(1), STOCK, 1, new DrillLoad.Mode(1, null, false, true), true));
     // The last units of small stocks, buyers asking 1-5 each: a SOLD_OUT only when fewer units than asked were left.
     drills.put("quantity-mix", new Spec(() -> pause(1), 40, 5, new DrillLoad.Mode(5, null, false, false), false));
+    // Back-to-back sales of the same products, the first ending while shoppers buy: page, price and limit must follow
+    // the clock within a second, and no checkout may be priced at the list price or from the ended sale.
+    drills.put("sale-boundary", new Spec(this::watchBoundary, 3_000, 1, DrillLoad.Mode.plain(), false, true));
+    // An operator upserts an event of 10,000 products through the admin API while shoppers buy: every view follows,
+    // nothing wedges.
+    drills.put("big-event", Spec.of(this::bigEvent));
     List<String> lines = new ArrayList<>();
     AppConfig config = drillConfig();
     Pool pool = PgConfig.from(config).pool(vertx, "pg-drills", 4);
@@ -202,10 +216,21 @@ public final class Drills {
       items.add(new JsonObject().put("productId", id).put("salePrice", 70_000).put("limitPerUser", spec.limitPerUser()));
     }
     currentProducts = products;
+    currentAdmin = admin;
+    faultFindings.clear();
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    Instant endsAt = spec.backToBack() ? now.plusSeconds(Math.max(12, seconds / 2)) : now.plus(1, ChronoUnit.DAYS);
     admin(APP_B, "PUT", "/admin/events/" + eventId, admin, new JsonObject().put("title", "Drill " + name)
-        .put("startsAt", now.minus(1, ChronoUnit.MINUTES).toString()).put("endsAt", now.plus(1, ChronoUnit.DAYS).toString())
+        .put("startsAt", now.minus(1, ChronoUnit.MINUTES).toString()).put("endsAt", endsAt.toString())
         .put("items", items));
+    boundary = spec.backToBack() ? endsAt : null;
+    if (spec.backToBack()) {
+      JsonArray next = new JsonArray();
+      products.forEach(p -> next.add(new JsonObject().put("productId", p).put("salePrice", NEXT_SALE_PRICE)
+          .put("limitPerUser", spec.limitPerUser() + 1)));
+      admin(APP_B, "PUT", "/admin/events/" + eventId + "-next", admin, new JsonObject().put("title", "Drill next")
+          .put("startsAt", endsAt.toString()).put("endsAt", now.plus(1, ChronoUnit.DAYS).toString()).put("items", next));
+    }
     waitFor(Duration.ofSeconds(30), () -> get(APP_B, "/api/products/" + products.get(0)).contains("limitPerUser"));
     IntFunction<String> shopper = i -> "drill-" + run + "-" + name + "-" + i;
     DrillLoad.Mode mode = spec.mode();
@@ -229,13 +254,83 @@ public final class Drills {
     List<String> failures;
     Inventory inventory = Inventory.create(vertx, config, new SoldOutBoard(Clock.systemUTC(), 0), Clock.systemUTC());
     try {
-      failures = new DrillChecker(pool, inventory, spec.stock(), spec.limitPerUser()).check(products, load);
+      failures = new ArrayList<>(faultFindings);
+      failures.addAll(new DrillChecker(pool, inventory, spec.stock(), spec.limitPerUser() + (spec.backToBack() ? 1 : 0))
+          .check(products, load));
+      if (spec.backToBack()) {
+        failures.addAll(load.pricesAcross(boundary.toEpochMilli(), 70_000, NEXT_SALE_PRICE));
+      }
     } finally {
       inventory.closeAsync().await(10, TimeUnit.SECONDS);
     }
     System.out.println(failures.isEmpty() ? "  PASS" : "  FAIL: " + failures);
     load.close();
     return new DrillReport(failures.isEmpty(), load, failures);
+  }
+
+  private static final long NEXT_SALE_PRICE = 60_000;
+  private volatile String currentAdmin;
+  private volatile Instant boundary;
+
+  /** sale-boundary: waits for the first sale's end, then measures how long each instance's product view takes to switch. */
+  private void watchBoundary() throws Exception {
+    Instant at = boundary;
+    waitFor(Duration.ofMinutes(2), () -> !Instant.now().isBefore(at));
+    for (int port : List.of(APP_A, APP_B)) {
+      String nextSale = "drill-" + run + "-sale-boundary-next";
+      long started = System.currentTimeMillis();
+      boolean switched = waitFor(Duration.ofSeconds(10), () -> get(port, "/api/products/" + currentProducts.get(0))
+          .contains(nextSale));
+      long tookMs = System.currentTimeMillis() - at.toEpochMilli();
+      System.out.printf("  :%d product view on the next sale %d ms after the boundary%n", port, tookMs);
+      // 200 ms: the poll step of waitFor; polling may also start a little after the boundary.
+      if (!switched || tookMs > 1_200 + Math.max(0, started - at.toEpochMilli())) {
+        faultFindings.add(":" + port + " product view switched " + (switched ? tookMs + " ms" : "not within 10 s")
+            + " after the boundary (goal ≤ 1 s)");
+      }
+    }
+  }
+
+  /** big-event: 10,000 products in the catalog, then one admin upsert of a sale of all of them, while shoppers buy. */
+  private void bigEvent() throws Exception {
+    int n = 10_000;
+    String prefix = "drill-" + run + "-big";
+    Pool writer = PgConfig.from(base).pool(vertx, "pg-drill-big", 1);
+    try {
+      writer.preparedQuery("insert into products (product_id, name, brand, category, price) select $1 || '-' || i,"
+          + " 'Big Sale Item ' || i, 'Drill', 'Tops', 20000 from generate_series(1, $2) i")
+          .execute(Tuple.of(prefix, n)).await(60, TimeUnit.SECONDS);
+      writer.preparedQuery("insert into stock (product_id, quantity) select $1 || '-' || i, 10 from generate_series(1, $2) i")
+          .execute(Tuple.of(prefix, n)).await(60, TimeUnit.SECONDS);
+    } finally {
+      writer.close();
+    }
+    JsonArray items = new JsonArray();
+    for (int i = 1; i <= n; i++) {
+      items.add(new JsonObject().put("productId", prefix + "-" + i).put("salePrice", 14_000).put("limitPerUser", 2));
+    }
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    long started = System.currentTimeMillis();
+    admin(APP_B, "PUT", "/admin/events/" + prefix, currentAdmin, new JsonObject().put("title", "Big drill sale")
+        .put("startsAt", now.minus(1, ChronoUnit.HOURS).toString()).put("endsAt", now.plus(1, ChronoUnit.DAYS).toString())
+        .put("items", items));
+    boolean page = waitFor(Duration.ofSeconds(120), () -> {
+      String body = get(APP_A, "/api/events/" + prefix);
+      return body.startsWith("{") && new JsonObject(body).getJsonArray("products", new JsonArray()).size() == n;
+    });
+    boolean views = page && waitFor(Duration.ofSeconds(120), () -> {
+      for (int i = 1; i <= n; i += 97) {
+        if (!get(APP_A, "/api/products/" + prefix + "-" + i).contains(prefix)) {
+          return false;
+        }
+      }
+      return get(APP_B, "/api/products/" + prefix + "-" + n).contains(prefix);
+    });
+    System.out.printf("  big event: page %s, product views %s, %d ms after the upsert%n", page ? "complete" : "INCOMPLETE",
+        views ? "follow" : "DO NOT FOLLOW", System.currentTimeMillis() - started);
+    if (!page || !views) {
+      faultFindings.add("the event of " + n + " products did not reach every view within 120 s each");
+    }
   }
 
   /** A FIXED coupon on the drill's brand, granted to the first 10,000 shoppers; answers its id once it is indexed. */

@@ -21,10 +21,14 @@ final class DlqCommand implements Runnable {
     new picocli.CommandLine(this).usage(System.out);
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "Records in <topic>.dlq not yet replayed.")
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "Records in <topic>.dlq.<consumer> not yet replayed (every consumer's, or one's).")
   static final class ListLetters implements Callable<Integer> {
     @Option(names = "--topic", defaultValue = "orders", description = "domain topic (default ${DEFAULT-VALUE})")
     String topic;
+
+    @Option(names = "--consumer", description = "only records this consumer failed (points, notifications, sales-stats)")
+    String consumer;
 
     @Override
     public Integer call() throws Exception {
@@ -33,12 +37,13 @@ final class DlqCommand implements Runnable {
       try {
         String full = config.string("kafka.topicPrefix") + topic;
         List<DeadLetters.Letter> letters = new DeadLetters(vertx, KafkaConfig.from(config), Topics.from(config))
-            .pending(full);
+            .pending(full, consumer);
         for (DeadLetters.Letter l : letters) {
           System.out.printf("%s-%d@%d  %-14s %-16s event %s  after %d attempt(s): %s%n", l.topic(), l.partition(),
               l.offset(), l.consumer(), l.type(), l.eventId(), l.attempts(), l.error());
         }
-        System.out.printf("%d record(s) waiting in %s%n", letters.size(), Topics.dlq(full));
+        System.out.printf("%d record(s) waiting in %s%n", letters.size(),
+            consumer == null ? Topics.dlqPrefix(full) + "*" : Topics.dlq(full, consumer));
         return 0;
       } finally {
         Cli.closeQuietly(vertx);

@@ -1,5 +1,6 @@
 package io.flashsale.coupon;
 
+import io.flashsale.http.ApiException;
 import io.flashsale.infra.LuaScript;
 import io.flashsale.infra.RedisKeys;
 import io.vertx.core.Future;
@@ -21,6 +22,7 @@ import java.util.Set;
 public final class CouponIndex {
 
   private static final LuaScript TAKE = LuaScript.load("coupon_take.lua");
+  private static final LuaScript RELEASE_LOCK = LuaScript.load("redlock_release.lua");
 
   private final Redis redis;
   private final RedisKeys keys;
@@ -91,6 +93,32 @@ public final class CouponIndex {
     return redis.send(req).mapEmpty();
   }
 
+  // ------------------------------------------------------------------ readiness (self-healing after a Redis loss)
+
+  public Future<Boolean> isReady() {
+    return redis.send(Request.cmd(Command.EXISTS).arg(keys.couponIndexReady())).map(r -> r.toInteger() == 1);
+  }
+
+  public Future<Void> markReady() {
+    return redis.send(Request.cmd(Command.SET).arg(keys.couponIndexReady()).arg(System.currentTimeMillis())).mapEmpty();
+  }
+
+  /** Lookups answer 503 until the next {@link #markReady()} (an operator's reindex drops the sets first). */
+  public Future<Void> markNotReady() {
+    return redis.send(Request.cmd(Command.DEL).arg(keys.couponIndexReady())).mapEmpty();
+  }
+
+  /** The rebuild lock for {@code ttlMs}: our token, or {@code null} when another process rebuilds. */
+  public Future<String> tryRebuildLock(long ttlMs) {
+    String token = java.util.UUID.randomUUID().toString();
+    return redis.send(Request.cmd(Command.SET).arg(keys.couponRebuildLock()).arg(token).arg("NX").arg("PX").arg(ttlMs))
+        .map(r -> r != null && "OK".equals(r.toString()) ? token : null);
+  }
+
+  public Future<Void> dropRebuildLock(String token) {
+    return RELEASE_LOCK.run(redis, List.of(keys.couponRebuildLock()), List.of(token)).mapEmpty();
+  }
+
   // ------------------------------------------------------------------ reads (lookups)
 
   /**
@@ -105,7 +133,12 @@ public final class CouponIndex {
     return redis.batch(List.of(
         Request.cmd(Command.SINTER).arg(keys.couponsOfUser(userId)).arg(keys.couponsOfProduct(productId)),
         Request.cmd(Command.SINTER).arg(keys.couponsOfUser(userId)).arg(keys.couponsForAnyProduct()),
-        Request.cmd(Command.HGET).arg(keys.userGrades()).arg(userId))).map(rs -> {
+        Request.cmd(Command.HGET).arg(keys.userGrades()).arg(userId),
+        Request.cmd(Command.EXISTS).arg(keys.couponIndexReady()))).map(rs -> {
+          if (rs.get(3).toInteger() == 0) {
+            // Redis lost the sets (or a reindex runs): an empty answer would be a wrong "no coupons".
+            throw ApiException.unavailable("the coupon index is being rebuilt; retry shortly");
+          }
           Set<String> matching = set(rs.get(0));
           matching.addAll(set(rs.get(1)));
           return new Candidates(matching, rs.get(2) == null ? null : rs.get(2).toString());

@@ -46,7 +46,10 @@ public final class CouponIndexer {
       case CouponStore.UPSERTED -> reindexCoupon(e.aggregateId());
       case CouponStore.GRANTED, CouponStore.REDEEMED, CouponStore.RESTORED ->
           refreshHolders(e.aggregateId(), strings(e.payload().getJsonArray("userIds", new JsonArray())));
-      case CatalogStore.USER_UPDATED -> index.setGrades(Map.of(e.aggregateId(), e.payload().getString("grade")));
+      // From PostgreSQL's current row, not the event's payload: a late or replayed older event must not win.
+      case CatalogStore.USER_UPDATED -> pool.preparedQuery(CouponSql.USER_GRADE).execute(Tuple.of(e.aggregateId()))
+          .compose(rs -> rs.size() == 0 ? Future.<Void>succeededFuture()
+              : index.setGrades(Map.of(e.aggregateId(), rs.iterator().next().getString(0))));
       case CatalogStore.PRODUCT_UPSERTED -> reindexProduct(e.aggregateId());
       default -> Future.succeededFuture();
     };

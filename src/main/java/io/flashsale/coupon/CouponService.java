@@ -19,16 +19,40 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class CouponService {
 
-  /** Definitions shared by a process's API verticles. */
+  /**
+   * Definitions shared by a process's API verticles. Each invalidation moves the id's generation (and {@code *} every
+   * id's), and a load caches what it read only if no invalidation came while it ran — otherwise a load that read v1
+   * and finished after v2's invalidation would keep v1 until the coupon changed again. Of two cached versions the
+   * newer wins, whatever order they arrive in.
+   */
   public static final class Definitions {
     private final ConcurrentHashMap<String, Coupon> byId = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Long> generations = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong everything = new java.util.concurrent.atomic.AtomicLong();
 
     /** A coupon id whose definition changed, or {@code *}. */
     public void invalidate(String couponId) {
       if ("*".equals(couponId)) {
+        everything.incrementAndGet();
         byId.clear();
       } else {
+        generations.merge(couponId, 1L, Long::sum);
         byId.remove(couponId);
+      }
+    }
+
+    Coupon get(String couponId) {
+      return byId.get(couponId);
+    }
+
+    /** What a load must still see unchanged when it finishes, for its result to be cached. */
+    long generation(String couponId) {
+      return everything.get() * 1_000_003L + generations.getOrDefault(couponId, 0L);
+    }
+
+    void cacheIfUnchanged(Coupon loaded, long generationAtStart) {
+      if (generation(loaded.couponId()) == generationAtStart) {
+        byId.merge(loaded.couponId(), loaded, (old, fresh) -> fresh.version() >= old.version() ? fresh : old);
       }
     }
   }
@@ -55,19 +79,21 @@ public final class CouponService {
   private Future<Map<String, Coupon>> definitionsOf(Set<String> ids) {
     Map<String, Coupon> found = new java.util.HashMap<>();
     List<String> missing = new ArrayList<>();
+    Map<String, Long> generations = new java.util.HashMap<>();
     for (String id : ids) {
-      Coupon c = definitions.byId.get(id);
+      Coupon c = definitions.get(id);
       if (c != null) {
         found.put(id, c);
       } else {
         missing.add(id);
+        generations.put(id, definitions.generation(id));
       }
     }
     if (missing.isEmpty()) {
       return Future.succeededFuture(found);
     }
     return index.definitions(missing).map(loaded -> {
-      definitions.byId.putAll(loaded);
+      loaded.values().forEach(c -> definitions.cacheIfUnchanged(c, generations.get(c.couponId())));
       found.putAll(loaded);
       return found;
     });

@@ -23,9 +23,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Ops on dead-letter topics: list what is there (not yet replayed), replay it (back to the failing consumer's retry
- * topic, attempts reset), and count it (the dashboard's DLQ depth). Replays advance the consumer group
- * {@code dlq-replayer}, so a record is replayed once.
+ * Ops on dead-letter topics ({@code <topic>.dlq.<consumer>}, one per consumer): list what is there (not yet replayed),
+ * replay it (back to the failing consumer's retry topic, attempts reset), and count it (the dashboard's DLQ depth).
+ * Replays advance the consumer group {@code dlq-replayer} on the replayed consumer's topic only, so a record is
+ * replayed once and another consumer's letters stay listed and replayable.
  */
 public final class DeadLetters {
 
@@ -46,17 +47,37 @@ public final class DeadLetters {
     this.topics = topics;
   }
 
-  /** The records of {@code <topic>.dlq} not yet replayed. Blocking: for the CLI and tests. */
+  /** The records of every {@code <topic>.dlq.*} not yet replayed. Blocking: for the CLI and tests. */
   public List<Letter> pending(String topic) throws Exception {
-    String dlq = Topics.dlq(topic);
+    return pending(topic, null);
+  }
+
+  /** The records {@code consumer} (every consumer when null) dead-lettered from {@code topic}, not yet replayed. */
+  public List<Letter> pending(String topic, String consumer) throws Exception {
     KafkaAdminClient admin = KafkaAdminClient.create(vertx, kafka.admin());
+    try {
+      List<Letter> out = new ArrayList<>();
+      for (String dlq : dlqTopics(admin, topic, consumer)) {
+        out.addAll(read(admin, dlq).letters());
+      }
+      return out;
+    } finally {
+      admin.close();
+    }
+  }
+
+  /** A dead-letter topic's unreplayed letters and the end offsets they were read up to. */
+  private record Scan(List<Letter> letters, Map<TopicPartition, Long> ends) {
+  }
+
+  private Scan read(KafkaAdminClient admin, String dlq) throws Exception {
+    Map<TopicPartition, Long> ends = endOffsets(admin, dlq);
+    List<Letter> out = new ArrayList<>();
+    if (ends.isEmpty()) {
+      return new Scan(out, ends);
+    }
     KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, kafka.consumer(REPLAYER));
     try {
-      Map<TopicPartition, Long> ends = endOffsets(admin, dlq);
-      List<Letter> out = new ArrayList<>();
-      if (ends.isEmpty()) {
-        return out;
-      }
       consumer.assign(ends.keySet()).await(10, TimeUnit.SECONDS);
       for (TopicPartition tp : ends.keySet()) {
         OffsetAndMetadata committed = consumer.committed(tp).await(10, TimeUnit.SECONDS);
@@ -67,6 +88,9 @@ public final class DeadLetters {
         var batch = consumer.poll(Duration.ofMillis(300)).await(10, TimeUnit.SECONDS);
         for (int i = 0; i < batch.size(); i++) {
           KafkaConsumerRecord<String, String> r = batch.recordAt(i);
+          if (r.offset() >= ends.get(new TopicPartition(r.topic(), r.partition()))) {
+            continue; // arrived after the scan began: the next scan's
+          }
           JsonObject env = safeJson(r.value());
           out.add(new Letter(r.topic(), r.partition(), r.offset(),
               IdempotentConsumer.header(r, IdempotentConsumer.H_CONSUMER, "?"),
@@ -75,10 +99,12 @@ public final class DeadLetters {
               env.getString("type", "?"), r));
         }
       }
-      return out;
+      if (!caughtUp(consumer, ends)) {
+        throw new IllegalStateException("could not read " + dlq + " to its end in 30 s");
+      }
+      return new Scan(out, ends);
     } finally {
       consumer.close();
-      admin.close();
     }
   }
 
@@ -92,16 +118,19 @@ public final class DeadLetters {
     return true;
   }
 
-  /** Sends each pending record back to its consumer's retry topic (attempts reset) and marks it replayed. */
+  /**
+   * Sends each pending record of {@code onlyConsumer} (every consumer when null) back to its consumer's retry topic
+   * (attempts reset) and marks exactly those replayed: only the replayed consumers' dead-letter topics move.
+   */
   public int replay(String topic, String onlyConsumer) throws Exception {
-    List<Letter> letters = pending(topic);
+    KafkaAdminClient admin = KafkaAdminClient.create(vertx, kafka.admin());
     KafkaProducer<String, String> producer = KafkaProducer.create(vertx, kafka.producer("flashsale-dlq-replay"));
-    KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, kafka.consumer(REPLAYER));
+    KafkaConsumer<String, String> committer = KafkaConsumer.create(vertx, kafka.consumer(REPLAYER));
     int replayed = 0;
     try {
-      Map<io.vertx.kafka.client.common.TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
-      for (Letter l : letters) {
-        if (onlyConsumer == null || onlyConsumer.equals(l.consumer())) {
+      for (String dlq : dlqTopics(admin, topic, onlyConsumer)) {
+        Scan scan = read(admin, dlq);
+        for (Letter l : scan.letters()) {
           KafkaProducerRecord<String, String> out = KafkaProducerRecord.create(topics.retry(l.consumer()),
               l.record().key(), l.record().value());
           out.addHeader(IdempotentConsumer.H_ATTEMPT, "0").addHeader(IdempotentConsumer.H_ORIGINAL_TOPIC, topic)
@@ -109,28 +138,36 @@ public final class DeadLetters {
           producer.send(out).await(10, TimeUnit.SECONDS);
           replayed++;
         }
-        commits.put(new TopicPartition(l.topic(), l.partition()), new OffsetAndMetadata(l.offset() + 1, "replayed"));
-      }
-      if (!commits.isEmpty()) {
-        consumer.assign(commits.keySet()).await(10, TimeUnit.SECONDS);
-        consumer.commit(commits).await(10, TimeUnit.SECONDS);
+        // Everything up to where the scan read was sent back: mark it replayed (this consumer's topic only).
+        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+        scan.ends().forEach((tp, end) -> commits.put(tp, new OffsetAndMetadata(end, "replayed")));
+        if (!commits.isEmpty()) {
+          committer.assign(commits.keySet()).await(10, TimeUnit.SECONDS);
+          committer.commit(commits).await(10, TimeUnit.SECONDS);
+        }
       }
       return replayed;
     } finally {
       producer.close();
-      consumer.close();
+      committer.close();
+      admin.close();
     }
   }
 
-  /** Records waiting in the DLQs of these topics (end offset − replayed offset). */
-  public static Future<Long> depth(Vertx vertx, KafkaAdminClient admin, List<String> domainTopics) {
-    List<Future<Long>> perTopic = new ArrayList<>();
-    for (String t : domainTopics) {
-      String dlq = Topics.dlq(t);
-      perTopic.add(admin.describeTopics(List.of(dlq)).compose(d -> {
+  /** Records waiting in the dead-letter topics of these topics (end offset − replayed offset, every consumer). */
+  public static Future<Long> depth(KafkaAdminClient admin, KafkaConfig kafka, List<String> domainTopics) {
+    String group = kafka.groupId(REPLAYER);
+    return admin.listTopics().compose(all -> {
+      List<String> dlqs = all.stream().filter(t -> domainTopics.stream().anyMatch(d -> t.startsWith(Topics.dlqPrefix(d))))
+          .toList();
+      if (dlqs.isEmpty()) {
+        return Future.succeededFuture(0L);
+      }
+      return admin.describeTopics(dlqs).compose(d -> {
         Map<TopicPartition, OffsetSpec> spec = new HashMap<>();
-        d.get(dlq).getPartitions().forEach(p -> spec.put(new TopicPartition(dlq, p.getPartition()), OffsetSpec.LATEST));
-        return admin.listOffsets(spec).compose(ends -> admin.listConsumerGroupOffsets(REPLAYER).map(done -> {
+        d.forEach((name, desc) -> desc.getPartitions().forEach(p ->
+            spec.put(new TopicPartition(name, p.getPartition()), OffsetSpec.LATEST)));
+        return admin.listOffsets(spec).compose(ends -> admin.listConsumerGroupOffsets(group).map(done -> {
           long depth = 0;
           for (Map.Entry<TopicPartition, ListOffsetsResultInfo> e : ends.entrySet()) {
             OffsetAndMetadata c = done.get(e.getKey());
@@ -138,9 +175,17 @@ public final class DeadLetters {
           }
           return depth;
         }));
-      }).otherwise(0L));
+      });
+    });
+  }
+
+  /** The dead-letter topics of {@code topic}: one consumer's, or every consumer's. */
+  private static List<String> dlqTopics(KafkaAdminClient admin, String topic, String consumer) throws Exception {
+    if (consumer != null) {
+      return List.of(Topics.dlq(topic, consumer));
     }
-    return Future.all(new ArrayList<>(perTopic)).map(x -> perTopic.stream().mapToLong(Future::result).sum());
+    return admin.listTopics().await(10, TimeUnit.SECONDS).stream().filter(t -> t.startsWith(Topics.dlqPrefix(topic)))
+        .sorted().toList();
   }
 
   private static Map<TopicPartition, Long> endOffsets(KafkaAdminClient admin, String topic) throws Exception {

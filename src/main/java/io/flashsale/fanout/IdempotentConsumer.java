@@ -30,7 +30,7 @@ import java.util.List;
  * applied (a Redis mark per consumer and event id) is skipped; the effect itself must be idempotent too (a unique
  * key in PostgreSQL, or a Lua script that checks and applies together), since the mark is written after it. A
  * failing record is retried through the consumer's retry topic with growing delays; after {@code maxAttempts} it goes
- * to {@code <topic>.dlq} with the error in its headers, and the consumer moves on. Offsets are committed only after
+ * to {@code <topic>.dlq.<consumer>} with the error in its headers, and the consumer moves on. Offsets are committed only after
  * every record of a batch was applied, retried or dead-lettered.
  */
 public final class IdempotentConsumer {
@@ -55,6 +55,9 @@ public final class IdempotentConsumer {
   private final Redis redis;
   private final RedisKeys keys;
   private final String retryTopic;
+  /** The longest pause between two attempts of one record. */
+  static final long MAX_BACKOFF_MS = 30_000;
+
   private final int maxAttempts;
   private final long baseBackoffMs;
   private final Effect effect;
@@ -140,7 +143,8 @@ public final class IdempotentConsumer {
   }
 
   private Future<Void> retry(KafkaConsumerRecord<String, String> r, String original, int attempt, String error) {
-    long notBefore = System.currentTimeMillis() + baseBackoffMs * (1L << Math.min(attempt - 1, 10));
+    // Doubling, capped: the retries of one record span a PostgreSQL restart (tens of seconds) before it is dead.
+    long notBefore = System.currentTimeMillis() + Math.min(MAX_BACKOFF_MS, baseBackoffMs * (1L << Math.min(attempt - 1, 10)));
     KafkaProducerRecord<String, String> out = KafkaProducerRecord.create(retryTopic, r.key(), r.value());
     out.addHeader(H_ATTEMPT, String.valueOf(attempt)).addHeader(H_NOT_BEFORE, String.valueOf(notBefore))
         .addHeader(H_ORIGINAL_TOPIC, original).addHeader(H_CONSUMER, name).addHeader(H_ERROR, truncate(error));
@@ -148,7 +152,7 @@ public final class IdempotentConsumer {
   }
 
   private Future<Void> deadLetter(KafkaConsumerRecord<String, String> r, String original, int attempts, String error) {
-    KafkaProducerRecord<String, String> out = KafkaProducerRecord.create(Topics.dlq(original), r.key(), r.value());
+    KafkaProducerRecord<String, String> out = KafkaProducerRecord.create(Topics.dlq(original, name), r.key(), r.value());
     out.addHeader(H_ATTEMPT, String.valueOf(attempts)).addHeader(H_ORIGINAL_TOPIC, original)
         .addHeader(H_CONSUMER, name).addHeader(H_ERROR, truncate(error));
     return producer.send(out).mapEmpty();

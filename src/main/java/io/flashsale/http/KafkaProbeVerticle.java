@@ -29,7 +29,7 @@ public final class KafkaProbeVerticle extends VerticleBase {
   }
 
   private void probe() {
-    DeadLetters.depth(vertx, admin, Topics.from(config).all()).onSuccess(depth -> vertx.sharedData()
+    DeadLetters.depth(admin, KafkaConfig.from(config), Topics.from(config).all()).onSuccess(depth -> vertx.sharedData()
         .getLocalMap(HealthRoutes.HEALTH_MAP).put(HealthRoutes.DLQ_DEPTH, depth));
     admin.describeCluster().timeout(3, TimeUnit.SECONDS).onComplete(ar -> vertx.sharedData()
         .getLocalMap(HealthRoutes.HEALTH_MAP).put(HealthRoutes.KAFKA,

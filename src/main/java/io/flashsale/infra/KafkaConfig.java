@@ -31,11 +31,16 @@ public record KafkaConfig(String bootstrap, String topicPrefix, int partitions) 
     return c;
   }
 
+  /** The consumer group id this application uses for {@code group} (prefixed like every topic). */
+  public String groupId(String group) {
+    return topicPrefix + group;
+  }
+
   /** A consumer that commits only what the application says it has applied. */
   public Map<String, String> consumer(String group) {
     Map<String, String> c = new HashMap<>();
     c.put("bootstrap.servers", bootstrap);
-    c.put("group.id", topicPrefix + group);
+    c.put("group.id", groupId(group));
     c.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
     c.put("value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
     c.put("enable.auto.commit", "false");

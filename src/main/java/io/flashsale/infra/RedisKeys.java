@@ -133,6 +133,15 @@ public final class RedisKeys {
     return prefix + "{cpn}:grades";
   }
 
+  /** Set once the coupon sets were built from PostgreSQL; its absence (Redis lost its data) triggers a rebuild. */
+  public String couponIndexReady() {
+    return prefix + "{cpn}:ready";
+  }
+
+  public String couponRebuildLock() {
+    return prefix + "{cpn}:rebuilding";
+  }
+
   /** Pub/sub channel announcing a changed coupon definition (near caches drop it). */
   public String couponChannel() {
     return prefix + "coupons";

@@ -46,9 +46,17 @@ public final class Topics {
     return prefix + "retry." + consumer;
   }
 
-  /** Where records go after the last failed attempt: {@code <topic>.dlq}. */
-  public static String dlq(String topic) {
-    return topic + ".dlq";
+  /**
+   * Where {@code consumer}'s records of {@code topic} go after its last failed attempt: {@code <topic>.dlq.<consumer>}
+   * — one dead-letter topic per consumer, so replaying one consumer's letters never touches another's.
+   */
+  public static String dlq(String topic, String consumer) {
+    return dlqPrefix(topic) + consumer;
+  }
+
+  /** The prefix of every dead-letter topic of {@code topic}. */
+  public static String dlqPrefix(String topic) {
+    return topic + ".dlq.";
   }
 
   public List<String> all() {

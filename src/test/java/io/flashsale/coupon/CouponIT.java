@@ -53,6 +53,8 @@ class CouponIT {
     app = TestApp.start();
     pool = PgConfig.from(app.config()).pool(app.vertx(), "test", 4);
     redis = Redis.createClient(app.vertx(), RedisConfig.from(app.config()).options());
+    waitUntil(Duration.ofSeconds(60), () -> app.get("/api/products/any/coupons", "Authorization",
+        "Bearer " + app.shopperToken("warm")).statusCode() != 503, "the coupon index to be built for this Redis prefix");
   }
 
   @AfterAll
@@ -363,6 +365,30 @@ class CouponIT {
     }
     assertThat(snapshot(watched)).isEqualTo(once);
     assertThat(offered(user, productId)).containsExactly(couponId);
+  }
+
+  @Test
+  @DisplayName("Redis loses the coupon sets: lookups answer 503 (never a wrong empty list) until the index rebuilds"
+      + " itself from PostgreSQL, with no operator")
+  void indexHealsAfterRedisLoss() throws Exception {
+    String[] sale = saleWithCoupon(new JsonObject().put("type", "FIXED").put("value", 1_000));
+    RedisKeys keys = RedisKeys.from(app.config());
+    redis.send(Request.cmd(Command.DEL).arg(keys.couponIndexReady())).await(10, TimeUnit.SECONDS);
+    String cursor = "0";
+    do {
+      var page = redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(keys.prefix() + "{cpn}:*")
+          .arg("COUNT").arg(1000)).await(10, TimeUnit.SECONDS);
+      cursor = page.get(0).toString();
+      for (var k : page.get(1)) {
+        redis.send(Request.cmd(Command.DEL).arg(k.toString())).await(10, TimeUnit.SECONDS);
+      }
+    } while (!"0".equals(cursor));
+    waitUntil(Duration.ofSeconds(60), () -> {
+      HttpResponse<String> r = app.get("/api/products/" + sale[0] + "/coupons", "Authorization",
+          "Bearer " + app.shopperToken(sale[2]));
+      assertThat(r.statusCode()).as("a lookup while the index is gone: %s", r.body()).isIn(200, 503);
+      return r.statusCode() == 200 && r.body().contains(sale[1]);
+    }, "the coupon to be offered again after the index healed");
   }
 
   private static Map<String, String> snapshot(List<String> keys) throws Exception {

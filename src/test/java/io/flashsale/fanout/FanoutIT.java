@@ -31,6 +31,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -163,6 +164,64 @@ class FanoutIT {
         "the replayed record to apply");
     assertThat(dlq.pending(topic)).as("replayed once, not again").isEmpty();
     consumer.stop().await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("Two consumers dead-letter the same record; replaying one's letters leaves the other's listed, counted"
+      + " and replayable")
+  void replayOneConsumerKeepsTheOthers() throws Exception {
+    Topics topics = Topics.from(config);
+    String topic = config.string("kafka.topicPrefix") + uniqueId("orders-two-dlq");
+    String first = uniqueId("first");
+    String second = uniqueId("second");
+    Set<String> poisoned = ConcurrentHashMap.newKeySet();
+    Map<String, Set<String>> applied = new ConcurrentHashMap<>();
+    List<IdempotentConsumer> consumers = new ArrayList<>();
+    for (String name : List.of(first, second)) {
+      applied.put(name, ConcurrentHashMap.newKeySet());
+      consumers.add(IdempotentConsumer.start(vertx, KafkaConfig.from(config), topics, redis, RedisKeys.from(config),
+          name, List.of(topic), 2, 50, e -> {
+            if (poisoned.contains(e.aggregateId())) {
+              return Future.failedFuture(new IllegalStateException("poisoned for " + name));
+            }
+            applied.get(name).add(e.aggregateId());
+            return Future.succeededFuture();
+          }).await(30, TimeUnit.SECONDS));
+    }
+    String bad = uniqueId("ord");
+    poisoned.add(bad);
+    send(topic, uniqueId("k"), orderPlaced(topic, bad, "u-two", 5_000));
+    DeadLetters dlq = new DeadLetters(vertx, KafkaConfig.from(config), topics);
+    waitUntil(Duration.ofSeconds(30), () -> {
+      try {
+        return dlq.pending(topic).size() == 2;
+      } catch (Exception e) {
+        return false;
+      }
+    }, "both consumers' letters in their dead-letter topics");
+    io.vertx.kafka.admin.KafkaAdminClient admin = io.vertx.kafka.admin.KafkaAdminClient.create(vertx,
+        KafkaConfig.from(config).admin());
+    try {
+      assertThat(DeadLetters.depth(admin, KafkaConfig.from(config), List.of(topic)).await(10, TimeUnit.SECONDS))
+          .isEqualTo(2);
+      poisoned.clear();
+      assertThat(dlq.replay(topic, first)).isEqualTo(1);
+      waitUntil(Duration.ofSeconds(30), () -> applied.get(first).contains(bad), "the first consumer's replay to apply");
+      assertThat(dlq.pending(topic)).extracting(DeadLetters.Letter::consumer).containsExactly(second);
+      assertThat(DeadLetters.depth(admin, KafkaConfig.from(config), List.of(topic)).await(10, TimeUnit.SECONDS))
+          .as("the depth the dashboard shows goes down by the replayed letter").isEqualTo(1);
+      assertThat(applied.get(second)).doesNotContain(bad);
+      assertThat(dlq.replay(topic, null)).isEqualTo(1);
+      waitUntil(Duration.ofSeconds(30), () -> applied.get(second).contains(bad), "the second consumer's replay");
+      assertThat(dlq.pending(topic)).isEmpty();
+      assertThat(DeadLetters.depth(admin, KafkaConfig.from(config), List.of(topic)).await(10, TimeUnit.SECONDS))
+          .isZero();
+    } finally {
+      admin.close();
+      for (IdempotentConsumer c : consumers) {
+        c.stop().await(10, TimeUnit.SECONDS);
+      }
+    }
   }
 
   @Test
