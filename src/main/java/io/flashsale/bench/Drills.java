@@ -297,23 +297,12 @@ public final class Drills {
     String prefix = "drill-" + run + "-big";
     Pool writer = PgConfig.from(base).pool(vertx, "pg-drill-big", 1);
     try {
-      writer.preparedQuery("insert into products (product_id, name, brand, category, price) select $1 || '-' || i,"
-          + " 'Big Sale Item ' || i, 'Drill', 'Tops', 20000 from generate_series(1, $2) i")
-          .execute(Tuple.of(prefix, n)).await(60, TimeUnit.SECONDS);
-      writer.preparedQuery("insert into stock (product_id, quantity) select $1 || '-' || i, 10 from generate_series(1, $2) i")
-          .execute(Tuple.of(prefix, n)).await(60, TimeUnit.SECONDS);
+      BigSale.insertProducts(writer, prefix, n).await(120, TimeUnit.SECONDS);
     } finally {
       writer.close();
     }
-    JsonArray items = new JsonArray();
-    for (int i = 1; i <= n; i++) {
-      items.add(new JsonObject().put("productId", prefix + "-" + i).put("salePrice", 14_000).put("limitPerUser", 2));
-    }
-    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     long started = System.currentTimeMillis();
-    admin(APP_B, "PUT", "/admin/events/" + prefix, currentAdmin, new JsonObject().put("title", "Big drill sale")
-        .put("startsAt", now.minus(1, ChronoUnit.HOURS).toString()).put("endsAt", now.plus(1, ChronoUnit.DAYS).toString())
-        .put("items", items));
+    admin(APP_B, "PUT", "/admin/events/" + prefix, currentAdmin, BigSale.event(prefix, n));
     boolean page = waitFor(Duration.ofSeconds(120), () -> {
       String body = get(APP_A, "/api/events/" + prefix);
       return body.startsWith("{") && new JsonObject(body).getJsonArray("products", new JsonArray()).size() == n;

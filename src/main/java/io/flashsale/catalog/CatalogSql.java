@@ -101,6 +101,12 @@ final class CatalogSql {
       update events set version = version + 1, updated_at = now() where event_id = any($1)
       returning event_id, version""";
 
+  /** Milliseconds until the next start or end of any event (null when none is coming). */
+  static final String NEXT_BOUNDARY_IN = """
+      select (extract(epoch from least(
+                (select min(starts_at) from events where starts_at > now()),
+                (select min(ends_at) from events where ends_at > now())) - now()) * 1000)::bigint""";
+
   static final String MOVE_BOUNDARY_CLOCK = "update boundary_clock set announced_to = now() where id = 1";
 
   private CatalogSql() {

@@ -48,6 +48,11 @@ public final class SaleBoundaries {
     }));
   }
 
+  /** Milliseconds until the next sale opens or closes, or {@code null} when none is scheduled. */
+  public Future<Long> nextBoundaryInMillis() {
+    return pool.query(CatalogSql.NEXT_BOUNDARY_IN).execute().map(rs -> rs.iterator().next().getLong(0));
+  }
+
   private Future<Integer> announce(SqlConnection tx, io.vertx.sqlclient.RowSet<Row> crossing) {
     Map<String, JsonObject> events = new LinkedHashMap<>();
     crossing.forEach(r -> events.put(r.getString("event_id"), new JsonObject().put("eventId", r.getString("event_id"))

@@ -3,6 +3,7 @@ package io.flashsale.coupon;
 import io.flashsale.http.ApiException;
 import io.flashsale.infra.LuaScript;
 import io.flashsale.infra.RedisKeys;
+import io.flashsale.infra.RedisLease;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -22,7 +23,6 @@ import java.util.Set;
 public final class CouponIndex {
 
   private static final LuaScript TAKE = LuaScript.load("coupon_take.lua");
-  private static final LuaScript RELEASE_LOCK = LuaScript.load("redlock_release.lua");
 
   private final Redis redis;
   private final RedisKeys keys;
@@ -110,13 +110,11 @@ public final class CouponIndex {
 
   /** The rebuild lock for {@code ttlMs}: our token, or {@code null} when another process rebuilds. */
   public Future<String> tryRebuildLock(long ttlMs) {
-    String token = java.util.UUID.randomUUID().toString();
-    return redis.send(Request.cmd(Command.SET).arg(keys.couponRebuildLock()).arg(token).arg("NX").arg("PX").arg(ttlMs))
-        .map(r -> r != null && "OK".equals(r.toString()) ? token : null);
+    return RedisLease.tryTake(redis, keys.couponRebuildLock(), ttlMs);
   }
 
   public Future<Void> dropRebuildLock(String token) {
-    return RELEASE_LOCK.run(redis, List.of(keys.couponRebuildLock()), List.of(token)).mapEmpty();
+    return RedisLease.release(redis, keys.couponRebuildLock(), token);
   }
 
   // ------------------------------------------------------------------ reads (lookups)

@@ -2,6 +2,7 @@ package io.flashsale.inventory;
 
 import io.flashsale.infra.LuaScript;
 import io.flashsale.infra.RedisKeys;
+import io.flashsale.infra.RedisLease;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -22,7 +23,6 @@ public final class StockCache {
   private static final LuaScript CONFIRM_END = LuaScript.load("inventory_confirm_end.lua");
   private static final LuaScript RESET = LuaScript.load("inventory_reset.lua");
   private static final LuaScript RESTORE_HOLD = LuaScript.load("inventory_restore_hold.lua");
-  private static final LuaScript RELEASE_LOCK = LuaScript.load("redlock_release.lua");
 
   private final Redis redis;
   private final RedisKeys keys;
@@ -144,14 +144,12 @@ public final class StockCache {
 
   /** Takes the rebuild lock for {@code ttlMs}; answers our token, or {@code null} when another holder has it. */
   public Future<String> tryRebuildLock(long ttlMs) {
-    String token = java.util.UUID.randomUUID().toString();
-    return redis.send(Request.cmd(Command.SET).arg(keys.inventoryRebuildLock()).arg(token).arg("NX").arg("PX").arg(ttlMs))
-        .map(r -> r != null && "OK".equals(r.toString()) ? token : null);
+    return RedisLease.tryTake(redis, keys.inventoryRebuildLock(), ttlMs);
   }
 
   /** Releases the rebuild lock only if it is still ours (it may have expired and been taken by another process). */
   public Future<Void> dropRebuildLock(String token) {
-    return RELEASE_LOCK.run(redis, List.of(keys.inventoryRebuildLock()), List.of(token)).mapEmpty();
+    return RedisLease.release(redis, keys.inventoryRebuildLock(), token);
   }
 
   /** Makes holds and confirms wait (NOT_READY) until a rebuild sets the sentinel again. */

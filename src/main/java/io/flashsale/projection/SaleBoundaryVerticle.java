@@ -24,6 +24,7 @@ public final class SaleBoundaryVerticle extends VerticleBase {
   private SaleBoundaries boundaries;
   private long timer;
   private boolean running;
+  private long pollMillis;
 
   public SaleBoundaryVerticle(AppConfig config) {
     this.config = config;
@@ -33,7 +34,8 @@ public final class SaleBoundaryVerticle extends VerticleBase {
   public Future<?> start() {
     pool = PgConfig.from(config).pool(vertx, "pg-boundaries", 1);
     boundaries = new SaleBoundaries(pool, Topics.from(config));
-    timer = vertx.setPeriodic(config.integer("display.boundaryPollMillis"), id -> tick());
+    pollMillis = config.integer("display.boundaryPollMillis");
+    timer = vertx.setPeriodic(pollMillis, id -> tick());
     return Future.succeededFuture();
   }
 
@@ -46,8 +48,16 @@ public final class SaleBoundaryVerticle extends VerticleBase {
       if (n > 0) {
         LOG.info("{} sale(s) opened or closed: their views are re-projected", n);
       }
-    }).onFailure(err -> LOG.warn("announcing sale boundaries failed, retried on the next tick: {}", err.toString()))
+    }).compose(x -> boundaries.nextBoundaryInMillis()).onSuccess(this::aimAt)
+        .onFailure(err -> LOG.warn("announcing sale boundaries failed, retried on the next tick: {}", err.toString()))
         .onComplete(x -> running = false);
+  }
+
+  /** A boundary due before the next poll gets a timer of its own, so it is announced at its moment, not up to a poll late. */
+  private void aimAt(Long inMillis) {
+    if (inMillis != null && inMillis >= 0 && inMillis < pollMillis) {
+      vertx.setTimer(Math.max(1, inMillis + 1), id -> tick());
+    }
   }
 
   @Override

@@ -1,20 +1,17 @@
 package io.flashsale.display;
 
+import io.flashsale.bench.BigSale;
 import io.flashsale.infra.PgConfig;
 import io.flashsale.support.TestApp;
 import io.flashsale.support.TestInfra;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
 
 import static io.flashsale.support.Fixtures.uniqueId;
@@ -35,23 +32,12 @@ class BigEventIT {
       Pool pool = PgConfig.from(app.config()).pool(app.vertx(), "test-big", 2);
       try {
         // The catalog already holds the products (as after a seed); the sale is the operator's one request.
-        pool.preparedQuery("""
-            insert into products (product_id, name, brand, category, price)
-            select $1 || '-' || i, 'Big Sale Item ' || i, 'Covernat', 'Tops', 20000 from generate_series(1, $2) i""")
-            .execute(Tuple.of(prefix, n)).await(60, TimeUnit.SECONDS);
-        pool.preparedQuery("insert into stock (product_id, quantity) select $1 || '-' || i, 10 from generate_series(1, $2) i")
-            .execute(Tuple.of(prefix, n)).await(60, TimeUnit.SECONDS);
+        BigSale.insertProducts(pool, prefix, n).await(60, TimeUnit.SECONDS);
       } finally {
         pool.close();
       }
-      JsonArray items = new JsonArray();
-      for (int i = 1; i <= n; i++) {
-        items.add(new JsonObject().put("productId", prefix + "-" + i).put("salePrice", 14_000).put("limitPerUser", 2));
-      }
-      Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
       String eventId = prefix + "-sale";
-      JsonObject event = new JsonObject().put("title", "Big sale").put("startsAt", now.minus(1, ChronoUnit.HOURS)
-          .toString()).put("endsAt", now.plus(1, ChronoUnit.DAYS).toString()).put("items", items);
+      JsonObject event = BigSale.event(prefix, n);
       assertThat(event.encode().length()).as("well over the shopper API's 64 KiB").isGreaterThan(300_000);
       HttpResponse<String> r = app.putAdmin("/admin/events/" + eventId, event);
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
