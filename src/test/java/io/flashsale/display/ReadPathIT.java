@@ -196,4 +196,57 @@ class ReadPathIT {
     assertThat(app.get("/api/products/" + productId, "If-None-Match", etagBefore).statusCode())
         .as("an ETag from before the boundary no longer matches").isEqualTo(200);
   }
+
+  @Test
+  @DisplayName("A product edit that waits behind an event upsert adding that product still reaches the event page"
+      + " (the edit reads the product's events only once it holds the product's row)")
+  void productEditRacingEventUpsert() throws Exception {
+    String productId = uniqueId("p");
+    createProduct(app, productId, 10_000, 5);
+    String eventId = uniqueId("e");
+    Pool pool = PgConfig.from(app.config()).pool(app.vertx(), "test-race", 3);
+    try {
+      // A third session holds the product's row: both writers queue behind it, the event upsert first.
+      io.vertx.core.Promise<Void> release = io.vertx.core.Promise.promise();
+      io.vertx.core.Promise<Void> locked = io.vertx.core.Promise.promise();
+      pool.withTransaction(tx -> tx.preparedQuery("select 1 from products where product_id = $1 for update")
+          .execute(io.vertx.sqlclient.Tuple.of(productId)).compose(x -> {
+            locked.complete();
+            return release.future();
+          }));
+      locked.future().await(10, TimeUnit.SECONDS);
+      long waitingBefore = waiting(pool);
+      java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+      java.util.concurrent.CompletableFuture<HttpResponse<String>> upsert = java.util.concurrent.CompletableFuture
+          .supplyAsync(() -> app.putAdmin("/admin/events/" + eventId, new JsonObject().put("title", "Race")
+              .put("startsAt", now.minusSeconds(3600).toString()).put("endsAt", now.plusSeconds(86_400).toString())
+              .put("items", new io.vertx.core.json.JsonArray().add(new JsonObject().put("productId", productId)
+                  .put("salePrice", 7_000).put("limitPerUser", 2)))));
+      waitUntil(Duration.ofSeconds(10), () -> waiting(pool) > waitingBefore, "the event upsert to wait for the row");
+      java.util.concurrent.CompletableFuture<HttpResponse<String>> edit = java.util.concurrent.CompletableFuture
+          .supplyAsync(() -> app.putAdmin("/admin/products/" + productId, product("Raced Jacket", 10_000)));
+      waitUntil(Duration.ofSeconds(10), () -> waiting(pool) > waitingBefore + 1, "the product edit to wait too");
+      release.complete();
+      assertThat(upsert.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      assertThat(edit.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      long upserted = new JsonObject(upsert.get().body()).getLong("version");
+      assertThat(pool.preparedQuery("select version from events where event_id = $1")
+          .execute(io.vertx.sqlclient.Tuple.of(eventId)).await(5, TimeUnit.SECONDS).iterator().next().getLong(0))
+          .as("the edit moved the page's version (else a rebuild with the new name is refused as not newer)")
+          .isGreaterThan(upserted);
+      waitUntil(Duration.ofSeconds(10), () -> app.get("/api/events/" + eventId).body().contains("Raced Jacket"),
+          "the event page to show the edited product");
+    } finally {
+      pool.close();
+    }
+  }
+
+  private static long waiting(Pool pool) {
+    try {
+      return pool.query("select count(*) from pg_locks where not granted").execute().await(5, TimeUnit.SECONDS)
+          .iterator().next().getLong(0);
+    } catch (Exception e) {
+      return -1;
+    }
+  }
 }
