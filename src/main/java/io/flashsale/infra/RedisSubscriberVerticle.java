@@ -50,12 +50,13 @@ public final class RedisSubscriberVerticle extends VerticleBase {
       return conn.send(Request.cmd(Command.SUBSCRIBE).arg(keys.viewInvalidationChannel()).arg(keys.stockChannel())
           .arg(keys.couponChannel()));
     }).onSuccess(ok -> {
-      if (everConnected) {
-        LOG.info("pub/sub re-subscribed; near caches revalidate and sold-out flags are forgotten");
-        vertx.eventBus().publish(BusAddresses.VIEW_INVALIDATED, "*|0");
-        vertx.eventBus().publish(BusAddresses.STOCK_CHANGED, "reset");
-        vertx.eventBus().publish(BusAddresses.COUPON_CHANGED, "*");
-      }
+      // Also on the first subscription: the API may have cached views before it, and an invalidation sent in that
+      // window was not heard. Everything revalidates once (the caches are small at start).
+      LOG.info("pub/sub {}; near caches revalidate and sold-out flags are forgotten",
+          everConnected ? "re-subscribed" : "subscribed");
+      vertx.eventBus().publish(BusAddresses.VIEW_INVALIDATED, "*|0");
+      vertx.eventBus().publish(BusAddresses.STOCK_CHANGED, "reset");
+      vertx.eventBus().publish(BusAddresses.COUPON_CHANGED, "*");
       everConnected = true;
     }).onFailure(err -> {
       long delay = Math.min(5_000L, 100L << Math.min(attempt, 6));
