@@ -21,6 +21,23 @@ final class DlqCommand implements Runnable {
     new picocli.CommandLine(this).usage(System.out);
   }
 
+  /** The full topic name, or null after telling the user what the known topics and consumers are. */
+  static String checked(AppConfig config, String topic, String consumer) {
+    String full = config.string("kafka.topicPrefix") + topic;
+    if (!Topics.from(config).all().contains(full)) {
+      System.err.println("unknown topic '" + topic + "' (the domain topics: " + String.join(", ",
+          Topics.from(config).all().stream().map(t -> t.substring(config.string("kafka.topicPrefix").length())).toList())
+          + ")");
+      return null;
+    }
+    if (consumer != null && !io.flashsale.fanout.FanoutVerticle.CONSUMERS.contains(consumer)) {
+      System.err.println("unknown consumer '" + consumer + "' (the fan-out consumers: "
+          + String.join(", ", io.flashsale.fanout.FanoutVerticle.CONSUMERS) + ")");
+      return null;
+    }
+    return full;
+  }
+
   @Command(name = "list", mixinStandardHelpOptions = true,
       description = "Records in <topic>.dlq.<consumer> not yet replayed (every consumer's, or one's).")
   static final class ListLetters implements Callable<Integer> {
@@ -35,7 +52,10 @@ final class DlqCommand implements Runnable {
       AppConfig config = AppConfig.load();
       Vertx vertx = Vertx.vertx();
       try {
-        String full = config.string("kafka.topicPrefix") + topic;
+        String full = checked(config, topic, consumer);
+        if (full == null) {
+          return 2;
+        }
         List<DeadLetters.Letter> letters = new DeadLetters(vertx, KafkaConfig.from(config), Topics.from(config))
             .pending(full, consumer);
         for (DeadLetters.Letter l : letters) {
@@ -65,8 +85,11 @@ final class DlqCommand implements Runnable {
       AppConfig config = AppConfig.load();
       Vertx vertx = Vertx.vertx();
       try {
-        int n = new DeadLetters(vertx, KafkaConfig.from(config), Topics.from(config))
-            .replay(config.string("kafka.topicPrefix") + topic, consumer);
+        String full = checked(config, topic, consumer);
+        if (full == null) {
+          return 2;
+        }
+        int n = new DeadLetters(vertx, KafkaConfig.from(config), Topics.from(config)).replay(full, consumer);
         System.out.printf("replayed %d record(s)%n", n);
         return 0;
       } finally {

@@ -46,6 +46,11 @@ final class StockCommand implements Runnable {
         if (rebuild) {
           report = service.rebuildExclusively(600).await(10, TimeUnit.MINUTES);
         } else if (products != null && !products.isEmpty()) {
+          List<String> unknown = inventory.ledger().unknownProducts(products).await(1, TimeUnit.MINUTES);
+          if (!unknown.isEmpty()) {
+            System.err.println("unknown product(s): " + String.join(", ", unknown) + " (nothing was reconciled)");
+            return 1;
+          }
           report = service.reconcile(products).await(10, TimeUnit.MINUTES);
         } else {
           report = service.reconcileAll().await(30, TimeUnit.MINUTES);

@@ -67,6 +67,11 @@ final class WarmupCommand implements Callable<Integer> {
         System.out.println("no events to warm");
         return 0;
       }
+      List<String> unknown = warmup.unknown(events).await(1, TimeUnit.MINUTES);
+      if (!unknown.isEmpty()) {
+        System.err.println("unknown event(s): " + String.join(", ", unknown) + " (nothing was warmed)");
+        return 1;
+      }
       long total = warmup.countViews(events).await(1, TimeUnit.MINUTES);
       System.out.printf("warming %d event(s): %s (%,d views)%n", events.size(),
           events.size() > 5 ? String.join(", ", events.subList(0, 5)) + ", ..." : String.join(", ", events), total);

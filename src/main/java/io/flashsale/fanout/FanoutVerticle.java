@@ -20,6 +20,8 @@ public final class FanoutVerticle extends VerticleBase {
   public static final String POINTS = "points";
   public static final String NOTIFICATIONS = "notifications";
   public static final String SALES_STATS = "sales-stats";
+  /** Every fan-out consumer, by name (the {@code --consumer} of {@code dlq list|replay}). */
+  public static final java.util.List<String> CONSUMERS = java.util.List.of(POINTS, NOTIFICATIONS, SALES_STATS);
 
   private final AppConfig config;
   private final List<IdempotentConsumer> consumers = new ArrayList<>();

@@ -65,13 +65,16 @@ public final class Auth {
     String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
     // A browser opening the dashboard cannot send a header: GETs under /admin/ also take ?token=.
     String query = ctx.request().getParam("token");
+    String path = ctx.request().path();
     if (header == null && query != null && ctx.request().method() == io.vertx.core.http.HttpMethod.GET
-        && ctx.request().path().startsWith("/admin/")) {
+        && (path.equals("/admin") || path.startsWith("/admin/"))) {
       return verify(query);
     }
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
       return Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED,
-          "send 'Authorization: Bearer <token>' (get one with: java -jar target/flashsale.jar token --user u1)"));
+          "send 'Authorization: Bearer <token>' (get one with: java -jar target/flashsale.jar token --user u1"
+              + (ctx.request().path().startsWith("/admin") ? " --admin" : "") + "; the CLI signs with"
+              + " FLASHSALE_JWT_SECRET, so set it as the server has it)"));
     }
     return verify(header.substring(7).trim());
   }
@@ -79,7 +82,9 @@ public final class Auth {
   public Future<Caller> verify(String token) {
     return jwt.authenticate(new TokenCredentials(token)).transform(ar -> {
       if (ar.failed()) {
-        return Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED, "invalid or expired token"));
+        return Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED, "invalid or expired token (a token from"
+            + " the CLI is signed with FLASHSALE_JWT_SECRET, or the dev secret when it is unset: set it as the server"
+            + " has it)"));
       }
       JsonObject principal = ar.result().attributes().getJsonObject("accessToken", ar.result().principal());
       Object sub = principal.getValue("sub");

@@ -11,6 +11,8 @@ public final class BusAddresses {
 
   /** Request: hold stock for a priced checkout. */
   public static final String INVENTORY_HOLD = "inventory.hold";
+  /** Request: a checkout as PostgreSQL has it (its items, totals, status and expiry). */
+  public static final String INVENTORY_CHECKOUT = "inventory.checkout";
   /** Request: release a checkout's hold (owner's DELETE or compensation). */
   public static final String INVENTORY_RELEASE = "inventory.release";
   /** Request: confirm a checkout (lock → versioned decrement → hold consumed). */

@@ -47,6 +47,7 @@ public final class CheckoutRoutes {
   /** Mounts the routes; {@code shopper} authenticates the caller first. */
   public void mount(Router router, Auth auth) {
     router.post("/api/checkouts").handler(auth.shopper()).handler(this::create);
+    router.get("/api/checkouts/:checkoutId").handler(auth.shopper()).handler(this::get);
     router.delete("/api/checkouts/:checkoutId").handler(auth.shopper()).handler(this::release);
   }
 
@@ -112,6 +113,26 @@ public final class CheckoutRoutes {
       return best < 0 ? Future.failedFuture(CouponService.notApplicable(couponId,
           "does not apply to these items for you now")) : Future.succeededFuture(best);
     });
+  }
+
+  /** The owner's (or an admin's) view of a checkout: items, totals, coupon, expiry and status. */
+  private void get(RoutingContext ctx) {
+    Auth.Caller caller = ctx.get(Auth.CALLER);
+    String checkoutId = CatalogRequests.pathId(ctx.pathParam("checkoutId"), "checkoutId");
+    bus.<JsonObject>request(BusAddresses.INVENTORY_CHECKOUT, checkoutId, BUS).onFailure(err -> ctx.fail(BusErrors.toApi(err)))
+        .onSuccess(reply -> {
+          if (reply.body() == null) {
+            ctx.fail(ApiException.notFound("checkout", checkoutId));
+            return;
+          }
+          Checkout c = Checkout.fromBusJson(reply.body());
+          if (!c.userId().equals(caller.userId()) && !caller.admin()) {
+            ctx.fail(new ApiException(io.flashsale.http.ErrorCode.FORBIDDEN, "this checkout belongs to someone else"));
+            return;
+          }
+          ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+              .end(c.toJson().put("status", c.status()).toBuffer());
+        });
   }
 
   private void release(RoutingContext ctx) {

@@ -51,6 +51,8 @@ final class InventorySql {
 
   static final String LONG_STATEMENT_TIMEOUT = "set local statement_timeout = '10min'";
 
+  static final String KNOWN_PRODUCTS = "select product_id from stock where product_id = any($1)";
+
   static final String ALL_PRODUCT_IDS = "select product_id from stock order by product_id";
 
   static final String ACTIVE_HOLDS = """

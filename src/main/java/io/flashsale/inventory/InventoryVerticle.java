@@ -45,6 +45,9 @@ public final class InventoryVerticle extends VerticleBase {
           : service.release(req.getString("userId"), req.getString("checkoutId"));
       done.onSuccess(v -> msg.reply(new JsonObject())).onFailure(err -> BusErrors.reply(msg, err));
     });
+    MessageConsumer<String> get = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_CHECKOUT, msg ->
+        inventory.ledger().checkout(msg.body()).onSuccess(c -> msg.reply(c == null ? null : c.toBusJson()))
+            .onFailure(err -> BusErrors.reply(msg, err)));
     MessageConsumer<JsonObject> confirm = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_CONFIRM, msg ->
         service.confirm(msg.body().getString("checkoutId"), msg.body().getString("orderId"),
                 msg.body().getLong("deadline", Long.MAX_VALUE))
@@ -65,7 +68,7 @@ public final class InventoryVerticle extends VerticleBase {
       Future.all(work).onSuccess(x -> msg.reply(new JsonObject())).onFailure(err -> BusErrors.reply(msg, err));
     });
     return Future.all(List.of(hold.completion(), release.completion(), confirm.completion(), reconcile.completion(),
-        restocked.completion()));
+        restocked.completion(), get.completion()));
   }
 
   @Override

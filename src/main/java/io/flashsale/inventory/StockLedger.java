@@ -211,6 +211,16 @@ public final class StockLedger {
         });
   }
 
+  /** The ids among {@code productIds} that name no product (no stock row). */
+  public Future<List<String>> unknownProducts(List<String> productIds) {
+    return pool.preparedQuery(InventorySql.KNOWN_PRODUCTS).execute(Tuple.of((Object) productIds.toArray(String[]::new)))
+        .map(rs -> {
+          java.util.Set<String> known = new java.util.HashSet<>();
+          rs.forEach(r -> known.add(r.getString(0)));
+          return productIds.stream().filter(id -> !known.contains(id)).toList();
+        });
+  }
+
   public Future<List<String>> allProductIds() {
     return pool.query(InventorySql.ALL_PRODUCT_IDS).execute().map(rs -> {
       List<String> out = new ArrayList<>(rs.size());

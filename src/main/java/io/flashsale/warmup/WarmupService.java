@@ -59,6 +59,16 @@ public final class WarmupService {
   }
 
   /** How many views warming these events will write (the page and each product), for a progress bar. */
+  /** The ids among {@code eventIds} that name no event. */
+  public Future<List<String>> unknown(List<String> eventIds) {
+    return pool.preparedQuery("select event_id from events where event_id = any($1)")
+        .execute(io.vertx.sqlclient.Tuple.of((Object) eventIds.toArray(String[]::new))).map(rs -> {
+          java.util.Set<String> known = new java.util.HashSet<>();
+          rs.forEach(r -> known.add(r.getString(0)));
+          return eventIds.stream().filter(id -> !known.contains(id)).toList();
+        });
+  }
+
   public Future<Long> countViews(List<String> eventIds) {
     return pool.preparedQuery("select count(*) from event_items where event_id = any($1)")
         .execute(Tuple.of((Object) eventIds.toArray(String[]::new)))

@@ -198,4 +198,16 @@ class AdminApiIT {
     assertThat(new JsonObject(app.putAdmin("/admin/products/" + id + "/stock", new JsonObject().put("quantity", 7))
         .body()).getLong("quantity")).isEqualTo(7);
   }
+
+  @Test
+  @DisplayName("/admin?token= (no trailing slash) leads to the dashboard; a 401 on /admin says how to get an admin token")
+  void dashboardAddressAndHints() {
+    HttpResponse<String> bare = app.get("/admin?token=" + app.adminToken());
+    assertThat(bare.statusCode()).isEqualTo(302);
+    assertThat(bare.headers().firstValue("Location")).contains("/admin/?token=" + app.adminToken());
+    HttpResponse<String> none = app.put("/admin/users/" + uniqueId("u"), null, "{\"grade\":\"GOLD\"}");
+    assertError(none, 401, "UNAUTHORIZED");
+    assertThat(new JsonObject(none.body()).getJsonObject("error").getString("message")).contains("--admin")
+        .contains("FLASHSALE_JWT_SECRET");
+  }
 }

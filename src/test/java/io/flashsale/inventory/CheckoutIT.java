@@ -110,7 +110,8 @@ class CheckoutIT {
   }
 
   @Test
-  @DisplayName("All items are held or none; DELETE gives them back, is idempotent, and only for the owner")
+  @DisplayName("All items are held or none; GET shows the hold to its owner and admins; DELETE gives it back, is"
+      + " idempotent, and only for the owner")
   void allOrNothingAndRelease() {
     String plenty = saleProduct(10, 5);
     String scarce = saleProduct(1, 5);
@@ -132,6 +133,16 @@ class CheckoutIT {
     assertThat(available(plenty)).isEqualTo(7);
     String path = "/api/checkouts/" + checkout.getString("checkoutId");
 
+    assertThat(held.headers().firstValue("Location")).contains(path);
+    HttpResponse<String> mine = app.get(path, "Authorization", "Bearer " + token);
+    assertThat(mine.statusCode()).as(mine.body()).isEqualTo(200);
+    assertThat(new JsonObject(mine.body()).getString("status")).isEqualTo("HELD");
+    assertThat(new JsonObject(mine.body()).getLong("total")).isEqualTo(21_000);
+    assertThat(app.get(path, "Authorization", "Bearer " + app.adminToken()).statusCode()).isEqualTo(200);
+    assertThat(code(app.get(path, "Authorization", "Bearer " + app.shopperToken("someone-else"))))
+        .isEqualTo("403 FORBIDDEN");
+    assertThat(code(app.get("/api/checkouts/co_nope", "Authorization", "Bearer " + token))).isEqualTo("404 NOT_FOUND");
+
     HttpResponse<String> stranger = app.send(java.net.http.HttpRequest.newBuilder(
         java.net.URI.create("http://127.0.0.1:" + app.port() + path)).DELETE(), "Authorization",
         "Bearer " + app.shopperToken("someone-else"));
@@ -142,6 +153,8 @@ class CheckoutIT {
       assertThat(deleted.statusCode()).isEqualTo(204);
     }
     assertThat(available(plenty)).isEqualTo(10);
+    assertThat(new JsonObject(app.get(path, "Authorization", "Bearer " + token).body()).getString("status"))
+        .isEqualTo("RELEASED");
   }
 
   @Test
