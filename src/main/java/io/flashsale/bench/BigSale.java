@@ -19,7 +19,7 @@ public final class BigSale {
   public static Future<Void> insertProducts(Pool pool, String prefix, int n) {
     return pool.preparedQuery("""
             insert into products (product_id, name, brand, category, price)
-            select $1 || '-' || i, 'Big Sale Item ' || i, 'Covernat', 'Tops', 20000 from generate_series(1, $2) i""")
+            select $1 || '-' || i, 'Big Sale Item ' || i, 'BigSale', 'Tops', 20000 from generate_series(1, $2) i""")
         .execute(Tuple.of(prefix, n))
         .compose(x -> pool.preparedQuery("""
             insert into stock (product_id, quantity) select $1 || '-' || i, 10 from generate_series(1, $2) i""")

@@ -53,7 +53,8 @@ public final class StatsRoutes {
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").putHeader("cache-control", "no-store")
         .end(json.toBuffer())).onFailure(ctx::fail));
     // The dashboard's address without its trailing slash: send the browser (and its ?token=) to the page.
-    router.get("/admin").handler(ctx -> ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION,
+    // (A regex: a plain "/admin" route would also match "/admin/" and redirect the page to itself.)
+    router.routeWithRegex(io.vertx.core.http.HttpMethod.GET, "/admin").handler(ctx -> ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION,
         "/admin/" + (ctx.request().query() == null ? "" : "?" + ctx.request().query())).end());
     router.get("/admin/").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
         .putHeader("cache-control", "no-store").end(page));
