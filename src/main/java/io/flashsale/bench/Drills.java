@@ -147,6 +147,10 @@ public final class Drills {
     // An operator upserts an event of 10,000 products through the admin API while shoppers buy: every view follows,
     // nothing wedges.
     drills.put("big-event", Spec.of(this::bigEvent));
+    // The points and notifications consumers cannot write for a minute (their tables refuse this drill's shoppers):
+    // their records go to the dead-letter topics; the cause fixed, one consumer's letters are replayed, then the
+    // other's — none is lost or applied twice.
+    drills.put("dlq-replay", Spec.of(this::dlqReplay));
     List<String> lines = new ArrayList<>();
     AppConfig config = drillConfig();
     Pool pool = PgConfig.from(config).pool(vertx, "pg-drills", 4);
@@ -314,6 +318,64 @@ public final class Drills {
     if (!healed || wrong[0] > 0) {
       faultFindings.add("coupon lookups after the Redis loss: " + (healed ? "healed" : "not healed in 60 s") + ", "
           + wrong[0] + " answer(s) without the held coupon");
+    }
+  }
+
+  /**
+   * dlq-replay: both consumers' tables refuse the drill's shoppers until each has dead-lettered something; then the
+   * cause is removed, {@code points}' letters are replayed (the notifications' must stay listed), then the rest.
+   */
+  private void dlqReplay() throws Exception {
+    String fn = "drill_refuse_" + run.replaceAll("[^a-z0-9]", "");
+    String shoppers = "drill-" + run + "-dlq-replay-%";
+    Pool admin = PgConfig.from(base).pool(vertx, "pg-drill-dlq", 1);
+    AppConfig config = drillConfig();
+    io.flashsale.fanout.DeadLetters letters = new io.flashsale.fanout.DeadLetters(vertx,
+        io.flashsale.infra.KafkaConfig.from(config), io.flashsale.infra.Topics.from(config));
+    String orders = io.flashsale.infra.Topics.from(config).orders();
+    try {
+      admin.query("create function " + fn + "() returns trigger language plpgsql as $f$ begin if new.user_id like '"
+          + shoppers + "' then raise exception 'drill: this table refuses the drill''s shoppers'; end if; return new;"
+          + " end $f$").execute().await(10, TimeUnit.SECONDS);
+      for (String table : List.of("points_ledger", "notifications")) {
+        admin.query("create trigger " + fn + " before insert on " + table + " for each row execute function " + fn
+            + "()").execute().await(10, TimeUnit.SECONDS);
+      }
+      System.out.println("  points and notifications refuse the drill's shoppers; waiting for dead letters...");
+      boolean both = waitFor(Duration.ofSeconds(240), () -> !letters.pending(orders, "points").isEmpty()
+          && !letters.pending(orders, "notifications").isEmpty());
+      for (String table : List.of("points_ledger", "notifications")) {
+        admin.query("drop trigger if exists " + fn + " on " + table).execute().await(10, TimeUnit.SECONDS);
+      }
+      if (!both) {
+        faultFindings.add("no dead letters for both consumers within 240 s");
+        return;
+      }
+      int notificationsWaiting = letters.pending(orders, "notifications").size();
+      int replayed = letters.replay(orders, "points");
+      List<io.flashsale.fanout.DeadLetters.Letter> left = letters.pending(orders, null);
+      System.out.printf("  replayed %d points letter(s); %d notifications letter(s) still listed%n", replayed,
+          left.size());
+      if (left.isEmpty() || left.stream().anyMatch(l -> !"notifications".equals(l.consumer()))
+          || left.size() < notificationsWaiting) {
+        faultFindings.add("after replaying points only, the listed letters were " + left.size() + " (expected the "
+            + notificationsWaiting + "+ notifications letters, and no points letter)");
+      }
+      int rest = letters.replay(orders, null);
+      System.out.printf("  replayed %d more letter(s) (every consumer)%n", rest);
+      boolean notified = waitFor(Duration.ofSeconds(120), () -> scalar(admin, """
+          select count(*) from orders o where o.status in ('CONFIRMED', 'CANCELLED') and o.user_id like $1
+          and not exists (select 1 from notifications n where n.user_id = o.user_id)""", Tuple.of(shoppers)) == 0);
+      if (!notified || !letters.pending(orders, null).isEmpty()) {
+        faultFindings.add("after both replays: " + (notified ? "" : "orders without their notification; ")
+            + letters.pending(orders, null).size() + " letter(s) still listed");
+      }
+    } finally {
+      for (String table : List.of("points_ledger", "notifications")) {
+        admin.query("drop trigger if exists " + fn + " on " + table).execute().await(10, TimeUnit.SECONDS);
+      }
+      admin.query("drop function if exists " + fn + "()").execute().await(10, TimeUnit.SECONDS);
+      admin.close();
     }
   }
 
@@ -486,7 +548,9 @@ public final class Drills {
         .put("redis.prefix", "drill-" + run + ":").put("kafka.topicPrefix", "drill-" + run + ".")
         .put("inventory.redlockNodes", lockNodes()).put("payment.url", "http://127.0.0.1:" + PAYMENT)
         .put("payment.simulator.port", PAYMENT).put("payment.simulator.enabled", false)
-        .put("orders.recoveryAfterMillis", 3000).put("orders.recoverySweepMillis", 1000);
+        .put("orders.recoveryAfterMillis", 3000).put("orders.recoverySweepMillis", 1000)
+        // The simulator is local: a payment it has no record of 20 s after the order is not coming.
+        .put("orders.paymentHorizonMillis", 20000);
     return base.with(o);
   }
 
@@ -502,7 +566,8 @@ public final class Drills {
     Map<String, String> env = new HashMap<>();
     JsonObject c = drillConfig().asJson();
     for (String key : List.of("redis.url", "redis.prefix", "kafka.topicPrefix", "inventory.redlockNodes", "payment.url",
-        "payment.simulator.enabled", "orders.recoveryAfterMillis", "orders.recoverySweepMillis")) {
+        "payment.simulator.enabled", "orders.recoveryAfterMillis", "orders.recoverySweepMillis",
+        "orders.paymentHorizonMillis")) {
       env.put(AppConfig.envName(key), String.valueOf(c.getValue(key)));
     }
     env.put("FLASHSALE_HTTP_INSTANCES", "1");

@@ -84,9 +84,11 @@ public final class InventoryService {
     Checkout checkout = Checkout.create(checkoutId, userId, items, couponId, discount,
         Instant.ofEpochMilli(clock.millis()).plus(holdTtl));
     return holdInRedis(checkout, 0).compose(x -> ledger.insertCheckout(checkout).recover(err -> {
-      LOG.warn("checkout {} held in Redis but not stored in PostgreSQL ({}); giving the units back", checkout.checkoutId(),
-          err.toString());
-      return cache.release(userId, checkout.checkoutId(), Checkout.RELEASED, clock.millis(), false)
+      LOG.warn("checkout {} held in Redis but maybe not stored in PostgreSQL ({}); giving the units back",
+          checkout.checkoutId(), err.toString());
+      // The insert may have committed with its answer lost: give back through PostgreSQL like any release (if that
+      // fails too, the hold's expiry gives the units back later, PostgreSQL first).
+      return giveBack(userId, checkout.checkoutId(), Checkout.RELEASED).otherwiseEmpty()
           .transform(r -> Future.failedFuture(ApiException.unavailable("could not store the checkout; retry shortly")));
     })).map(checkout);
   }

@@ -27,6 +27,12 @@ public record Order(String orderId, String checkoutId, String userId, String sta
   public record HistoryEntry(String status, Instant at) {
   }
 
+  /** The same order in another status (what a transition that just committed made of it). */
+  public Order withStatus(String newStatus) {
+    return new Order(orderId, checkoutId, userId, newStatus, sagaStep, paymentId, paymentStatus, failureCode, items,
+        subtotal, discount, total, couponId, createdAt, history);
+  }
+
   /** The API.md body: {@code withHistory} for GET, without for the 201 of POST. */
   public JsonObject toJson(boolean withHistory) {
     JsonArray lines = new JsonArray();

@@ -90,7 +90,8 @@ public final class OrderSaga {
           .recover(err -> err instanceof ApiException api && api.code() == ErrorCode.ALREADY_ORDERED
               ? alreadyOrdered(checkoutId) : Future.failedFuture(err))
           .compose(x -> authorize(orderId, c, paymentToken))
-          .compose(paymentId -> confirmStockAndFinish(orderId));
+          // Not ours to go on with: recovery moved the order first (it answers as it stands).
+          .compose(ours -> ours ? confirmStockAndFinish(orderId) : orders.get(orderId));
       return answerBy(orderId, saga);
     });
   }
@@ -98,8 +99,10 @@ public final class OrderSaga {
   /** The saga's answer, or the PENDING order once the answer deadline passes (the saga itself goes on). */
   private Future<Order> answerBy(String orderId, Future<Order> saga) {
     Promise<Order> answer = Promise.promise();
+    // Only a PENDING order is an answer at the deadline: one that is settled by then is answered by the saga itself
+    // (a FAILED order must reach the shopper as its error, not as a 201).
     long timer = vertx.setTimer(config.answerDeadlineMillis(), id -> orders.get(orderId).onSuccess(o -> {
-      if (o != null) {
+      if (o != null && Order.PENDING.equals(o.status())) {
         answer.tryComplete(o);
       }
     }));
@@ -114,26 +117,31 @@ public final class OrderSaga {
     return answer.future();
   }
 
-  private Future<String> authorize(String orderId, Checkout c, String token) {
+  /** Answers whether the saga goes on (false: the order moved on without it — recovery took over). */
+  private Future<Boolean> authorize(String orderId, Checkout c, String token) {
     return payments.authorize(orderId, c.total(), token).transform(ar -> {
       if (ar.failed()) {
         // The provider's answer is unknown (error, timeout, open breaker). The stock was not taken: the order fails
         // and keeps no unit, the hold stays for the shopper's retry, and recovery voids any late authorisation —
         // calling a failing provider again right now would only feed the storm (and reset the breaker's count).
-        return orders.fail(orderId, SagaStep.PAYMENT_UNKNOWN, "UNAVAILABLE")
+        return orders.fail(orderId, SagaStep.STARTED, SagaStep.PAYMENT_UNKNOWN, "UNAVAILABLE")
             .transform(v -> Future.failedFuture(ar.cause() instanceof ApiException api ? api
                 : ApiException.unavailable("the payment provider did not answer; nothing was charged, retry shortly")));
       }
       PaymentClient.Payment p = ar.result();
       if ("DECLINED".equals(p.status())) {
-        return orders.setStep(orderId, SagaStep.STARTED, p.paymentId(), "DECLINED")
+        return orders.advance(orderId, SagaStep.STARTED, SagaStep.STARTED, p.paymentId(), "DECLINED")
             .compose(x -> releaseHold(c.userId(), c.checkoutId()))
-            .compose(x -> orders.fail(orderId, SagaStep.COMPENSATED, "PAYMENT_DECLINED"))
+            .compose(x -> orders.fail(orderId, SagaStep.STARTED, SagaStep.COMPENSATED, "PAYMENT_DECLINED"))
             .transform(x -> Future.failedFuture(new ApiException(ErrorCode.PAYMENT_DECLINED,
                 "the payment was declined; the stock was given back", new JsonObject().put("checkoutId", c.checkoutId()))));
       }
-      return orders.setStep(orderId, SagaStep.PAYMENT_AUTHORIZED, p.paymentId(), "AUTHORIZED")
-          .onSuccess(x -> crashPoint(SagaStep.PAYMENT_AUTHORIZED)).map(p.paymentId());
+      return orders.advance(orderId, SagaStep.STARTED, SagaStep.PAYMENT_AUTHORIZED, p.paymentId(), "AUTHORIZED")
+          .onSuccess(ours -> {
+            if (ours) {
+              crashPoint(SagaStep.PAYMENT_AUTHORIZED);
+            }
+          });
     });
   }
 
@@ -146,7 +154,8 @@ public final class OrderSaga {
         new JsonObject().put("checkoutId", o.checkoutId()).put("orderId", orderId)
             .put("deadline", clock.millis() + config.confirmTimeoutMillis()), confirmBus).transform(ar -> {
           if (ar.succeeded()) {
-            return orders.setStep(orderId, SagaStep.STOCK_CONFIRMED, null, null)
+            // (false: a recovery attempt got there first; finishing is idempotent either way)
+            return orders.advance(orderId, SagaStep.PAYMENT_AUTHORIZED, SagaStep.STOCK_CONFIRMED, null, null)
                 .onSuccess(x -> crashPoint(SagaStep.STOCK_CONFIRMED))
                 .compose(x -> finish(orderId));
           }
@@ -160,9 +169,10 @@ public final class OrderSaga {
           }
           // Definite: the inventory's transaction rolled back (on SOLD_OUT it also gave the hold back). Undo in
           // reverse: the order fails first (owing a void), then the void; a void that fails is retried by recovery.
-          return orders.fail(orderId, SagaStep.VOID_PENDING, api.code().name())
-              .compose(x -> voidAuthorization(o))
-              .compose(x -> orders.setStep(orderId, SagaStep.COMPENSATED, null, null))
+          return orders.fail(orderId, SagaStep.PAYMENT_AUTHORIZED, SagaStep.VOID_PENDING, api.code().name())
+              .compose(failedNow -> !failedNow ? Future.<Void>succeededFuture() // another attempt settled it
+                  : moneyBackForFailed(o).compose(settled -> settled
+                      ? orders.settleFailed(orderId, SagaStep.COMPENSATED, null) : Future.<Void>succeededFuture()))
               .otherwise(err -> {
                 LOG.warn("order {}: void after a refused confirm failed ({}); recovery retries it", orderId, err.toString());
                 return null;
@@ -171,13 +181,18 @@ public final class OrderSaga {
         }));
   }
 
-  /** STOCK_CONFIRMED → CONFIRMED (+ OrderPlaced), then capture; a failed capture is retried by recovery. */
+  /**
+   * STOCK_CONFIRMED → CONFIRMED (+ OrderPlaced), then capture — only an order that is CONFIRMED is captured; a failed
+   * capture is retried by recovery.
+   */
   private Future<Order> finish(String orderId) {
-    return orders.get(orderId).compose(o -> orders.confirm(o).compose(x -> capture(o)
-        .recover(err -> {
-          LOG.warn("capture of order {} failed ({}); recovery will retry it", orderId, err.toString());
-          return Future.succeededFuture();
-        })).compose(x -> orders.get(orderId)));
+    return orders.get(orderId).compose(o -> orders.confirm(o)
+        .compose(confirmedNow -> confirmedNow ? Future.succeededFuture(o.withStatus(Order.CONFIRMED)) : orders.get(orderId))
+        .compose(now -> !Order.CONFIRMED.equals(now.status()) ? Future.<Void>succeededFuture() : capture(now)
+            .recover(err -> {
+              LOG.warn("capture of order {} failed ({}); recovery will retry it", orderId, err.toString());
+              return Future.succeededFuture();
+            })).compose(x -> orders.get(orderId)));
   }
 
   /** Captures and records the provider's answer — unless a cancel overtook it (the cancel then returns the money). */
@@ -201,17 +216,23 @@ public final class OrderSaga {
         return giveMoneyBack(o);
       }
       if (Order.FAILED.equals(o.status())) {
-        // The provider may have authorised after we gave up: void it (idempotent). COMPENSATED only once it is.
-        return voidByKey(orderId).compose(x -> orders.setStep(orderId, SagaStep.COMPENSATED, null, null));
+        // The provider may have authorised (or even captured) after we gave up: give it back. COMPENSATED only once
+        // the provider says there is nothing (left) to give back — and "no record" only after the payment horizon.
+        return moneyBackForFailed(o).compose(settled -> settled
+            ? orders.settleFailed(orderId, SagaStep.COMPENSATED, null) : orders.backOff(orderId));
       }
       return switch (o.sagaStep()) {
         case SagaStep.STARTED -> payments.find(orderId).compose(p -> {
           if (p != null && "AUTHORIZED".equals(p.status())) {
-            return orders.setStep(orderId, SagaStep.PAYMENT_AUTHORIZED, p.paymentId(), "AUTHORIZED")
-                .compose(x -> confirmStockAndFinish(orderId)).compose(this::settledOrBackOff);
+            return orders.advance(orderId, SagaStep.STARTED, SagaStep.PAYMENT_AUTHORIZED, p.paymentId(), "AUTHORIZED")
+                .compose(ours -> ours ? confirmStockAndFinish(orderId).compose(this::settledOrBackOff)
+                    : Future.<Void>succeededFuture());
           }
+          // Declined, or unknown to the provider (the saga's call may still land): the stock goes back now, and a
+          // payment that appears later is voided by the FAILED branch above.
           return releaseHold(o.userId(), o.checkoutId())
-              .compose(x -> orders.fail(orderId, SagaStep.COMPENSATED, p == null ? "ABANDONED" : "PAYMENT_DECLINED"));
+              .compose(x -> orders.fail(orderId, SagaStep.STARTED, p == null ? SagaStep.PAYMENT_UNKNOWN
+                  : SagaStep.COMPENSATED, p == null ? "ABANDONED" : "PAYMENT_DECLINED")).mapEmpty();
         });
         case SagaStep.PAYMENT_AUTHORIZED -> confirmStockAndFinish(orderId).compose(this::settledOrBackOff)
             .recover(err -> err instanceof ApiException api && api.code().status() < 500
@@ -291,22 +312,31 @@ public final class OrderSaga {
         .put("checkoutId", checkoutId).put("compensation", true), inventoryBus).mapEmpty();
   }
 
-  /** Voids the order's authorisation; succeeds only when the provider says it is (or was never) authorised no more. */
-  private Future<Void> voidAuthorization(Order o) {
-    return o.paymentId() == null ? voidByKey(o.orderId()) : payments.voidAuthorization(o.paymentId())
-        .compose(p -> "VOIDED".equals(p.status()) || "DECLINED".equals(p.status())
-            ? orders.setStep(o.orderId(), SagaStep.VOID_PENDING, null, p.status())
-            : Future.failedFuture(new PaymentClient.ProviderException("payment " + o.paymentId() + " is " + p.status()
-                + " after a void")));
-  }
-
-  /** Voids whatever the provider authorised under this order's key; fails (for recovery to retry) if it cannot. */
-  private Future<Void> voidByKey(String orderId) {
-    return payments.find(orderId).compose(p -> p == null || !"AUTHORIZED".equals(p.status())
-        ? Future.<Void>succeededFuture() : payments.voidAuthorization(p.paymentId()).compose(v -> "VOIDED".equals(v.status())
-            ? orders.setStep(orderId, SagaStep.VOID_PENDING, null, "VOIDED")
-            : Future.failedFuture(new PaymentClient.ProviderException("payment " + p.paymentId() + " is " + v.status()
-                + " after a void"))));
+  /**
+   * Gives back whatever the provider holds for a FAILED order: voids an authorisation, refunds a capture. Answers
+   * true once nothing is held any more; false while the provider has no record yet but might still get one (within
+   * the payment horizon after the order was created). Fails (for recovery to retry) when the provider cannot answer.
+   */
+  private Future<Boolean> moneyBackForFailed(Order o) {
+    return payments.find(o.orderId()).compose(p -> {
+      if (p == null) {
+        return Future.succeededFuture(clock.millis() - o.createdAt().toEpochMilli() > config.paymentHorizonMillis());
+      }
+      Future<PaymentClient.Payment> back = switch (p.status()) {
+        case "AUTHORIZED" -> payments.voidAuthorization(p.paymentId());
+        case "CAPTURED" -> payments.refund(p.paymentId());
+        default -> Future.succeededFuture(p);
+      };
+      return back.compose(after -> switch (after.status()) {
+        case "VOIDED", "REFUNDED", "DECLINED" ->
+            orders.settleFailed(o.orderId(), SagaStep.VOID_PENDING, after.status()).map(true);
+        case "CAPTURED" -> payments.refund(after.paymentId()).compose(r -> "REFUNDED".equals(r.status())
+            ? orders.settleFailed(o.orderId(), SagaStep.VOID_PENDING, "REFUNDED").map(true)
+            : Future.failedFuture(new PaymentClient.ProviderException("payment " + r.paymentId() + " is " + r.status())));
+        default -> Future.failedFuture(new PaymentClient.ProviderException("payment " + after.paymentId() + " is "
+            + after.status() + " after giving it back"));
+      });
+    });
   }
 
   /** Test hook: {@code orders.crashAfterStep} kills the process right after a step was persisted (kill -9 drills). */

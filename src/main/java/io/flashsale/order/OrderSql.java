@@ -13,18 +13,29 @@ final class OrderSql {
 
   static final String INSERT_HISTORY = "insert into order_history (order_id, status) values ($1, $2)";
 
-  static final String SET_STEP = """
-      update orders set saga_step = $2, payment_id = coalesce($3, payment_id),
-        payment_status = coalesce($4, payment_status), updated_at = now()
-      where order_id = $1""";
+  /**
+   * A PENDING order moves from step $2 to step $3 (with the payment's id and status when given) — compare-and-set, so
+   * a saga and a recovery sweep working on one order cannot both move it, nor move an order the other failed.
+   */
+  static final String ADVANCE = """
+      update orders set saga_step = $3, payment_id = coalesce($4, payment_id),
+        payment_status = coalesce($5, payment_status), recovery_attempts = 0, updated_at = now()
+      where order_id = $1 and status = 'PENDING' and saga_step = $2""";
+
+  /** A FAILED order's money-side step (VOID_PENDING → COMPENSATED) and the provider's status. */
+  static final String SETTLE_FAILED = """
+      update orders set saga_step = $2, payment_status = coalesce($3, payment_status), recovery_attempts = 0,
+        updated_at = now()
+      where order_id = $1 and status = 'FAILED'""";
 
   static final String CONFIRM = """
       update orders set status = 'CONFIRMED', saga_step = 'DONE', updated_at = now()
       where order_id = $1 and status = 'PENDING'""";
 
+  /** PENDING at step $4 → FAILED at step $2 (compare-and-set, like {@link #ADVANCE}). */
   static final String FAIL = """
       update orders set status = 'FAILED', saga_step = $2, failure_code = $3, updated_at = now()
-      where order_id = $1 and status = 'PENDING'""";
+      where order_id = $1 and status = 'PENDING' and saga_step = $4""";
 
   static final String ORDER = """
       select o.*, i.product_id, i.quantity, i.unit_price, i.event_id

@@ -61,8 +61,18 @@ public final class OrderStore {
         });
   }
 
-  public Future<Void> setStep(String orderId, String step, String paymentId, String paymentStatus) {
-    return pool.preparedQuery(OrderSql.SET_STEP).execute(Tuple.of(orderId, step, paymentId, paymentStatus)).mapEmpty();
+  /**
+   * Moves a PENDING order from step {@code from} to {@code to}; answers false when it was not there any more (a
+   * recovery sweep or the saga moved or failed it first) — the caller must then not act on the old step.
+   */
+  public Future<Boolean> advance(String orderId, String from, String to, String paymentId, String paymentStatus) {
+    return pool.preparedQuery(OrderSql.ADVANCE).execute(Tuple.of(orderId, from, to, paymentId, paymentStatus))
+        .map(rs -> rs.rowCount() == 1);
+  }
+
+  /** A FAILED order's money-side step and the provider's status. */
+  public Future<Void> settleFailed(String orderId, String step, String paymentStatus) {
+    return pool.preparedQuery(OrderSql.SETTLE_FAILED).execute(Tuple.of(orderId, step, paymentStatus)).mapEmpty();
   }
 
   /** PENDING → CONFIRMED with its history and the OrderPlaced event, in one transaction; answers false if not PENDING. */
@@ -79,9 +89,11 @@ public final class OrderStore {
     }));
   }
 
-  public Future<Void> fail(String orderId, String step, String failureCode) {
-    return pool.withTransaction(tx -> tx.preparedQuery(OrderSql.FAIL).execute(Tuple.of(orderId, step, failureCode))
-        .compose(rs -> rs.rowCount() == 0 ? Future.succeededFuture() : history(tx, orderId, Order.FAILED)));
+  /** PENDING at step {@code from} → FAILED at {@code step}; answers false when the order had moved on. */
+  public Future<Boolean> fail(String orderId, String from, String step, String failureCode) {
+    return pool.withTransaction(tx -> tx.preparedQuery(OrderSql.FAIL).execute(Tuple.of(orderId, step, failureCode, from))
+        .compose(rs -> rs.rowCount() == 0 ? Future.succeededFuture(false)
+            : history(tx, orderId, Order.FAILED).map(true)));
   }
 
   /**

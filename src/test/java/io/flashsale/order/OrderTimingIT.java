@@ -209,4 +209,35 @@ class OrderTimingIT {
         "select p.status from sim_payments p join orders o on o.order_id = p.idempotency_key where o.checkout_id = $1",
         checkoutId)), "the authorisation to be voided");
   }
+
+  @Test
+  @DisplayName("The saga and a recovery sweep cannot both move one order: whichever moves it first wins, the other's"
+      + " step (a late failure, a late advance) changes nothing")
+  void sagaAndRecoveryCompareAndSet() throws Exception {
+    String productId = openSale(app, 5, 2);
+    Pool pool = probe.inventory().ledger().pool();
+    OrderStore orders = new OrderStore(pool, io.flashsale.infra.Topics.from(app.config()));
+    String[] ids = new String[2];
+    for (int i = 0; i < 2; i++) {
+      String token = app.shopperToken(uniqueId("u"));
+      var checkout = probe.inventory().ledger().checkout(checkout(token, productId)).await(10, TimeUnit.SECONDS);
+      ids[i] = OrderSaga.newOrderId();
+      orders.createPending(ids[i], checkout).await(10, TimeUnit.SECONDS);
+    }
+    // Recovery found the late authorisation and moved the order on; the saga's failure (queued for a connection) lands
+    // after it and must not fail an order whose stock may be taken next.
+    assertThat(orders.advance(ids[0], SagaStep.STARTED, SagaStep.PAYMENT_AUTHORIZED, "pay_x", "AUTHORIZED")
+        .await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(orders.fail(ids[0], SagaStep.STARTED, SagaStep.PAYMENT_UNKNOWN, "UNAVAILABLE").await(10, TimeUnit.SECONDS))
+        .isFalse();
+    assertThat(text("select status || '/' || saga_step from orders where order_id = $1", ids[0]))
+        .isEqualTo("PENDING/PAYMENT_AUTHORIZED");
+    // The other way round: the saga failed it first; recovery's late advance changes nothing.
+    assertThat(orders.fail(ids[1], SagaStep.STARTED, SagaStep.PAYMENT_UNKNOWN, "UNAVAILABLE").await(10, TimeUnit.SECONDS))
+        .isTrue();
+    assertThat(orders.advance(ids[1], SagaStep.STARTED, SagaStep.PAYMENT_AUTHORIZED, "pay_y", "AUTHORIZED")
+        .await(10, TimeUnit.SECONDS)).isFalse();
+    assertThat(text("select status || '/' || saga_step from orders where order_id = $1", ids[1]))
+        .isEqualTo("FAILED/PAYMENT_UNKNOWN");
+  }
 }
