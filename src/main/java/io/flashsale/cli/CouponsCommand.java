@@ -11,13 +11,10 @@ import io.flashsale.infra.Topics;
 import io.vertx.core.Vertx;
 
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Pool;
 import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** {@code coupons reindex}: rebuilds every coupon set from PostgreSQL — the answer to a lost Redis. */
@@ -45,8 +42,8 @@ final class CouponsCommand implements Runnable {
       CouponIndex index = new CouponIndex(redis, keys);
       String token = null;
       try {
-        // One rebuild at a time (the app's self-healing takes the same lock); lookups answer 503 while it runs
-        // rather than a wrong "no coupons" from half-built sets.
+        // One rebuild at a time (the app's self-healing takes the same lock). The sets stay live: each is corrected
+        // in place (members added and removed), so lookups keep answering right while it runs.
         for (int i = 0; i < 600 && token == null; i++) {
           token = index.tryRebuildLock(3_600_000).await(10, TimeUnit.SECONDS);
           if (token == null) {
@@ -57,16 +54,14 @@ final class CouponsCommand implements Runnable {
           System.err.println("another process holds the coupon rebuild lock; try again later");
           return 1;
         }
-        index.markNotReady().await(10, TimeUnit.SECONDS);
-        long dropped = dropAll(redis, keys.prefix() + "{cpn}:*", keys.couponRebuildLock());
         CouponStore store = new CouponStore(pool, Topics.from(config));
         long coupons = store.all().await(1, TimeUnit.MINUTES).size();
         Progress progress = new Progress(System.out, "coupons", coupons);
         long[] counts = new CouponIndexer(pool, store, index).reindexAll(progress::step)
             .await(60, TimeUnit.MINUTES);
         index.markReady().await(10, TimeUnit.SECONDS);
-        System.out.printf("reindexed %,d coupons, %,d unused grants, %,d user grades (dropped %,d old keys) in %.1f s%n",
-            counts[0], counts[1], counts[2], dropped, (System.nanoTime() - started) / 1e9);
+        System.out.printf("reindexed %,d coupons, %,d unused grants, %,d user grades in %.1f s (live sets corrected in"
+            + " place)%n", counts[0], counts[1], counts[2], (System.nanoTime() - started) / 1e9);
         return 0;
       } catch (Exception e) {
         System.err.println("reindex failed: " + e);
@@ -79,29 +74,6 @@ final class CouponsCommand implements Runnable {
         pool.close();
         Cli.closeQuietly(vertx);
       }
-    }
-
-    /** Deletes every key matching {@code pattern} but {@code keep} (our own rebuild lock). */
-    private static long dropAll(Redis redis, String pattern, String keep) throws Exception {
-      long dropped = 0;
-      String cursor = "0";
-      do {
-        Response page = redis.send(Request.cmd(io.vertx.redis.client.Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT")
-            .arg(1000)).await(30, TimeUnit.SECONDS);
-        cursor = page.get(0).toString();
-        List<String> doomed = new java.util.ArrayList<>();
-        page.get(1).forEach(k -> {
-          if (!k.toString().equals(keep)) {
-            doomed.add(k.toString());
-          }
-        });
-        if (!doomed.isEmpty()) {
-          Request del = Request.cmd(io.vertx.redis.client.Command.UNLINK);
-          doomed.forEach(del::arg);
-          dropped += redis.send(del).await(30, TimeUnit.SECONDS).toLong();
-        }
-      } while (!"0".equals(cursor));
-      return dropped;
     }
   }
 }

@@ -74,6 +74,11 @@ public final class CouponIndex {
     return send(batch);
   }
 
+  /** The users the coupon's holder set lists now. */
+  public Future<Set<String>> holders(String couponId) {
+    return members(keys.holdersOfCoupon(couponId));
+  }
+
   /** Puts the coupon into or out of one product's set (after the product's brand, category or id changed). */
   public Future<Void> setProductMatch(String productId, Map<String, Boolean> matches) {
     List<Request> batch = new ArrayList<>();
@@ -101,11 +106,6 @@ public final class CouponIndex {
 
   public Future<Void> markReady() {
     return redis.send(Request.cmd(Command.SET).arg(keys.couponIndexReady()).arg(System.currentTimeMillis())).mapEmpty();
-  }
-
-  /** Lookups answer 503 until the next {@link #markReady()} (an operator's reindex drops the sets first). */
-  public Future<Void> markNotReady() {
-    return redis.send(Request.cmd(Command.DEL).arg(keys.couponIndexReady())).mapEmpty();
   }
 
   /** The rebuild lock for {@code ttlMs}: our token, or {@code null} when another process rebuilds. */

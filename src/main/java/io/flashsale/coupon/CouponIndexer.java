@@ -98,17 +98,23 @@ public final class CouponIndexer {
     });
   }
 
-  /** Rebuilds every set from PostgreSQL (after Redis lost them); {@code progress} gets each step done. */
+  /**
+   * Brings every set in line with PostgreSQL — after Redis lost them, or on an operator's reindex — by adding and
+   * removing members, never by emptying a live set; {@code progress} gets each coupon done.
+   */
   public Future<long[]> reindexAll(LongConsumer progress) {
     long[] counts = new long[3];
     return store.all().compose(coupons -> Concurrently.forEach(coupons, 8, c -> reindexCoupon(c.couponId())
         .compose(x -> pool.preparedQuery(CouponSql.HOLDERS).execute(Tuple.of(c.couponId())))
-        .compose(rs -> {
+        .compose(rs -> index.holders(c.couponId()).compose(listed -> {
+          // A diff, never a drop: holders PostgreSQL has are added, holders it no longer has are removed, and the
+          // live sets stay right for every lookup while the rebuild runs.
           Map<String, Boolean> holders = new LinkedHashMap<>();
+          listed.forEach(u -> holders.put(u, false));
           rs.forEach(r -> holders.put(r.getString(0), true));
-          counts[1] += holders.size();
+          counts[1] += rs.size();
           return index.setHolders(c.couponId(), holders);
-        }).onSuccess(x -> {
+        })).onSuccess(x -> {
           counts[0]++;
           progress.accept(1);
         })))

@@ -391,6 +391,26 @@ class CouponIT {
     }, "the coupon to be offered again after the index healed");
   }
 
+  @Test
+  @DisplayName("An operator's reindex corrects the live sets in place (no drop): a stale holder leaves, a missing one"
+      + " comes back")
+  void reindexCorrectsInPlace() throws Exception {
+    String[] sale = saleWithCoupon(new JsonObject().put("type", "FIXED").put("value", 1_000));
+    RedisKeys keys = RedisKeys.from(app.config());
+    String stranger = uniqueId("u");
+    // Drift: a user who holds no grant listed as a holder, and the real holder missing from the coupon's set.
+    redis.send(Request.cmd(Command.SADD).arg(keys.holdersOfCoupon(sale[1])).arg(stranger)).await(5, TimeUnit.SECONDS);
+    redis.send(Request.cmd(Command.SADD).arg(keys.couponsOfUser(stranger)).arg(sale[1])).await(5, TimeUnit.SECONDS);
+    redis.send(Request.cmd(Command.SREM).arg(keys.holdersOfCoupon(sale[1])).arg(sale[2])).await(5, TimeUnit.SECONDS);
+    new CouponIndexer(pool, new CouponStore(pool, io.flashsale.infra.Topics.from(app.config())),
+        new CouponIndex(redis, keys)).reindexAll(n -> { }).await(60, TimeUnit.SECONDS);
+    var holders = redis.send(Request.cmd(Command.SMEMBERS).arg(keys.holdersOfCoupon(sale[1]))).await(5, TimeUnit.SECONDS);
+    List<String> listed = new ArrayList<>();
+    holders.forEach(h -> listed.add(h.toString()));
+    assertThat(listed).contains(sale[2]).doesNotContain(stranger);
+    assertThat(offered(stranger, sale[0])).doesNotContain(sale[1]);
+  }
+
   private static Map<String, String> snapshot(List<String> keys) throws Exception {
     Map<String, String> out = new TreeMap<>();
     for (String k : keys) {
