@@ -60,11 +60,11 @@ public final class InventoryMaintenanceVerticle extends VerticleBase {
     InventoryService service = inventory.service();
     sweepTimer = vertx.setPeriodic(InventoryConfig.from(config).sweepMillis(), id -> tick());
     driftTimer = vertx.setPeriodic(10_000, id -> measureDrift());
-    return service.ensureReady()
-        .recover(err -> {
-          LOG.warn("inventory not ready at start ({}); will retry every second", err.toString());
-          return Future.succeededFuture();
-        })
+    // The rebuild (after a Redis loss, or a fresh Redis) runs behind the start, not in it: a large catalog must not
+    // time the deployment out, and holds and confirms wait for the sentinel anyway.
+    service.ensureReady().onFailure(err -> LOG.warn("inventory not ready at start ({}); will retry every second",
+        err.toString()));
+    return Future.succeededFuture()
         .compose(x -> KafkaBatchConsumer.start(vertx, KafkaConfig.from(config), "inventory-stock",
             List.of(Topics.from(config).products()), this::applyStockChanges))
         .onSuccess(c -> stockChanges = c);
