@@ -60,11 +60,22 @@ public final class InventoryMaintenanceVerticle extends VerticleBase {
     InventoryService service = inventory.service();
     sweepTimer = vertx.setPeriodic(InventoryConfig.from(config).sweepMillis(), id -> tick());
     driftTimer = vertx.setPeriodic(10_000, id -> measureDrift());
-    // The rebuild (after a Redis loss, or a fresh Redis) runs behind the start, not in it: a large catalog must not
-    // time the deployment out, and holds and confirms wait for the sentinel anyway.
-    service.ensureReady().onFailure(err -> LOG.warn("inventory not ready at start ({}); will retry every second",
-        err.toString()));
-    return Future.succeededFuture()
+    // The start waits for the rebuild (after a Redis loss, or on a fresh Redis) — but at most 30 s: a large catalog
+    // must not time the deployment out; past that it goes on behind the start (holds and confirms wait for the
+    // sentinel anyway).
+    io.vertx.core.Promise<Void> readyOrLater = io.vertx.core.Promise.promise();
+    long later = vertx.setTimer(30_000, id -> {
+      LOG.warn("inventory still rebuilding after 30 s; starting anyway, checkouts wait for it");
+      readyOrLater.tryComplete();
+    });
+    service.ensureReady().onComplete(ar -> {
+      vertx.cancelTimer(later);
+      if (ar.failed()) {
+        LOG.warn("inventory not ready at start ({}); will retry every second", ar.cause().toString());
+      }
+      readyOrLater.tryComplete();
+    });
+    return readyOrLater.future()
         .compose(x -> KafkaBatchConsumer.start(vertx, KafkaConfig.from(config), "inventory-stock",
             List.of(Topics.from(config).products()), this::applyStockChanges))
         .onSuccess(c -> stockChanges = c);
