@@ -69,15 +69,22 @@ public final class PaymentClient {
   }
 
   public Future<Payment> capture(String paymentId) {
-    return call(HttpMethod.POST, "/v1/payments/" + paymentId + "/capture", new JsonObject()).map(Payment::from);
+    return transition(paymentId, "capture");
   }
 
   public Future<Payment> voidAuthorization(String paymentId) {
-    return call(HttpMethod.POST, "/v1/payments/" + paymentId + "/void", new JsonObject()).map(Payment::from);
+    return transition(paymentId, "void");
   }
 
   public Future<Payment> refund(String paymentId) {
-    return call(HttpMethod.POST, "/v1/payments/" + paymentId + "/refund", new JsonObject()).map(Payment::from);
+    return transition(paymentId, "refund");
+  }
+
+  /** A payment the provider does not know (404) is a failure to retry and look into, not an answer. */
+  private Future<Payment> transition(String paymentId, String action) {
+    return call(HttpMethod.POST, "/v1/payments/" + paymentId + "/" + action, new JsonObject()).compose(j -> j == null
+        ? Future.failedFuture(new ProviderException("the provider knows no payment '" + paymentId + "' to " + action))
+        : Future.succeededFuture(Payment.from(j)));
   }
 
   /**
