@@ -1,14 +1,13 @@
--- Gives a hold's units back (release, expiry, or compensation after a failed confirm). Idempotent.
+-- Gives a hold's units back. Called only once PostgreSQL says the checkout did not become an order (it left HELD, or
+-- never got there), so a CONFIRMING hold goes back too: its confirm can no longer commit. Idempotent.
 -- KEYS[1] available  KEYS[2] held  KEYS[3] the hold  KEYS[4] expiry zset  KEYS[5] the user's limits  KEYS[6] confirming zset
 -- ARGV[1] expiry member  ARGV[2] new state (RELEASED | EXPIRED)  ARGV[3] stock channel
--- ARGV[4] 'now' millis for EXPIRED (a hold is expired only if its time has come), ARGV[5] '1' to also release a CONFIRMING hold
--- Returns 1 when units went back, 0 when there was nothing to give back, -1 when the hold is not expired yet,
--- -2 when a confirm is running on it (and ARGV[5] is not '1').
+-- ARGV[4] 'now' millis for EXPIRED (a hold is expired only if its time has come)
+-- Returns 1 when units went back, 0 when there was nothing to give back, -1 when the hold is not expired yet.
 local state = redis.call('HGET', KEYS[3], 'state')
 if not state then redis.call('ZREM', KEYS[4], ARGV[1]); return 0 end
-if state == 'CONFIRMING' and ARGV[5] ~= '1' then return -2 end
-if state ~= 'HELD' and not (state == 'CONFIRMING' and ARGV[5] == '1') then
-  if state ~= 'CONFIRMING' then redis.call('ZREM', KEYS[4], ARGV[1]) end
+if state ~= 'HELD' and state ~= 'CONFIRMING' then
+  redis.call('ZREM', KEYS[4], ARGV[1])
   return 0
 end
 if ARGV[2] == 'EXPIRED' and tonumber(redis.call('HGET', KEYS[3], 'expiresAt')) > tonumber(ARGV[4]) then return -1 end

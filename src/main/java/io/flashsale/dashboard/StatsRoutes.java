@@ -38,6 +38,7 @@ public final class StatsRoutes {
   private final RedisKeys keys;
   private final RequestMeter requests;
   private final Buffer page;
+  private final io.flashsale.order.OrderStore orders;
 
   public StatsRoutes(Vertx vertx, Pool pool, Redis redis, RedisKeys keys, RequestMeter requests) {
     this.vertx = vertx;
@@ -46,6 +47,8 @@ public final class StatsRoutes {
     this.keys = keys;
     this.requests = requests;
     this.page = resource("dashboard/index.html");
+    this.orders = new io.flashsale.order.OrderStore(pool, null); // read-only here: no outbox rows are written
+
   }
 
   public void mount(Router router) {
@@ -80,7 +83,7 @@ public final class StatsRoutes {
           rs.forEach(out::add);
           return out;
         });
-    Future<long[]> unresolved = new io.flashsale.order.OrderStore(pool, null).unresolvedPayments();
+    Future<long[]> unresolved = orders.unresolvedPayments();
     return Future.all(buckets, products, unresolved).compose(x -> {
       List<Row> rows = products.result();
       if (rows.isEmpty()) {

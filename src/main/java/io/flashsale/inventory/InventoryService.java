@@ -169,7 +169,7 @@ public final class InventoryService {
       if (status == null || Checkout.RELEASED.equals(status) || Checkout.EXPIRED.equals(status)) {
         // No row (the hold never reached PostgreSQL) or no longer held: the units go back, also from a confirm
         // that is still winding down — it can no longer commit.
-        return cache.release(userId, checkoutId, status == null ? state : status, now, true).map(status);
+        return cache.release(userId, checkoutId, status == null ? state : status, now).map(status);
       }
       if (Checkout.CONFIRMED.equals(status)) {
         return cache.endConfirm(userId, checkoutId, true).map(status);
@@ -310,7 +310,7 @@ public final class InventoryService {
             if (Checkout.HELD.equals(status)) {
               return cache.endConfirm(userId, checkoutId, false);
             }
-            return cache.release(userId, checkoutId, Checkout.RELEASED, clock.millis(), true);
+            return cache.release(userId, checkoutId, Checkout.RELEASED, clock.millis());
           });
         }).map(members.size()));
   }

@@ -61,15 +61,14 @@ public final class StockCache {
   }
 
   /**
-   * Gives the hold's units back; {@code state} is RELEASED or EXPIRED. Answers 1 when units went back, 0 when there
-   * was nothing to give back, −1 when an expiry came too early.
+   * Gives the hold's units back (also a CONFIRMING hold's: callers ask only once PostgreSQL says it is not an order);
+   * {@code state} is RELEASED or EXPIRED. Answers 1 when units went back, 0 when there was nothing to give back, −1
+   * when an expiry came too early.
    */
-  public Future<Integer> release(String userId, String checkoutId, String state, long nowMillis,
-                                 boolean includingConfirming) {
+  public Future<Integer> release(String userId, String checkoutId, String state, long nowMillis) {
     return RELEASE.run(redis, List.of(keys.available(), keys.held(), keys.hold(checkoutId), keys.holdExpiry(),
             keys.limits(userId), keys.confirming()),
-        List.of(member(userId, checkoutId), state, keys.stockChannel(), nowMillis, includingConfirming ? "1" : "0"))
-        .map(Response::toInteger);
+        List.of(member(userId, checkoutId), state, keys.stockChannel(), nowMillis)).map(Response::toInteger);
   }
 
   /** Marks the hold CONFIRMING; answers {@code [OK, items]} or the reason it cannot be confirmed. */
