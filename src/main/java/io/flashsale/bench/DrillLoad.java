@@ -52,7 +52,6 @@ public final class DrillLoad {
   final Map<String, Integer> cancels = new TreeMap<>();
   final Map<String, Integer> releases = new TreeMap<>();
   final Set<String> confirmedOrders = ConcurrentHashMap.newKeySet();
-  final Set<String> pendingOrders = ConcurrentHashMap.newKeySet();
   final List<String> wrongSoldOut = new ArrayList<>();
   /** Every 201 checkout: when it was sent, when it was answered, its first line's unit price. */
   final List<long[]> pricedAt = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -138,10 +137,9 @@ public final class DrillLoad {
         .put("payment", new JsonObject().put("method", "CARD").put("token", "tok_ok")), key, me, 0)
         .onSuccess(o -> {
           count(orders, o);
+          // (A 202's order is checked by the settle wait: no order of the drill may stay PENDING.)
           if (o.startsWith("201|")) {
             confirmedOrders.add(new JsonObject(o.substring(4)).getString("orderId"));
-          } else if (o.startsWith("202|")) {
-            pendingOrders.add(new JsonObject(o.substring(4)).getString("orderId"));
           }
         });
   }

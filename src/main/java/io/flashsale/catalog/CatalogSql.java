@@ -1,6 +1,9 @@
 package io.flashsale.catalog;
 
-/** The SQL text of the catalog write model, in one place. Row locks are always taken in the order events → products → stock. */
+/**
+ * The SQL text of the catalog write model, in one place. Row locks are taken in the order stock → products → events
+ * (README, "Lock order"), the order a confirm that sells out and a cancel that restocks take them in.
+ */
 final class CatalogSql {
 
   static final String LOCK_EVENTS_OF_PRODUCT = """

@@ -141,6 +141,8 @@ public final class CatalogStore {
         })
         .compose(versionRows -> {
           long version = versionRows.iterator().next().getLong(0);
+          // Read again now that we hold the event's row: the first read only chose which products to lock, and a
+          // concurrent upsert of this event may have changed its items in between.
           return tx.preparedQuery(CatalogSql.EVENT_ITEM_IDS).execute(Tuple.of(e.eventId())).compose(old -> {
             TreeSet<String> affected = new TreeSet<>(productIds);
             old.forEach(r -> affected.add(r.getString(0)));

@@ -134,7 +134,7 @@ public final class CouponIndex {
         Request.cmd(Command.HGET).arg(keys.userGrades()).arg(userId),
         Request.cmd(Command.EXISTS).arg(keys.couponIndexReady()))).map(rs -> {
           if (rs.get(3).toInteger() == 0) {
-            // Redis lost the sets (or a reindex runs): an empty answer would be a wrong "no coupons".
+            // Redis lost the sets and they are being rebuilt: an empty answer would be a wrong "no coupons".
             throw ApiException.unavailable("the coupon index is being rebuilt; retry shortly");
           }
           Set<String> matching = set(rs.get(0));

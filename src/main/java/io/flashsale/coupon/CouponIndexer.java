@@ -105,8 +105,10 @@ public final class CouponIndexer {
   public Future<long[]> reindexAll(LongConsumer progress) {
     long[] counts = new long[3];
     return store.all().compose(coupons -> Concurrently.forEach(coupons, 8, c -> reindexCoupon(c.couponId())
-        .compose(x -> pool.preparedQuery(CouponSql.HOLDERS).execute(Tuple.of(c.couponId())))
-        .compose(rs -> index.holders(c.couponId()).compose(listed -> {
+        // Redis's members first, PostgreSQL's holders second: a grant indexed in between is in PostgreSQL's answer,
+        // so it is never taken for stale and removed.
+        .compose(x -> index.holders(c.couponId()))
+        .compose(listed -> pool.preparedQuery(CouponSql.HOLDERS).execute(Tuple.of(c.couponId())).compose(rs -> {
           // A diff, never a drop: holders PostgreSQL has are added, holders it no longer has are removed, and the
           // live sets stay right for every lookup while the rebuild runs.
           Map<String, Boolean> holders = new LinkedHashMap<>();

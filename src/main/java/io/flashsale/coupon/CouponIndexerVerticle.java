@@ -54,7 +54,7 @@ public final class CouponIndexerVerticle extends VerticleBase {
       return;
     }
     healing = true;
-    index.isReady().compose(ready -> ready ? Future.<Void>succeededFuture() : index.tryRebuildLock(600_000)
+    index.isReady().compose(ready -> ready ? Future.<Void>succeededFuture() : index.tryRebuildLock(60_000)
         .compose(token -> token == null ? Future.<Void>succeededFuture() : index.isReady()
             .compose(again -> again ? Future.<Void>succeededFuture() : rebuild())
             .eventually(() -> index.dropRebuildLock(token))))

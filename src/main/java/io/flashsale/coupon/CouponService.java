@@ -20,23 +20,22 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class CouponService {
 
   /**
-   * Definitions shared by a process's API verticles. Each invalidation moves the id's generation (and {@code *} every
-   * id's), and a load caches what it read only if no invalidation came while it ran — otherwise a load that read v1
-   * and finished after v2's invalidation would keep v1 until the coupon changed again. Of two cached versions the
-   * newer wins, whatever order they arrive in.
+   * Definitions shared by a process's API verticles. Every invalidation moves one generation, and a load caches what
+   * it read only if no invalidation came while it ran — otherwise a load that read v1 and finished after v2's
+   * invalidation would keep v1 until the coupon changed again (changes are rare: a load that raced one of another
+   * coupon just is not cached). Of two cached versions the newer wins, whatever order they arrive in.
    */
   public static final class Definitions {
     private final ConcurrentHashMap<String, Coupon> byId = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Long> generations = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong everything = new java.util.concurrent.atomic.AtomicLong();
+    /** Moves on every invalidation: a load caches its result only if none came while it ran. */
+    private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
 
     /** A coupon id whose definition changed, or {@code *}. */
     public void invalidate(String couponId) {
+      generation.incrementAndGet();
       if ("*".equals(couponId)) {
-        everything.incrementAndGet();
         byId.clear();
       } else {
-        generations.merge(couponId, 1L, Long::sum);
         byId.remove(couponId);
       }
     }
@@ -45,13 +44,12 @@ public final class CouponService {
       return byId.get(couponId);
     }
 
-    /** What a load must still see unchanged when it finishes, for its result to be cached. */
-    long generation(String couponId) {
-      return everything.get() * 1_000_003L + generations.getOrDefault(couponId, 0L);
+    long generation() {
+      return generation.get();
     }
 
     void cacheIfUnchanged(Coupon loaded, long generationAtStart) {
-      if (generation(loaded.couponId()) == generationAtStart) {
+      if (generation.get() == generationAtStart) {
         byId.merge(loaded.couponId(), loaded, (old, fresh) -> fresh.version() >= old.version() ? fresh : old);
       }
     }
@@ -79,21 +77,20 @@ public final class CouponService {
   private Future<Map<String, Coupon>> definitionsOf(Set<String> ids) {
     Map<String, Coupon> found = new java.util.HashMap<>();
     List<String> missing = new ArrayList<>();
-    Map<String, Long> generations = new java.util.HashMap<>();
+    long generation = definitions.generation();
     for (String id : ids) {
       Coupon c = definitions.get(id);
       if (c != null) {
         found.put(id, c);
       } else {
         missing.add(id);
-        generations.put(id, definitions.generation(id));
       }
     }
     if (missing.isEmpty()) {
       return Future.succeededFuture(found);
     }
     return index.definitions(missing).map(loaded -> {
-      loaded.values().forEach(c -> definitions.cacheIfUnchanged(c, generations.get(c.couponId())));
+      loaded.values().forEach(c -> definitions.cacheIfUnchanged(c, generation));
       found.putAll(loaded);
       return found;
     });

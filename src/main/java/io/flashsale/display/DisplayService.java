@@ -148,7 +148,15 @@ public final class DisplayService {
    * has outdated — checkout, when the sale a product view shows has already ended.
    */
   public Future<JsonObject> jsonFromSource(ViewKind kind, String id) {
-    return materializer.materialize(kind, id).map(v -> v == null ? null : new JsonObject(v.json()));
+    // Single-flight with the display's own loads, and kept in the near cache: at a sale's start every checkout of a
+    // hot product asks for the same rebuild.
+    String key = key(kind, id);
+    return onCallerContext(shared.flights().run(key, () -> build(kind, id, true)).map(d -> {
+      long now = clock.millis();
+      CachedView v = shared.cache().offer(key, d == null ? CachedView.notFound(kind, id, now + settings.notFoundTtlMillis())
+          : CachedView.found(kind, id, d.version(), d.json(), now + jittered(settings.ttlMillis())));
+      return v.isNotFound() ? null : new JsonObject(v.body);
+    }));
   }
 
   int size() {

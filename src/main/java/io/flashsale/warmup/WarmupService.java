@@ -58,10 +58,11 @@ public final class WarmupService {
         Tuple.of(now.atOffset(ZoneOffset.UTC)));
   }
 
-  /** How many views warming these events will write (the page and each product), for a progress bar. */
+  private static final String KNOWN_EVENTS = "select event_id from events where event_id = any($1)";
+
   /** The ids among {@code eventIds} that name no event. */
   public Future<List<String>> unknown(List<String> eventIds) {
-    return pool.preparedQuery("select event_id from events where event_id = any($1)")
+    return pool.preparedQuery(KNOWN_EVENTS)
         .execute(io.vertx.sqlclient.Tuple.of((Object) eventIds.toArray(String[]::new))).map(rs -> {
           java.util.Set<String> known = new java.util.HashSet<>();
           rs.forEach(r -> known.add(r.getString(0)));
@@ -69,6 +70,7 @@ public final class WarmupService {
         });
   }
 
+  /** How many views warming these events will write (the page and each product), for a progress bar. */
   public Future<Long> countViews(List<String> eventIds) {
     return pool.preparedQuery("select count(*) from event_items where event_id = any($1)")
         .execute(Tuple.of((Object) eventIds.toArray(String[]::new)))
