@@ -161,12 +161,12 @@ class ReadPathIT {
   }
 
   @Test
-  @DisplayName("Back-to-back sales: at the boundary the product view switches to the next sale within a second, with a"
-      + " new ETag, and checkout prices and limits from the open sale, never the list price")
+  @DisplayName("Back-to-back sales: at the boundary the product view switches to the next sale (within 3 s here; the"
+      + " sale-boundary drill measures it), with a new ETag, and checkout prices from the open sale, never the list price")
   void saleBoundary() throws Exception {
     String productId = uniqueId("p");
     createProduct(app, productId, 10_000, 50);
-    java.time.Instant boundary = java.time.Instant.now().plusSeconds(4).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    java.time.Instant boundary = java.time.Instant.now().plusSeconds(10).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     String first = uniqueId("e");
     String second = uniqueId("e");
     for (String[] sale : new String[][] {{first, "7000", "1", boundary.minusSeconds(3600).toString(), boundary.toString()},
@@ -187,10 +187,8 @@ class ReadPathIT {
     assertThat(checkout.statusCode()).as(checkout.body()).isEqualTo(201);
     JsonObject line = new JsonObject(checkout.body()).getJsonArray("items").getJsonObject(0);
     assertThat(line.getLong("unitPrice")).as("the second sale's price, right at its start").isEqualTo(6_000);
-    long switchedBy = System.nanoTime() + Duration.ofSeconds(3).toNanos();
     waitUntil(Duration.ofSeconds(3), () -> app.get("/api/products/" + productId).body().contains(second),
         "the product view to show the second sale");
-    assertThat(System.nanoTime()).isLessThan(switchedBy);
     HttpResponse<String> after = app.get("/api/products/" + productId);
     assertThat(after.headers().firstValue("ETag").orElseThrow()).isNotEqualTo(etagBefore);
     assertThat(app.get("/api/products/" + productId, "If-None-Match", etagBefore).statusCode())
@@ -204,29 +202,23 @@ class ReadPathIT {
     String productId = uniqueId("p");
     createProduct(app, productId, 10_000, 5);
     String eventId = uniqueId("e");
-    Pool pool = PgConfig.from(app.config()).pool(app.vertx(), "test-race", 3);
+    Pool pool = PgConfig.from(app.config()).pool(app.vertx(), "test-race", 1);
+    io.flashsale.support.InventoryProbe probe = new io.flashsale.support.InventoryProbe(app);
     try {
       // A third session holds the product's row: both writers queue behind it, the event upsert first.
-      io.vertx.core.Promise<Void> release = io.vertx.core.Promise.promise();
-      io.vertx.core.Promise<Void> locked = io.vertx.core.Promise.promise();
-      pool.withTransaction(tx -> tx.preparedQuery("select 1 from products where product_id = $1 for update")
-          .execute(io.vertx.sqlclient.Tuple.of(productId)).compose(x -> {
-            locked.complete();
-            return release.future();
-          }));
-      locked.future().await(10, TimeUnit.SECONDS);
-      long waitingBefore = waiting(pool);
+      io.flashsale.support.InventoryProbe.RowLock lock = probe.holdRowLock(
+          "select 1 from products where product_id = $1 for update", productId);
       java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
       java.util.concurrent.CompletableFuture<HttpResponse<String>> upsert = java.util.concurrent.CompletableFuture
           .supplyAsync(() -> app.putAdmin("/admin/events/" + eventId, new JsonObject().put("title", "Race")
               .put("startsAt", now.minusSeconds(3600).toString()).put("endsAt", now.plusSeconds(86_400).toString())
               .put("items", new io.vertx.core.json.JsonArray().add(new JsonObject().put("productId", productId)
                   .put("salePrice", 7_000).put("limitPerUser", 2)))));
-      waitUntil(Duration.ofSeconds(10), () -> waiting(pool) > waitingBefore, "the event upsert to wait for the row");
+      waitUntil(Duration.ofSeconds(10), () -> lock.waiters() == 1, "the event upsert to wait for the row");
       java.util.concurrent.CompletableFuture<HttpResponse<String>> edit = java.util.concurrent.CompletableFuture
           .supplyAsync(() -> app.putAdmin("/admin/products/" + productId, product("Raced Jacket", 10_000)));
-      waitUntil(Duration.ofSeconds(10), () -> waiting(pool) > waitingBefore + 1, "the product edit to wait too");
-      release.complete();
+      waitUntil(Duration.ofSeconds(10), () -> lock.waiters() == 2, "the product edit to wait too");
+      lock.release();
       assertThat(upsert.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
       assertThat(edit.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
       long upserted = new JsonObject(upsert.get().body()).getLong("version");
@@ -237,16 +229,8 @@ class ReadPathIT {
       waitUntil(Duration.ofSeconds(10), () -> app.get("/api/events/" + eventId).body().contains("Raced Jacket"),
           "the event page to show the edited product");
     } finally {
+      probe.close();
       pool.close();
-    }
-  }
-
-  private static long waiting(Pool pool) {
-    try {
-      return pool.query("select count(*) from pg_locks where not granted").execute().await(5, TimeUnit.SECONDS)
-          .iterator().next().getLong(0);
-    } catch (Exception e) {
-      return -1;
     }
   }
 }

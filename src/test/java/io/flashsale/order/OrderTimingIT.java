@@ -20,6 +20,8 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static io.flashsale.support.Fixtures.openSale;
@@ -65,13 +67,7 @@ class OrderTimingIT {
   }
 
   private static String text(String query, String arg) {
-    Pool pool = probe.inventory().ledger().pool();
-    try {
-      var rs = pool.preparedQuery(query).execute(Tuple.of(arg)).await(10, TimeUnit.SECONDS);
-      return rs.size() == 0 ? null : rs.iterator().next().getString(0);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return probe.text(query, arg);
   }
 
   private static HttpRequest.Builder order(String token, String key, String checkoutId, String paymentToken) {
@@ -92,18 +88,9 @@ class OrderTimingIT {
         + "/v1/faults")).PUT(HttpRequest.BodyPublishers.ofString(switches.encode())));
   }
 
-  /** A second PostgreSQL session holding the product's stock row lock until the returned promise completes. */
-  private static Promise<Void> holdStockRow(String productId) throws Exception {
-    Promise<Void> release = Promise.promise();
-    Promise<Void> locked = Promise.promise();
-    probe.inventory().ledger().pool().withTransaction(tx -> tx.preparedQuery(
-        "select quantity from stock where product_id = $1 for update").execute(Tuple.of(productId))
-        .compose(x -> {
-          locked.complete();
-          return release.future();
-        }));
-    locked.future().await(10, TimeUnit.SECONDS);
-    return release;
+  /** A second PostgreSQL session holding the product's stock row lock until it is released. */
+  private static InventoryProbe.RowLock holdStockRow(String productId) {
+    return probe.holdRowLock("select quantity from stock where product_id = $1 for update", productId);
   }
 
   @Test
@@ -114,14 +101,14 @@ class OrderTimingIT {
     String token = app.shopperToken(uniqueId("u"));
     String checkoutId = checkout(token, productId);
     String key = uniqueId("key");
-    Promise<Void> lock = holdStockRow(productId);
+    InventoryProbe.RowLock lock = holdStockRow(productId);
     HttpResponse<String> first;
     HttpResponse<String> retry;
     try {
       first = app.send(order(token, key, checkoutId, "tok_ok"));
       retry = app.send(order(token, key, checkoutId, "tok_ok"));
     } finally {
-      lock.complete();
+      lock.release();
     }
     assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
     String orderId = new JsonObject(first.body()).getString("orderId");
@@ -217,13 +204,14 @@ class OrderTimingIT {
     String productId = openSale(app, 5, 2);
     Pool pool = probe.inventory().ledger().pool();
     OrderStore orders = new OrderStore(pool, io.flashsale.infra.Topics.from(app.config()));
-    String[] ids = new String[2];
+    // The checkouts first: each order is created right before its steps, well inside recovery's 1 s pause.
+    List<io.flashsale.inventory.Checkout> checkouts = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      String token = app.shopperToken(uniqueId("u"));
-      var checkout = probe.inventory().ledger().checkout(checkout(token, productId)).await(10, TimeUnit.SECONDS);
-      ids[i] = OrderSaga.newOrderId();
-      orders.createPending(ids[i], checkout).await(10, TimeUnit.SECONDS);
+      checkouts.add(probe.inventory().ledger().checkout(checkout(app.shopperToken(uniqueId("u")), productId))
+          .await(10, TimeUnit.SECONDS));
     }
+    String[] ids = {OrderSaga.newOrderId(), OrderSaga.newOrderId()};
+    orders.createPending(ids[0], checkouts.get(0)).await(10, TimeUnit.SECONDS);
     // Recovery found the late authorisation and moved the order on; the saga's failure (queued for a connection) lands
     // after it and must not fail an order whose stock may be taken next.
     assertThat(orders.advance(ids[0], SagaStep.STARTED, SagaStep.PAYMENT_AUTHORIZED, "pay_x", "AUTHORIZED")
@@ -236,6 +224,7 @@ class OrderTimingIT {
     assertThat(orders.fail(ids[0], SagaStep.PAYMENT_AUTHORIZED, SagaStep.COMPENSATED, "TEST").await(10, TimeUnit.SECONDS))
         .isTrue();
     // The other way round: the saga failed it first; recovery's late advance changes nothing.
+    orders.createPending(ids[1], checkouts.get(1)).await(10, TimeUnit.SECONDS);
     assertThat(orders.fail(ids[1], SagaStep.STARTED, SagaStep.PAYMENT_UNKNOWN, "UNAVAILABLE").await(10, TimeUnit.SECONDS))
         .isTrue();
     assertThat(orders.advance(ids[1], SagaStep.STARTED, SagaStep.PAYMENT_AUTHORIZED, "pay_y", "AUTHORIZED")

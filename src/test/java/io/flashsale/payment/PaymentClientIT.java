@@ -9,7 +9,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,10 +30,7 @@ class PaymentClientIT {
   @DisplayName("70 calls to a provider that hangs for a minute do not pin the connection pool: once it answers again,"
       + " the next call succeeds at once")
   void hungProviderGivesConnectionsBack() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = io.flashsale.support.TestApp.freePort();
     AppConfig config = TestInfra.config().with(new JsonObject().put("payment.simulator.port", port)
         .put("payment.url", "http://127.0.0.1:" + port).put("payment.timeoutMillis", 300)
         .put("payment.breakerMaxFailures", 10_000));

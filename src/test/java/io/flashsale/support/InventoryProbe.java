@@ -41,6 +41,58 @@ public final class InventoryProbe implements AutoCloseable {
     }
   }
 
+  /** The first column of the first row of a one-parameter query, as text ({@code null} without a row). */
+  public String text(String query, String arg) {
+    try {
+      var rs = inventory.ledger().pool().preparedQuery(query).execute(Tuple.of(arg)).await(10, TimeUnit.SECONDS);
+      return rs.size() == 0 ? null : rs.iterator().next().getString(0);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A row lock held by a session of its own until {@link #release()}; {@link #waiters()} counts who waits for it. */
+  public final class RowLock {
+    private final io.vertx.core.Promise<Void> release = io.vertx.core.Promise.promise();
+    private int pid;
+
+    /** The sessions blocked by this one (PostgreSQL's own answer, whatever else the server is doing). */
+    public long waiters() {
+      try {
+        return inventory.ledger().pool().preparedQuery(
+                "select count(*) from pg_stat_activity where $1 = any(pg_blocking_pids(pid))")
+            .execute(Tuple.of(pid)).await(5, TimeUnit.SECONDS).iterator().next().getLong(0);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    public void release() {
+      release.tryComplete();
+    }
+  }
+
+  /** Locks the rows {@code lockingQuery} selects ({@code ... for update}, one parameter) from a session of its own. */
+  public RowLock holdRowLock(String lockingQuery, String arg) {
+    RowLock lock = new RowLock();
+    io.vertx.core.Promise<Void> locked = io.vertx.core.Promise.promise();
+    inventory.ledger().pool().withTransaction(tx -> tx.query("select pg_backend_pid()").execute()
+        .compose(rs -> {
+          lock.pid = rs.iterator().next().getInteger(0);
+          return tx.preparedQuery(lockingQuery).execute(Tuple.of(arg));
+        })
+        .compose(x -> {
+          locked.complete();
+          return lock.release.future();
+        }));
+    try {
+      locked.future().await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return lock;
+  }
+
   @Override
   public void close() {
     inventory.close();

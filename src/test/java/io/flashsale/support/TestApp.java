@@ -101,7 +101,7 @@ public final class TestApp implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + port + path);
   }
 
-  static int freePort() {
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     } catch (IOException e) {
