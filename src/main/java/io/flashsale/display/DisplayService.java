@@ -148,16 +148,12 @@ public final class DisplayService {
    * has outdated — checkout, when the sale a product view shows has already ended.
    */
   public Future<JsonObject> jsonFromSource(ViewKind kind, String id) {
-    // Single-flight with the display's own loads, and kept in the near cache: at a sale's start every checkout of a
-    // hot product asks for the same rebuild.
-    String key = key(kind, id);
-    return onCallerContext(shared.flights().run(key, () -> build(kind, id, true)).map(d -> {
-      long now = clock.millis();
-      CachedView v = shared.cache().offer(key, d == null ? CachedView.notFound(kind, id, now + settings.notFoundTtlMillis())
-          : CachedView.found(kind, id, d.version(), d.json(), now + jittered(settings.ttlMillis())));
-      return v.isNotFound() ? null : new JsonObject(v.body);
-    }));
+    // Deliberately not shared with a load in flight, nor taken from the near cache: either may have been built before
+    // the boundary this reader just crossed (with the same version), which is exactly what it must not price from.
+    // Only views whose sale has ended take this path, and only until the boundary's re-projection lands.
+    return materializer.materialize(kind, id).map(v -> v == null ? null : new JsonObject(v.json()));
   }
+
 
   int size() {
     return shared.cache().size();

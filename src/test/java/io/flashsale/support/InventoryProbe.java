@@ -56,11 +56,18 @@ public final class InventoryProbe implements AutoCloseable {
     private final io.vertx.core.Promise<Void> release = io.vertx.core.Promise.promise();
     private int pid;
 
-    /** The sessions blocked by this one (PostgreSQL's own answer, whatever else the server is doing). */
+    /**
+     * The sessions queued behind this one (PostgreSQL's own answer, whatever else the server is doing): the first
+     * waiter is blocked by us, later ones by the waiter ahead of them in the row's queue — so follow the chain.
+     */
     public long waiters() {
       try {
-        return inventory.ledger().pool().preparedQuery(
-                "select count(*) from pg_stat_activity where $1 = any(pg_blocking_pids(pid))")
+        return inventory.ledger().pool().preparedQuery("""
+                with recursive blocked(pid) as (
+                  select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))
+                  union
+                  select a.pid from pg_stat_activity a join blocked b on b.pid = any(pg_blocking_pids(a.pid)))
+                select count(*) from blocked""")
             .execute(Tuple.of(pid)).await(5, TimeUnit.SECONDS).iterator().next().getLong(0);
       } catch (Exception e) {
         throw new IllegalStateException(e);
