@@ -12,10 +12,12 @@ import io.flashsale.http.KafkaProbeVerticle;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.BusAddresses;
 import io.flashsale.infra.RedisSubscriberVerticle;
+import io.flashsale.inventory.ConfirmVerticle;
 import io.flashsale.inventory.InventoryConfig;
 import io.flashsale.inventory.InventoryMaintenanceVerticle;
 import io.flashsale.inventory.InventoryVerticle;
 import io.flashsale.inventory.SoldOutBoard;
+import io.flashsale.order.OrderConfirmations;
 import io.flashsale.order.OrderVerticle;
 import io.flashsale.payment.PaymentSimulatorVerticle;
 import io.flashsale.infra.KafkaConfig;
@@ -95,6 +97,8 @@ public final class FlashsaleApp {
         .compose(x -> vertx.deployVerticle(new InventoryMaintenanceVerticle(config, board))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(() -> new InventoryVerticle(config, board),
             new DeploymentOptions().setInstances(inventoryInstances))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new ConfirmVerticle(config, board,
+            new OrderConfirmations(Topics.from(config))))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(() -> new OrderVerticle(config, false),
             new DeploymentOptions().setInstances(inventoryInstances))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new OrderVerticle(config, true))).onSuccess(ids::add)

@@ -138,7 +138,7 @@ public final class StormBench {
   }
 
   /** The naive side's products, straight in PostgreSQL (the app never sees them). */
-  private static void createNaiveProducts(Vertx vertx, AppConfig config, List<String> ids, long units) throws Exception {
+  static void createNaiveProducts(Vertx vertx, AppConfig config, List<String> ids, long units) throws Exception {
     Pool pool = PgConfig.from(config).pool(vertx, "pg-naive-setup", 2);
     try {
       for (String id : ids) {

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks against a running app (start it with scripts/run); each writes bench/results/<date>-<name>.md.",
     subcommands = {BenchCommand.Display.class, BenchCommand.Stampede.class, BenchCommand.Freshness.class,
-        BenchCommand.StormVsNaive.class, BenchCommand.Coupons.class, BenchCommand.DrillsCommand.class,
+        BenchCommand.StormVsNaive.class, BenchCommand.Orders.class, BenchCommand.Coupons.class, BenchCommand.DrillsCommand.class,
         BenchCommand.Storm.class})
 final class BenchCommand implements Runnable {
 
@@ -98,6 +98,34 @@ final class BenchCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       StormBench.run(url, buyers, products, stock, concurrency, out);
+      return 0;
+    }
+  }
+
+  @Command(name = "orders", mixinStandardHelpOptions = true,
+      description = "Confirmed orders per second, sustained (checkout + order, distinct buyers) on many products and on"
+          + " one hot product, the naive one-transaction purchase beside it, and the CPU, PostgreSQL and Redis cost of"
+          + " one order. Ends with a RESULT line.")
+  static final class Orders extends Common implements Callable<Integer> {
+    @Option(names = "--products", defaultValue = "100", description = "products of the spread run (default ${DEFAULT-VALUE})")
+    int products;
+    @Option(names = "--seconds", defaultValue = "60", description = "length of each measured run (default ${DEFAULT-VALUE})")
+    int seconds;
+    @Option(names = "--warmup-seconds", defaultValue = "60",
+        description = "unmeasured warm-up, half on each layout (default ${DEFAULT-VALUE})")
+    int warmupSeconds;
+    @Option(names = "--concurrency", defaultValue = "64", description = "buyers in flight (default ${DEFAULT-VALUE})")
+    int concurrency;
+    @Option(names = "--naive-port", defaultValue = "18186", description = "port of the naive server (default ${DEFAULT-VALUE})")
+    int naivePort;
+
+    @Override
+    public Integer call() throws Exception {
+      if (products < 1 || seconds < 1 || warmupSeconds < 0 || concurrency < 1) {
+        System.err.println("--products, --seconds and --concurrency must be positive, --warmup-seconds not negative");
+        return 2;
+      }
+      io.flashsale.bench.OrderBench.run(url, products, seconds, warmupSeconds, concurrency, naivePort, out);
       return 0;
     }
   }

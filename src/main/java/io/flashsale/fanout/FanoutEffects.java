@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /** The effects of the fan-out consumers: loyalty points, notifications, sales statistics — each idempotent. */
 public final class FanoutEffects {
@@ -30,77 +31,129 @@ public final class FanoutEffects {
 
   /** Points granted on OrderPlaced, taken back on OrderCancelled; the ledger's keys make a replay a no-op. */
   public static IdempotentConsumer.Effect points(Pool pool) {
-    return e -> switch (e.type()) {
-      case OrderStore.ORDER_PLACED -> pool.preparedQuery("""
-              insert into points_ledger (event_id, order_id, user_id, reason, points) values ($1, $2, $3, 'ORDER_PLACED', $4)
-              on conflict do nothing""")
-          .execute(Tuple.of(e.eventId(), orderId(e), userId(e), e.payload().getLong("total") / WON_PER_POINT))
-          .mapEmpty();
-      case OrderStore.ORDER_CANCELLED -> pool.preparedQuery("""
-              insert into points_ledger (event_id, order_id, user_id, reason, points)
-              values ($1, $2, $3, 'ORDER_CANCELLED', -($4::bigint))
-              on conflict do nothing""")
-          .execute(Tuple.of(e.eventId(), orderId(e), userId(e), e.payload().getLong("total") / WON_PER_POINT))
-          .mapEmpty();
-      default -> Future.succeededFuture();
+    return new IdempotentConsumer.Effect() {
+      @Override
+      public Future<Void> apply(OutboxEvent e) {
+        return applyAll(List.of(e));
+      }
+
+      /** One multi-row insert for every order event of a poll. */
+      @Override
+      public Future<Void> applyAll(List<OutboxEvent> events) {
+        List<UUID> ids = new ArrayList<>();
+        List<String> orders = new ArrayList<>();
+        List<String> users = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
+        List<Long> points = new ArrayList<>();
+        for (OutboxEvent e : events) {
+          long sign = OrderStore.ORDER_PLACED.equals(e.type()) ? 1 : OrderStore.ORDER_CANCELLED.equals(e.type()) ? -1 : 0;
+          if (sign != 0) {
+            ids.add(e.eventId());
+            orders.add(orderId(e));
+            users.add(userId(e));
+            reasons.add(sign > 0 ? "ORDER_PLACED" : "ORDER_CANCELLED");
+            points.add(sign * (e.payload().getLong("total") / WON_PER_POINT));
+          }
+        }
+        return ids.isEmpty() ? Future.succeededFuture() : pool.preparedQuery(FanoutSql.GRANT_POINTS)
+            .execute(Tuple.of(ids.toArray(UUID[]::new), orders.toArray(String[]::new), users.toArray(String[]::new),
+                reasons.toArray(String[]::new), points.toArray(Long[]::new))).mapEmpty();
+      }
     };
   }
 
   /** The message a customer would get, stored instead of sent. */
   public static IdempotentConsumer.Effect notifications(Pool pool) {
-    return e -> {
-      String subject = switch (e.type()) {
-        case OrderStore.ORDER_PLACED -> "Your order " + orderId(e) + " is confirmed";
-        case OrderStore.ORDER_CANCELLED -> "Your order " + orderId(e) + " was cancelled and refunded";
-        default -> null;
-      };
-      if (subject == null) {
-        return Future.succeededFuture();
+    return new IdempotentConsumer.Effect() {
+      @Override
+      public Future<Void> apply(OutboxEvent e) {
+        return applyAll(List.of(e));
       }
-      String body = subject + ". Total: " + e.payload().getLong("total") + " won.";
-      return pool.preparedQuery("""
-              insert into notifications (event_id, channel, user_id, subject, body) values ($1, 'EMAIL', $2, $3, $4)
-              on conflict do nothing""").execute(Tuple.of(e.eventId(), userId(e), subject, body)).mapEmpty();
+
+      /** One multi-row insert for every order event of a poll. */
+      @Override
+      public Future<Void> applyAll(List<OutboxEvent> events) {
+        List<UUID> ids = new ArrayList<>();
+        List<String> users = new ArrayList<>();
+        List<String> subjects = new ArrayList<>();
+        List<String> bodies = new ArrayList<>();
+        for (OutboxEvent e : events) {
+          String subject = switch (e.type()) {
+            case OrderStore.ORDER_PLACED -> "Your order " + orderId(e) + " is confirmed";
+            case OrderStore.ORDER_CANCELLED -> "Your order " + orderId(e) + " was cancelled and refunded";
+            default -> null;
+          };
+          if (subject != null) {
+            ids.add(e.eventId());
+            users.add(userId(e));
+            subjects.add(subject);
+            bodies.add(subject + ". Total: " + e.payload().getLong("total") + " won.");
+          }
+        }
+        return ids.isEmpty() ? Future.succeededFuture() : pool.preparedQuery(FanoutSql.STORE_NOTIFICATIONS)
+            .execute(Tuple.of(ids.toArray(UUID[]::new), users.toArray(String[]::new), subjects.toArray(String[]::new),
+                bodies.toArray(String[]::new))).mapEmpty();
+      }
     };
   }
 
   /** Orders and won per minute, per event and in total, in Redis buckets kept for two days. */
   public static IdempotentConsumer.Effect salesStats(Redis redis, RedisKeys keys) {
-    return e -> {
-      long sign;
-      if (OrderStore.ORDER_PLACED.equals(e.type())) {
-        sign = 1;
-      } else if (OrderStore.ORDER_CANCELLED.equals(e.type())) {
-        sign = -1;
-      } else {
-        return Future.succeededFuture();
+    return new IdempotentConsumer.Effect() {
+      @Override
+      public Future<Void> apply(OutboxEvent e) {
+        return applyAll(List.of(e));
       }
-      String minute = MINUTE.format(e.occurredAt());
-      Map<String, Long> wonByEvent = new LinkedHashMap<>();
-      long total = 0;
-      for (Object o : e.payload().getJsonArray("items")) {
-        JsonObject item = (JsonObject) o;
-        long won = item.getLong("unitPrice") * item.getInteger("quantity");
-        wonByEvent.merge(item.getString("eventId") == null ? "none" : item.getString("eventId"), won, Long::sum);
-        total += won;
+
+      /** One pipeline of script calls for every order event of a poll (each script dedupes its own event). */
+      @Override
+      public Future<Void> applyAll(List<OutboxEvent> events) {
+        List<List<String>> allKeys = new ArrayList<>();
+        List<List<Object>> allArgs = new ArrayList<>();
+        for (OutboxEvent e : events) {
+          salesCall(e, keys, allKeys, allArgs);
+        }
+        return allKeys.isEmpty() ? Future.succeededFuture() : SALES.runAll(redis, allKeys, allArgs).mapEmpty();
       }
-      long paid = e.payload().getLong("total");
-      List<String> k = new ArrayList<>();
-      List<Object> args = new ArrayList<>(List.of(7 * 24 * 3600, 2 * 24 * 3600));
-      k.add(keys.processed("sales-stats-lua", e.eventId().toString()));
-      k.add(keys.ordersPerMinute("all", minute));
-      k.add(keys.salesPerMinute("all", minute));
-      args.add(sign);
-      args.add(sign * paid);
-      for (Map.Entry<String, Long> en : wonByEvent.entrySet()) {
-        k.add(keys.ordersPerMinute(en.getKey(), minute));
-        k.add(keys.salesPerMinute(en.getKey(), minute));
-        args.add(sign);
-        // Discounts are shared out over events by their share of the list total.
-        args.add(sign * (total == 0 ? 0 : en.getValue() * paid / total));
-      }
-      return SALES.run(redis, k, args).mapEmpty();
     };
+  }
+
+  /** The script call that counts one order event, or nothing for other events. */
+  private static void salesCall(OutboxEvent e, RedisKeys keys, List<List<String>> allKeys, List<List<Object>> allArgs) {
+    long sign;
+    if (OrderStore.ORDER_PLACED.equals(e.type())) {
+      sign = 1;
+    } else if (OrderStore.ORDER_CANCELLED.equals(e.type())) {
+      sign = -1;
+    } else {
+      return;
+    }
+    String minute = MINUTE.format(e.occurredAt());
+    Map<String, Long> wonByEvent = new LinkedHashMap<>();
+    long total = 0;
+    for (Object o : e.payload().getJsonArray("items")) {
+      JsonObject item = (JsonObject) o;
+      long won = item.getLong("unitPrice") * item.getInteger("quantity");
+      wonByEvent.merge(item.getString("eventId") == null ? "none" : item.getString("eventId"), won, Long::sum);
+      total += won;
+    }
+    long paid = e.payload().getLong("total");
+    List<String> k = new ArrayList<>();
+    List<Object> args = new ArrayList<>(List.of(7 * 24 * 3600, 2 * 24 * 3600));
+    k.add(keys.processed("sales-stats-lua", e.eventId().toString()));
+    k.add(keys.ordersPerMinute("all", minute));
+    k.add(keys.salesPerMinute("all", minute));
+    args.add(sign);
+    args.add(sign * paid);
+    for (Map.Entry<String, Long> en : wonByEvent.entrySet()) {
+      k.add(keys.ordersPerMinute(en.getKey(), minute));
+      k.add(keys.salesPerMinute(en.getKey(), minute));
+      args.add(sign);
+      // Discounts are shared out over events by their share of the list total.
+      args.add(sign * (total == 0 ? 0 : en.getValue() * paid / total));
+    }
+    allKeys.add(k);
+    allArgs.add(args);
   }
 
   /** The bucket name of a minute, e.g. {@code 202611241935}. */

@@ -38,6 +38,18 @@ public final class IdempotentConsumer {
   /** The effect of one event; it must be idempotent. A failed future means "try again later". */
   public interface Effect {
     Future<Void> apply(OutboxEvent event);
+
+    /**
+     * The effects of several events at once (one statement, one pipeline); idempotent like {@link #apply}. By default
+     * one after the other.
+     */
+    default Future<Void> applyAll(List<OutboxEvent> events) {
+      Future<Void> chain = Future.succeededFuture();
+      for (OutboxEvent e : events) {
+        chain = chain.compose(x -> apply(e));
+      }
+      return chain;
+    }
   }
 
   public static final String H_ATTEMPT = "fs-attempt";
@@ -94,13 +106,72 @@ public final class IdempotentConsumer {
     });
   }
 
+  /**
+   * A poll's records: first deliveries that are due go together — one pipeline asks which were already applied, one
+   * {@link Effect#applyAll} applies the rest, one pipeline marks them — so a burst of orders costs a few round trips,
+   * not a few per order. If that fails, each goes the one-by-one way (with its retries and dead letters). Retries
+   * (and anything unreadable) then go one by one, as they are few. Effects are idempotent and commutative, so the
+   * order between the two groups does not matter.
+   */
   private Future<Void> handleBatch(KafkaConsumerRecords<String, String> batch) {
-    Future<Void> chain = Future.succeededFuture();
+    List<KafkaConsumerRecord<String, String>> due = new ArrayList<>();
+    List<OutboxEvent> events = new ArrayList<>();
+    List<KafkaConsumerRecord<String, String>> oneByOne = new ArrayList<>();
     for (int i = 0; i < batch.size(); i++) {
       KafkaConsumerRecord<String, String> r = batch.recordAt(i);
+      OutboxEvent event = null;
+      if (intHeader(r, H_ATTEMPT, 0) == 0 && longHeader(r, H_NOT_BEFORE, 0) <= System.currentTimeMillis()) {
+        try {
+          event = OutboxEvent.fromEnvelope(header(r, H_ORIGINAL_TOPIC, r.topic()), new JsonObject(r.value()));
+        } catch (RuntimeException e) {
+          // unreadable: the one-by-one way dead-letters it
+        }
+      }
+      if (event == null) {
+        oneByOne.add(r);
+      } else {
+        due.add(r);
+        events.add(event);
+      }
+    }
+    Future<Void> together = events.isEmpty() ? Future.succeededFuture() : applyTogether(events).recover(err -> {
+      LOG.info("{}: {} events together failed ({}); one by one", name, events.size(), err.toString());
+      return oneAfterAnother(due);
+    });
+    return together.compose(x -> oneAfterAnother(oneByOne));
+  }
+
+  private Future<Void> oneAfterAnother(List<KafkaConsumerRecord<String, String>> records) {
+    Future<Void> chain = Future.succeededFuture();
+    for (KafkaConsumerRecord<String, String> r : records) {
       chain = chain.compose(x -> handle(r));
     }
     return chain;
+  }
+
+  private Future<Void> applyTogether(List<OutboxEvent> events) {
+    List<Request> asks = new ArrayList<>(events.size());
+    events.forEach(e -> asks.add(Request.cmd(Command.EXISTS).arg(keys.processed(name, e.eventId().toString()))));
+    // Redis down: the marks are an optimisation; the effects' own keys make a second application a no-op.
+    return redis.batch(asks).map(answers -> {
+      List<OutboxEvent> todo = new ArrayList<>();
+      for (int i = 0; i < events.size(); i++) {
+        if (answers.get(i) == null || answers.get(i).toInteger() != 1) {
+          todo.add(events.get(i));
+        }
+      }
+      return todo;
+    }).otherwise(events).compose(todo -> {
+      if (todo.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      return effect.applyAll(todo).compose(x -> {
+        List<Request> marks = new ArrayList<>(todo.size());
+        todo.forEach(e -> marks.add(Request.cmd(Command.SET).arg(keys.processed(name, e.eventId().toString())).arg("1")
+            .arg("EX").arg(MARK_TTL_SECONDS)));
+        return redis.batch(marks).otherwiseEmpty().mapEmpty();
+      });
+    });
   }
 
   private Future<Void> handle(KafkaConsumerRecord<String, String> r) {

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.List;
 
 /** A Lua script from {@code src/main/resources/lua/}, run by EVALSHA with a fallback to EVAL when Redis lost it. */
@@ -43,6 +44,23 @@ public final class LuaScript {
     return redis.send(request(Command.EVALSHA, sha1, keys, args)).recover(err -> {
       if (err.getMessage() != null && err.getMessage().startsWith("NOSCRIPT")) {
         return redis.send(request(Command.EVAL, source, keys, args));
+      }
+      return Future.failedFuture(err);
+    });
+  }
+
+  /**
+   * Runs the script once per call, all calls in one pipeline (one round trip); when Redis lost the script, loads it
+   * and sends the pipeline again. All keys must share one hash tag (Redis Cluster).
+   */
+  public Future<List<Response>> runAll(Redis redis, List<List<String>> keys, List<List<Object>> args) {
+    List<Request> calls = new ArrayList<>(keys.size());
+    for (int i = 0; i < keys.size(); i++) {
+      calls.add(request(Command.EVALSHA, sha1, keys.get(i), args.get(i)));
+    }
+    return redis.batch(calls).recover(err -> {
+      if (err.getMessage() != null && err.getMessage().contains("NOSCRIPT")) {
+        return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source)).compose(x -> redis.batch(calls));
       }
       return Future.failedFuture(err);
     });

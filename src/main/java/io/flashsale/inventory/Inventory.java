@@ -36,6 +36,11 @@ public final class Inventory implements AutoCloseable {
   }
 
   public static Inventory create(Vertx vertx, AppConfig config, SoldOutBoard board, Clock clock) {
+    return create(vertx, config, board, clock, ConfirmHook.NONE);
+  }
+
+  /** With {@code hook}: what commits with each batch of confirms (the app confirms the orders there). */
+  public static Inventory create(Vertx vertx, AppConfig config, SoldOutBoard board, Clock clock, ConfirmHook hook) {
     InventoryConfig inv = InventoryConfig.from(config);
     RedisKeys keys = RedisKeys.from(config);
     Redis redis = Redis.createClient(vertx, RedisConfig.from(config).options());
@@ -53,7 +58,8 @@ public final class Inventory implements AutoCloseable {
     StockCache cache = new StockCache(redis, keys);
     StockLedger ledger = new StockLedger(pool, Topics.from(config), inv.decrementAttempts());
     Redlock redlock = new Redlock(vertx, lockNodes, clock, 50, inv.lockAttempts(), inv.lockRetryMillis());
-    InventoryService service = new InventoryService(vertx, cache, ledger, redlock, keys, board, clock, inv);
+    InventoryService service = new InventoryService(vertx, cache, ledger, redlock, keys, board, clock, inv,
+        hook);
     return new Inventory(service, cache, ledger, redis, lockNodes, pool);
   }
 

@@ -10,12 +10,14 @@ import java.util.List;
  * Inventory settings, from {@code inventory.*} config keys. A confirm is bounded end to end: it is not started past
  * {@code confirmTimeoutMillis} after it was asked for, waits at most {@code pgLockTimeoutMillis} for a row lock and
  * {@code pgStatementTimeoutMillis} for a statement, and at most {@code confirmQueueMax} confirms of one product wait in
- * a process; {@code staleConfirmMillis} (when a CONFIRMING hold is presumed orphaned) must exceed all of that.
+ * a process, committed at most {@code confirmBatchMax} to a transaction, in {@code confirmShards} queues (a product
+ * always in the same one); {@code staleConfirmMillis} (when a CONFIRMING hold is presumed orphaned) must exceed all of that.
  */
 public record InventoryConfig(Duration holdTtl, List<String> redlockNodes, long lockTtlMillis, int lockAttempts,
                               long lockRetryMillis, int decrementAttempts, long soldOutFlagMillis, long sweepMillis,
                               int instances, long confirmTimeoutMillis, int confirmQueueMax, long pgLockTimeoutMillis,
-                              long pgStatementTimeoutMillis, long staleConfirmMillis) {
+                              long pgStatementTimeoutMillis, long staleConfirmMillis, int confirmBatchMax,
+                              int confirmShards) {
 
   public static InventoryConfig from(AppConfig c) {
     List<String> nodes = Arrays.stream(c.string("inventory.redlockNodes").split(",")).map(String::trim)
@@ -29,7 +31,8 @@ public record InventoryConfig(Duration holdTtl, List<String> redlockNodes, long 
         c.integer("inventory.soldOutFlagMillis"), c.integer("inventory.sweepMillis"),
         c.integer("inventory.instances"), c.integer("inventory.confirmTimeoutMillis"),
         c.integer("inventory.confirmQueueMax"), c.integer("inventory.pgLockTimeoutMillis"),
-        c.integer("inventory.pgStatementTimeoutMillis"), c.integer("inventory.staleConfirmMillis"));
+        c.integer("inventory.pgStatementTimeoutMillis"), c.integer("inventory.staleConfirmMillis"),
+        c.integer("inventory.confirmBatchMax"), c.integer("inventory.confirmShards"));
   }
 
   /** Refuses a cut-off that a live confirm could outlast. */
@@ -37,6 +40,9 @@ public record InventoryConfig(Duration holdTtl, List<String> redlockNodes, long 
     if (staleConfirmMillis <= confirmTimeoutMillis + 4 * pgStatementTimeoutMillis) {
       throw new IllegalStateException("inventory.staleConfirmMillis must exceed inventory.confirmTimeoutMillis + 4 ×"
           + " inventory.pgStatementTimeoutMillis (a confirm still running must never look orphaned)");
+    }
+    if (confirmBatchMax < 1 || confirmShards < 1) {
+      throw new IllegalStateException("inventory.confirmBatchMax and inventory.confirmShards must be at least 1");
     }
   }
 }

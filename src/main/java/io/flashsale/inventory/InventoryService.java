@@ -45,10 +45,12 @@ public final class InventoryService {
   private final long staleConfirmMillis;
   private Future<Void> rebuilding;
   private final Map<String, Future<ReconcileReport>> loading = new HashMap<>();
-  private final KeyedQueue confirms;
+  private final GroupCommit<Waiting> confirms;
+  private final ConfirmHook confirmHook;
+  private final int confirmShards;
 
   public InventoryService(Vertx vertx, StockCache cache, StockLedger ledger, Redlock redlock, RedisKeys keys,
-                          SoldOutBoard board, Clock clock, InventoryConfig config) {
+                          SoldOutBoard board, Clock clock, InventoryConfig config, ConfirmHook confirmHook) {
     this.vertx = vertx;
     this.cache = cache;
     this.ledger = ledger;
@@ -59,7 +61,9 @@ public final class InventoryService {
     this.holdTtl = config.holdTtl();
     this.lockTtlMs = config.lockTtlMillis();
     this.staleConfirmMillis = config.staleConfirmMillis();
-    this.confirms = new KeyedQueue(clock, config.confirmQueueMax());
+    this.confirms = new GroupCommit<>(clock, config.confirmQueueMax(), config.confirmBatchMax(), this::commitBatch);
+    this.confirmHook = confirmHook;
+    this.confirmShards = config.confirmShards();
   }
 
   /** How a reconcile went: products looked at, and the units Redis was off by in total. */
@@ -180,26 +184,38 @@ public final class InventoryService {
 
   // ------------------------------------------------------------------ confirm
 
-  /**
-   * Turns the hold into sold units: hold marked CONFIRMING → queued behind this process's other confirms of the
-   * product → Redlock on each product → versioned decrement, CONFIRMED and the coupon redeemed for {@code orderId}
-   * in one PostgreSQL transaction → hold consumed. Nothing starts after {@code deadlineMillis} (the caller has given
-   * up by then). A failure that PostgreSQL rolled back puts the hold back as it was (503), except a database that has
-   * no stock left, which releases the hold (SOLD_OUT). Idempotent: a checkout PostgreSQL already confirmed answers
-   * as confirmed.
-   */
+  /** A confirmed checkout, and whether its order was confirmed in the same transaction (see {@link ConfirmHook}). */
+  public record Confirmation(Checkout checkout, boolean orderConfirmed) {
+  }
+
+  /** Confirms a checkout for no order (tools and tests); see {@link #confirm(Checkout, String, String, String, long)}. */
   public Future<Checkout> confirm(String checkoutId, String orderId, long deadlineMillis) {
-    return ledger.checkout(checkoutId).compose(c -> {
+    return confirm(null, checkoutId, orderId, null, deadlineMillis).map(Confirmation::checkout);
+  }
+
+  /**
+   * Turns the hold into sold units: hold marked CONFIRMING → group-committed with the product's other confirms
+   * waiting at the same moment (one Redlock per product, one PostgreSQL transaction: the versioned decrement of their
+   * sum, CONFIRMED, coupons redeemed for their orders, the orders confirmed through the {@link ConfirmHook}) → hold
+   * consumed. {@code known} is the checkout as the caller read it (saves a read; {@code null} reads it). Nothing starts
+   * after {@code deadlineMillis} (the caller has given up by then). A failure that PostgreSQL rolled back puts the hold
+   * back as it was (503), except a database that has no stock left, which releases the hold (SOLD_OUT). Idempotent: a
+   * checkout PostgreSQL already confirmed answers as confirmed.
+   */
+  public Future<Confirmation> confirm(Checkout known, String checkoutId, String orderId, String paymentId,
+                                      long deadlineMillis) {
+    Future<Checkout> read = known != null ? Future.succeededFuture(known) : ledger.checkout(checkoutId);
+    return read.compose(c -> {
       if (c == null) {
         return Future.failedFuture(ApiException.notFound("checkout", checkoutId));
       }
       if (Checkout.CONFIRMED.equals(c.status())) {
         // PostgreSQL already took the units (a retry, or an answer lost with a connection or a process):
         // confirm is idempotent — finish Redis's side and answer as before.
-        return cache.endConfirm(c.userId(), c.checkoutId(), true).otherwise(0).map(c);
+        return cache.endConfirm(c.userId(), c.checkoutId(), true).otherwise(0).map(new Confirmation(c, false));
       }
-      return beginConfirm(c, 0).compose(go -> go ? decrementUnderLocks(c, orderId, deadlineMillis)
-          : Future.succeededFuture(c));
+      return beginConfirm(c, 0).compose(go -> go ? commitInBatch(c, orderId, paymentId, deadlineMillis)
+          : Future.succeededFuture(new Confirmation(c, false)));
     });
   }
 
@@ -225,45 +241,208 @@ public final class InventoryService {
     });
   }
 
-  private Future<Checkout> decrementUnderLocks(Checkout c, String orderId, long deadlineMillis) {
-    List<String> products = new ArrayList<>(new TreeSet<>(c.items().stream().map(PricedItem::productId).toList()));
-    // Queue locally behind other confirms of the same (first) product, then take the cross-instance locks.
-    return confirms.run(products.get(0), deadlineMillis, () -> withLocks(products, 0, deadlineMillis,
-        () -> ledger.confirm(c, orderId)
-        // A failure after the COMMIT was sent (the connection died) may hide a success: PostgreSQL decides.
-        .recover(err -> ledger.checkout(c.checkoutId()).transform(check -> check.succeeded() && check.result() != null
-            && Checkout.CONFIRMED.equals(check.result().status()) ? Future.succeededFuture()
-            : Future.failedFuture(err))))).transform(ar -> {
+  /** A confirm waiting for its batch; the batch settles it with PostgreSQL's outcome for it. */
+  private static final class Waiting implements GroupCommit.Member {
+    final ConfirmHook.Confirming confirming;
+    final long deadline;
+    final Promise<Boolean> committed = Promise.promise(); // true: its order was confirmed with it
+
+    Waiting(ConfirmHook.Confirming confirming, long deadline) {
+      this.confirming = confirming;
+      this.deadline = deadline;
+    }
+
+    String checkoutId() {
+      return confirming.checkout().checkoutId();
+    }
+
+    @Override
+    public long deadlineMillis() {
+      return deadline;
+    }
+
+    @Override
+    public void refuse(Throwable reason) {
+      committed.tryFail(reason);
+    }
+  }
+
+  /** The batch left this checkout out because it was no longer HELD: PostgreSQL says whether it was confirmed. */
+  private static final class NotHeld extends RuntimeException {
+    NotHeld() {
+      super("not held", null, false, false);
+    }
+  }
+
+  /** The batch's outcome is unknown (its connection died, maybe after COMMIT): PostgreSQL says. */
+  private static final class OutcomeUnknown extends RuntimeException {
+    OutcomeUnknown(Throwable cause) {
+      super(String.valueOf(cause), cause, false, false);
+    }
+  }
+
+  private Future<Confirmation> commitInBatch(Checkout c, String orderId, String paymentId, long deadlineMillis) {
+    Waiting w = new Waiting(new ConfirmHook.Confirming(c, orderId, paymentId), deadlineMillis);
+    // Keyed by a shard of the first product (sorted): a product's confirms always meet in one queue, and confirms
+    // of different products in a shard share a batch (one lock pipeline, one transaction).
+    confirms.submit("shard-" + Math.floorMod(firstProduct(c).hashCode(), confirmShards), w);
+    return w.committed.future().transform(ar -> {
       if (ar.succeeded()) {
-        return cache.endConfirm(c.userId(), c.checkoutId(), true).otherwise(0)
-            .map(x -> new Checkout(c.checkoutId(), c.userId(), c.items(), c.subtotal(), c.discount(), c.total(),
-                c.couponId(), c.expiresAt(), Checkout.CONFIRMED));
+        // (the batch already ended the confirm in Redis, for all its members in one pipeline)
+        return Future.succeededFuture(new Confirmation(confirmed(c), ar.result()));
       }
       Throwable err = ar.cause();
+      if (err instanceof NotHeld || err instanceof OutcomeUnknown) {
+        return ledger.status(c.checkoutId()).transform(st -> {
+          if (st.succeeded() && Checkout.CONFIRMED.equals(st.result())) {
+            return cache.endConfirm(c.userId(), c.checkoutId(), true).otherwise(0)
+                .map(x -> new Confirmation(confirmed(c), false));
+          }
+          Throwable why = err instanceof NotHeld ? holdExpired(c) : err.getCause();
+          return cache.endConfirm(c.userId(), c.checkoutId(), false).transform(x -> Future.failedFuture(why));
+        });
+      }
       if (err instanceof ApiException api && api.code() == ErrorCode.SOLD_OUT) {
         // PostgreSQL has fewer units than Redis promised: the hold cannot be honoured.
+        List<Future<?>> reconciled = new ArrayList<>();
+        c.items().forEach(i -> reconciled.add(load(i.productId())));
         return giveBack(c.userId(), c.checkoutId(), Checkout.RELEASED)
-            .compose(x -> reconcile(products)).transform(x -> Future.failedFuture(err));
+            .compose(x -> Future.join(reconciled)).transform(x -> Future.failedFuture(err));
       }
       return cache.endConfirm(c.userId(), c.checkoutId(), false).transform(x -> Future.failedFuture(
           err instanceof Redlock.LockUnavailableException ? ApiException.unavailable(err.getMessage()) : err));
     });
   }
 
+  private static String firstProduct(Checkout c) {
+    return c.items().stream().map(PricedItem::productId).sorted().findFirst().orElseThrow();
+  }
+
+  private static Checkout confirmed(Checkout c) {
+    return new Checkout(c.checkoutId(), c.userId(), c.items(), c.subtotal(), c.discount(), c.total(), c.couponId(),
+        c.expiresAt(), Checkout.CONFIRMED);
+  }
+
   /**
-   * Locks the products in a fixed (sorted) order so two multi-item confirms never wait on each other in a cycle;
-   * gives up before a lock (nothing done yet) once the deadline has passed.
+   * Commits one batch: the locks of every product in it (sorted), then one transaction. Members whose deadline passed
+   * while the locks were taken are dropped first. A member that breaks the batch is refused alone and the rest go
+   * again; a conflict splits the batch into members committed one by one (still under the locks).
    */
-  private <T> Future<T> withLocks(List<String> products, int index, long deadlineMillis,
-                                  java.util.function.Supplier<Future<T>> work) {
-    if (index == products.size()) {
-      return work.get();
+  private Future<Void> commitBatch(List<Waiting> batch) {
+    List<String> products = new ArrayList<>(new TreeSet<>(batch.stream()
+        .flatMap(w -> w.confirming.checkout().items().stream().map(PricedItem::productId)).toList()));
+    long latest = batch.stream().mapToLong(w -> w.deadline).max().orElse(0);
+    return withLocks(products, latest, () -> {
+      long now = clock.millis();
+      List<Waiting> live = new ArrayList<>();
+      for (Waiting w : batch) {
+        if (now >= w.deadline) {
+          w.refuse(new GroupCommit.NotStarted("the confirm ran out of time taking its locks"));
+        } else {
+          live.add(w);
+        }
+      }
+      return commitUnderLocks(live);
+    }).otherwise(err -> {
+      batch.forEach(w -> w.refuse(err));
+      return null;
+    });
+  }
+
+  private Future<Void> commitUnderLocks(List<Waiting> batch) {
+    if (batch.isEmpty()) {
+      return Future.succeededFuture();
     }
+    return ledger.confirmBatch(batch.stream().map(w -> w.confirming).toList(), confirmHook).transform(ar -> {
+      if (ar.succeeded()) {
+        StockLedger.BatchResult r = ar.result();
+        List<Waiting> confirmed = new ArrayList<>();
+        for (Waiting w : batch) {
+          String id = w.checkoutId();
+          if (r.confirmed().contains(id)) {
+            confirmed.add(w);
+          } else if (r.refused().containsKey(id)) {
+            w.refuse(r.refused().get(id));
+          } else {
+            w.refuse(new NotHeld());
+          }
+        }
+        // The holds are consumed in Redis in one pipeline (a failure is settled by the stale-confirm sweep).
+        return cache.endConfirmed(confirmed.stream().map(w -> w.confirming.checkout()).toList()).onComplete(x ->
+            confirmed.forEach(w -> w.committed.tryComplete(w.confirming.orderId() != null
+                && r.ordersConfirmed().contains(w.confirming.orderId()))));
+      }
+      Throwable err = ar.cause();
+      if (err instanceof StockLedger.MemberRefused refused) {
+        List<Waiting> rest = new ArrayList<>();
+        for (Waiting w : batch) {
+          if (w.checkoutId().equals(refused.checkoutId())) {
+            w.refuse(refused.reason());
+          } else {
+            rest.add(w);
+          }
+        }
+        return commitUnderLocks(rest);
+      }
+      Map<String, List<Waiting>> byProduct = new java.util.TreeMap<>();
+      batch.forEach(w -> byProduct.computeIfAbsent(firstProduct(w.confirming.checkout()), k -> new ArrayList<>()).add(w));
+      if (byProduct.size() > 1 && (err instanceof StockLedger.BatchConflict
+          || err instanceof ApiException api && api.code() == ErrorCode.UNAVAILABLE)) {
+        // A stalled or changed product must not fail its neighbours: each product's members go again on their own
+        // (still under the locks, each only inside its deadline).
+        Future<Void> perProduct = Future.succeededFuture();
+        for (List<Waiting> group : byProduct.values()) {
+          perProduct = perProduct.compose(x -> {
+            List<Waiting> live = new ArrayList<>();
+            for (Waiting w : group) {
+              if (clock.millis() >= w.deadline) {
+                w.refuse(new GroupCommit.NotStarted("the confirm ran out of time after its batch was split"));
+              } else {
+                live.add(w);
+              }
+            }
+            return commitUnderLocks(live);
+          });
+        }
+        return perProduct;
+      }
+      if (err instanceof StockLedger.BatchConflict && batch.size() > 1) {
+        Future<Void> oneByOne = Future.succeededFuture();
+        for (Waiting w : batch) {
+          // Each member still starts only inside its deadline: a split of a big batch must not outlast its callers.
+          oneByOne = oneByOne.compose(x -> {
+            if (clock.millis() >= w.deadline) {
+              w.refuse(new GroupCommit.NotStarted("the confirm ran out of time after its batch was split"));
+              return Future.succeededFuture();
+            }
+            return commitUnderLocks(List.of(w));
+          });
+        }
+        return oneByOne;
+      }
+      if (err instanceof ApiException || err instanceof StockLedger.BatchConflict) {
+        // PostgreSQL answered and rolled back (a refusal, a 503 for a lock or statement timeout): nothing committed.
+        batch.forEach(w -> w.refuse(err instanceof ApiException ? err
+            : ApiException.unavailable("stock changed under the confirm; retry shortly")));
+        return Future.<Void>succeededFuture();
+      }
+      // A failure after the COMMIT was sent (the connection died) may hide a success: PostgreSQL decides.
+      batch.forEach(w -> w.refuse(new OutcomeUnknown(err)));
+      return Future.<Void>succeededFuture();
+    });
+  }
+
+  /**
+   * Takes the locks of all the products at once (one pipeline per lock node; all or none, so two batches wanting
+   * overlapping products never wait on each other in a cycle); gives up before taking them (nothing done yet) once
+   * the deadline has passed.
+   */
+  private <T> Future<T> withLocks(List<String> products, long deadlineMillis, java.util.function.Supplier<Future<T>> work) {
     if (clock.millis() >= deadlineMillis) {
-      return Future.failedFuture(new KeyedQueue.NotStarted("the confirm ran out of time taking its locks"));
+      return Future.failedFuture(new GroupCommit.NotStarted("the confirm ran out of time taking its locks"));
     }
-    return redlock.withLock(keys.lock("stock:" + products.get(index)), lockTtlMs,
-        lock -> withLocks(products, index + 1, deadlineMillis, work));
+    return redlock.withLocks(products.stream().map(p -> keys.lock("stock:" + p)).toList(), lockTtlMs,
+        locks -> work.get());
   }
 
   // ------------------------------------------------------------------ expiry and recovery

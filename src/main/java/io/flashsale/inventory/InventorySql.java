@@ -3,22 +3,21 @@ package io.flashsale.inventory;
 /** The SQL text of inventory (checkouts and the versioned stock decrement), in one place. */
 final class InventorySql {
 
+  /** The checkout and its items in one statement (one round trip, one implicit transaction). */
   static final String INSERT_CHECKOUT = """
-      insert into checkouts (checkout_id, user_id, status, subtotal, discount, total, coupon_id, expires_at)
-      values ($1, $2, 'HELD', $3, $4, $5, $6, $7)""";
-
-  static final String INSERT_ITEM = """
+      with c as (
+        insert into checkouts (checkout_id, user_id, status, subtotal, discount, total, coupon_id, expires_at)
+        values ($1, $2, 'HELD', $3, $4, $5, $6, $7) returning checkout_id)
       insert into checkout_items (checkout_id, product_id, position, quantity, unit_price, event_id, limit_per_user)
-      values ($1, $2, $3, $4, $5, $6, $7)""";
+      select c.checkout_id, t.product_id, t.position, t.quantity, t.unit_price, t.event_id, t.limit_per_user
+      from c, unnest($8::text[], $9::int[], $10::int[], $11::bigint[], $12::text[], $13::int[])
+        as t(product_id, position, quantity, unit_price, event_id, limit_per_user)""";
 
   static final String CHECKOUT = """
       select c.checkout_id, c.user_id, c.status, c.subtotal, c.discount, c.total, c.coupon_id, c.expires_at,
              i.product_id, i.quantity, i.unit_price, i.event_id, i.limit_per_user
       from checkouts c join checkout_items i on i.checkout_id = c.checkout_id
       where c.checkout_id = $1 order by i.position""";
-
-  static final String SET_STATUS_FROM_HELD = """
-      update checkouts set status = $2, updated_at = now() where checkout_id = $1 and status = 'HELD'""";
 
   /** Leaves HELD for RELEASED, or for EXPIRED ($4) only once the hold's time has come by $3 (the app's clock). */
   static final String GIVE_BACK = """
@@ -28,6 +27,24 @@ final class InventorySql {
   static final String STATUS = "select status from checkouts where checkout_id = $1";
 
   static final String READ_STOCK = "select quantity, version from stock where product_id = $1";
+
+  /** A batch's stock rows, locked in the documented order (by product id) as they are read. */
+  static final String READ_STOCKS = """
+      select product_id, quantity, version from stock where product_id = any($1) order by product_id for update""";
+
+  /** Layer 3 for a batch: each product's summed units, each against the version read (the fencing token). */
+  static final String DECREMENT_STOCKS = """
+      update stock s set quantity = s.quantity - t.units, version = s.version + 1, updated_at = now()
+      from unnest($1::text[], $2::int[], $3::bigint[]) as t(product_id, units, version)
+      where s.product_id = t.product_id and s.version = t.version and s.quantity >= t.units
+      returning s.product_id, s.quantity, s.version""";
+
+  static final String HELD_AMONG = "select checkout_id from checkouts where checkout_id = any($1) and status = 'HELD'";
+
+  /** A batch's checkouts HELD → CONFIRMED (each row waits for a give-back holding it, then is re-checked). */
+  static final String CONFIRM_HELD = """
+      update checkouts set status = 'CONFIRMED', updated_at = now()
+      where checkout_id = any($1) and status = 'HELD' returning checkout_id""";
 
   /** Layer 3: the decrement succeeds only against the version we read (the fencing token) and enough units. */
   static final String DECREMENT_STOCK = """

@@ -12,8 +12,8 @@ import java.time.Clock;
 import java.util.List;
 
 /**
- * Owns stock: answers hold, release and confirm requests on the event bus (one instance per event loop, each with its
- * own clients; the bus spreads requests across them).
+ * Owns stock: answers hold and release requests on the event bus (one instance per event loop, each with its own
+ * clients; the bus spreads requests across them). Confirms go to the {@link ConfirmVerticle}.
  */
 public final class InventoryVerticle extends VerticleBase {
 
@@ -48,10 +48,6 @@ public final class InventoryVerticle extends VerticleBase {
     MessageConsumer<String> get = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_CHECKOUT, msg ->
         inventory.ledger().checkout(msg.body()).onSuccess(c -> msg.reply(c == null ? null : c.toBusJson()))
             .onFailure(err -> BusErrors.reply(msg, err)));
-    MessageConsumer<JsonObject> confirm = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_CONFIRM, msg ->
-        service.confirm(msg.body().getString("checkoutId"), msg.body().getString("orderId"),
-                msg.body().getLong("deadline", Long.MAX_VALUE))
-            .onSuccess(c -> msg.reply(c.toBusJson())).onFailure(err -> BusErrors.reply(msg, err)));
     MessageConsumer<String> reconcile = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_RECONCILE, msg ->
         service.load(msg.body()).onSuccess(r -> msg.reply(r.driftUnits())).onFailure(err -> BusErrors.reply(msg, err)));
     MessageConsumer<JsonObject> restocked = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_RESTOCKED, msg -> {
@@ -67,7 +63,7 @@ public final class InventoryVerticle extends VerticleBase {
       }
       Future.all(work).onSuccess(x -> msg.reply(new JsonObject())).onFailure(err -> BusErrors.reply(msg, err));
     });
-    return Future.all(List.of(hold.completion(), release.completion(), confirm.completion(), reconcile.completion(),
+    return Future.all(List.of(hold.completion(), release.completion(), reconcile.completion(),
         restocked.completion(), get.completion()));
   }
 

@@ -103,6 +103,77 @@ public final class Redlock {
     });
   }
 
+  /** Locks held together under one token (see {@link #withLocks}). */
+  public record Locks(List<String> keys, String token, long validUntil) {
+  }
+
+  /**
+   * Runs {@code work} holding every one of {@code keys} at once and releases them afterwards, whatever the outcome.
+   * The keys are asked for in one pipeline per node (one round trip, not one per key); all are held or none: when
+   * any key lacks a quorum every key is released and the whole set is tried again after a jittered pause, so two
+   * callers wanting overlapping sets never wait on each other in a cycle.
+   */
+  public <T> Future<T> withLocks(List<String> keys, long ttlMs, Function<Locks, Future<T>> work) {
+    if (keys.size() == 1) {
+      return withLock(keys.get(0), ttlMs, lock -> work.apply(new Locks(keys, lock.token(), lock.validUntil())));
+    }
+    return attemptAll(keys, ttlMs, 1).compose(locks -> {
+      Future<T> result;
+      try {
+        result = work.apply(locks);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      return result.eventually(() -> releaseAll(locks.keys(), locks.token()));
+    });
+  }
+
+  private Future<Locks> attemptAll(List<String> keys, long ttlMs, int attempt) {
+    String token = newToken();
+    long start = clock.millis();
+    List<Future<List<Boolean>>> votes = new ArrayList<>(nodes.size());
+    for (Redis node : nodes) {
+      List<Request> sets = new ArrayList<>(keys.size());
+      keys.forEach(k -> sets.add(Request.cmd(Command.SET).arg(k).arg(token).arg("NX").arg("PX").arg(ttlMs)));
+      votes.add(node.batch(sets).timeout(nodeTimeoutMs, TimeUnit.MILLISECONDS)
+          .map(answers -> answers.stream().map(r -> r != null && "OK".equals(r.toString())).toList())
+          .otherwise(keys.stream().map(k -> false).toList()));
+    }
+    return Future.join(new ArrayList<>(votes)).transform(x -> {
+      long least = Long.MAX_VALUE;
+      for (int i = 0; i < keys.size(); i++) {
+        int index = i;
+        least = Math.min(least, votes.stream().filter(f -> f.result() != null && f.result().get(index)).count());
+      }
+      long drift = (long) (ttlMs * CLOCK_DRIFT_FACTOR) + 2;
+      long validity = ttlMs - (clock.millis() - start) - drift;
+      if (least >= quorum() && validity > 0) {
+        return Future.succeededFuture(new Locks(keys, token, clock.millis() + validity));
+      }
+      long granted = least;
+      return releaseAll(keys, token).transform(r -> {
+        if (attempt >= maxAttempts) {
+          return Future.failedFuture(new LockUnavailableException(String.join(",", keys), granted, nodes.size()));
+        }
+        Promise<Locks> retry = Promise.promise();
+        long delay = retryDelayMs / 2 + ThreadLocalRandom.current().nextLong(retryDelayMs + 1);
+        vertx.setTimer(Math.max(1, delay), id -> attemptAll(keys, ttlMs, attempt + 1).onComplete(retry));
+        return retry.future();
+      });
+    });
+  }
+
+  /** Releases every key we hold under {@code token}, one pipeline per node; never fails. */
+  private Future<Void> releaseAll(List<String> keys, String token) {
+    List<List<String>> allKeys = keys.stream().map(List::of).toList();
+    List<List<Object>> allArgs = keys.stream().map(k -> List.<Object>of(token)).toList();
+    List<Future<?>> dels = new ArrayList<>(nodes.size());
+    for (Redis node : nodes) {
+      dels.add(RELEASE.runAll(node, allKeys, allArgs).timeout(nodeTimeoutMs, TimeUnit.MILLISECONDS).otherwiseEmpty());
+    }
+    return Future.join(dels).otherwiseEmpty().mapEmpty();
+  }
+
   /** Releases on every node (a node that missed the SET answers 0); never fails. */
   public Future<Void> release(Lock lock) {
     List<Future<?>> dels = new ArrayList<>(nodes.size());

@@ -82,6 +82,17 @@ public final class StockCache {
   }
 
   /** {@code confirmed}: the units left for good; else the hold goes back to HELD. */
+  /** Ends the confirms of a committed batch, all CONFIRMED, in one pipeline; never fails (the sweeper settles later). */
+  public Future<Void> endConfirmed(List<Checkout> checkouts) {
+    List<List<String>> allKeys = new ArrayList<>(checkouts.size());
+    List<List<Object>> allArgs = new ArrayList<>(checkouts.size());
+    for (Checkout c : checkouts) {
+      allKeys.add(List.of(keys.held(), keys.hold(c.checkoutId()), keys.holdExpiry(), keys.confirming()));
+      allArgs.add(List.of(member(c.userId(), c.checkoutId()), "CONFIRMED"));
+    }
+    return CONFIRM_END.runAll(redis, allKeys, allArgs).otherwiseEmpty().mapEmpty();
+  }
+
   public Future<Integer> endConfirm(String userId, String checkoutId, boolean confirmed) {
     return CONFIRM_END.run(redis, List.of(keys.held(), keys.hold(checkoutId), keys.holdExpiry(), keys.confirming()),
         List.of(member(userId, checkoutId), confirmed ? "CONFIRMED" : "HELD")).map(Response::toInteger);

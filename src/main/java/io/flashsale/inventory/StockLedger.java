@@ -20,7 +20,15 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /** The PostgreSQL side of inventory: checkouts, and layer 3 — the versioned (optimistic, fenced) stock decrement. */
 public final class StockLedger {
@@ -50,18 +58,25 @@ public final class StockLedger {
   }
 
   public Future<Void> insertCheckout(Checkout c) {
-    return pool.withTransaction(tx -> tx.preparedQuery(InventorySql.INSERT_CHECKOUT)
-        .execute(Tuple.of(c.checkoutId(), c.userId(), c.subtotal(), c.discount(), c.total(), c.couponId(),
-            c.expiresAt().atOffset(ZoneOffset.UTC)))
-        .compose(x -> {
-          List<Tuple> rows = new ArrayList<>(c.items().size());
-          for (int i = 0; i < c.items().size(); i++) {
-            PricedItem it = c.items().get(i);
-            rows.add(Tuple.of(c.checkoutId(), it.productId(), i, it.quantity(), it.unitPrice(), it.eventId(),
-                it.limitPerUser()));
-          }
-          return tx.preparedQuery(InventorySql.INSERT_ITEM).executeBatch(rows);
-        }).mapEmpty());
+    int n = c.items().size();
+    String[] products = new String[n];
+    Integer[] positions = new Integer[n];
+    Integer[] quantities = new Integer[n];
+    Long[] prices = new Long[n];
+    String[] events = new String[n];
+    Integer[] limits = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      PricedItem it = c.items().get(i);
+      products[i] = it.productId();
+      positions[i] = i;
+      quantities[i] = it.quantity();
+      prices[i] = it.unitPrice();
+      events[i] = it.eventId();
+      limits[i] = it.limitPerUser();
+    }
+    return pool.preparedQuery(InventorySql.INSERT_CHECKOUT).execute(Tuple.wrap(new Object[] {c.checkoutId(), c.userId(),
+        c.subtotal(), c.discount(), c.total(), c.couponId(), c.expiresAt().atOffset(ZoneOffset.UTC), products, positions,
+        quantities, prices, events, limits})).mapEmpty();
   }
 
   /** The checkout, or {@code null}. */
@@ -115,68 +130,215 @@ public final class StockLedger {
   }
 
   /**
-   * Takes every item's units from PostgreSQL, marks the checkout CONFIRMED and redeems its reserved coupon for
-   * {@code orderId}, in one transaction. Each decrement is re-read and retried on a version conflict, at most
-   * {@code decrementAttempts} times, then 503. A checkout with a coupon must redeem exactly one grant, or nothing
-   * commits. The inventory pool's {@code lock_timeout} bounds the wait for a row lock, so a stalled row fails the
-   * confirm (rolled back, 503) instead of committing long after its caller gave up.
+   * Confirms one checkout alone (tools and tests): its units taken, CONFIRMED, its coupon redeemed for
+   * {@code orderId}, in one transaction; SOLD_OUT or HOLD_EXPIRED when that cannot be.
    */
   public Future<Void> confirm(Checkout c, String orderId) {
-    // The documented lock order (README, "Lock order"): stock rows by product id, then products, then events.
-    List<PricedItem> items = new ArrayList<>(c.items());
-    items.sort(java.util.Comparator.comparing(PricedItem::productId));
-    return pool.withTransaction(tx -> {
-      List<SoldOut> soldOut = new ArrayList<>();
-      Future<Void> chain = Future.succeededFuture();
-      for (PricedItem item : items) {
-        chain = chain.compose(x -> decrement(tx, item.productId(), item.quantity(), 1, soldOut));
+    return confirmBatch(List.of(new ConfirmHook.Confirming(c, orderId, null)), ConfirmHook.NONE).compose(r -> {
+      ApiException refused = r.refused().get(c.checkoutId());
+      if (refused != null) {
+        return Future.failedFuture(refused);
       }
-      return chain.compose(x -> announceSoldOut(tx, soldOut)).compose(x -> tx.preparedQuery(InventorySql.SET_STATUS_FROM_HELD)
-          .execute(Tuple.of(c.checkoutId(), Checkout.CONFIRMED))).compose(rs -> rs.rowCount() == 1
-          ? redeemCoupon(tx, c, orderId)
-          : Future.failedFuture(new ApiException(ErrorCode.HOLD_EXPIRED,
-              "checkout '" + c.checkoutId() + "' is no longer held")));
+      return r.notHeld().contains(c.checkoutId()) ? Future.failedFuture(notHeld(c.checkoutId()))
+          : Future.<Void>succeededFuture();
+    });
+  }
+
+  /** How each member of a committed batch came out: confirmed, refused (SOLD_OUT), or no longer HELD. */
+  public record BatchResult(Set<String> confirmed, Map<String, ApiException> refused, Set<String> notHeld,
+                            Set<String> ordersConfirmed) {
+  }
+
+  /** One member broke its batch (its coupon could not be redeemed): nothing committed; run the rest again without it. */
+  public static final class MemberRefused extends RuntimeException {
+    private final String checkoutId;
+    private final ApiException reason;
+
+    MemberRefused(String checkoutId, ApiException reason) {
+      super(reason.getMessage(), null, false, false);
+      this.checkoutId = checkoutId;
+      this.reason = reason;
+    }
+
+    public String checkoutId() {
+      return checkoutId;
+    }
+
+    public ApiException reason() {
+      return reason;
+    }
+  }
+
+  /** A batch met a change it could not absorb (a stock row or a checkout moved under it): nothing committed; split it. */
+  public static final class BatchConflict extends RuntimeException {
+    BatchConflict(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * Group commit of confirms (the caller holds the products' locks): in one transaction, reads the stock rows and
+   * which checkouts are still HELD, admits members in order while their units fit, takes each product's admitted units
+   * with one versioned decrement of their sum, marks the admitted checkouts CONFIRMED, redeems their coupons for their
+   * orders, and lets {@code hook} confirm those orders. A member whose units do not fit is refused SOLD_OUT; one no
+   * longer HELD is left out (the caller asks PostgreSQL whether it was confirmed earlier). Fails, rolled back, with
+   * {@link MemberRefused} (run again without that member), {@link BatchConflict} (split), or a 503 when PostgreSQL
+   * refused (lock or statement timeout, deadlock). Lock order as documented: stock rows by product id, then
+   * checkouts, products, events, coupons, orders.
+   */
+  public Future<BatchResult> confirmBatch(List<ConfirmHook.Confirming> members, ConfirmHook hook) {
+    String[] ids = members.stream().map(m -> m.checkout().checkoutId()).toArray(String[]::new);
+    TreeSet<String> productSet = new TreeSet<>();
+    members.forEach(m -> m.checkout().items().forEach(i -> productSet.add(i.productId())));
+    String[] products = productSet.toArray(String[]::new);
+    return pool.withTransaction(tx -> {
+      // Two reads, pipelined on the transaction's connection: one round trip.
+      Future<RowSet<Row>> stockRows = tx.preparedQuery(InventorySql.READ_STOCKS).execute(Tuple.of((Object) products));
+      Future<RowSet<Row>> heldRows = tx.preparedQuery(InventorySql.HELD_AMONG).execute(Tuple.of((Object) ids));
+      return Future.all(stockRows, heldRows).compose(x -> {
+        Map<String, StockRow> stock = new HashMap<>();
+        stockRows.result().forEach(r -> stock.put(r.getString(0), new StockRow(r.getLong(1), r.getLong(2))));
+        Set<String> held = new HashSet<>();
+        heldRows.result().forEach(r -> held.add(r.getString(0)));
+        Map<String, Long> left = new HashMap<>();
+        stock.forEach((p, row) -> left.put(p, row.quantity()));
+        List<ConfirmHook.Confirming> admitted = new ArrayList<>();
+        Map<String, ApiException> refused = new LinkedHashMap<>();
+        Set<String> notHeld = new LinkedHashSet<>();
+        for (ConfirmHook.Confirming m : members) {
+          String id = m.checkout().checkoutId();
+          if (!held.contains(id)) {
+            notHeld.add(id);
+            continue;
+          }
+          PricedItem short_ = m.checkout().items().stream()
+              .filter(i -> left.getOrDefault(i.productId(), 0L) < i.quantity()).findFirst().orElse(null);
+          if (short_ != null) {
+            long available = left.getOrDefault(short_.productId(), 0L);
+            refused.put(id, soldOut(short_.productId(), available));
+            continue;
+          }
+          m.checkout().items().forEach(i -> left.merge(i.productId(), (long) -i.quantity(), Long::sum));
+          admitted.add(m);
+        }
+        if (admitted.isEmpty()) {
+          return Future.succeededFuture(new BatchResult(Set.of(), refused, notHeld, Set.of()));
+        }
+        Map<String, Integer> units = new TreeMap<>();
+        admitted.forEach(m -> m.checkout().items().forEach(i -> units.merge(i.productId(), i.quantity(), Integer::sum)));
+        List<SoldOut> soldOut = new ArrayList<>();
+        Future<Void> chain = decrementAll(tx, units, stock, soldOut, members.size() == 1);
+        String[] admittedIds = admitted.stream().map(m -> m.checkout().checkoutId()).toArray(String[]::new);
+        return chain
+            .compose(v -> tx.preparedQuery(InventorySql.CONFIRM_HELD).execute(Tuple.of((Object) admittedIds)))
+            .compose(rs -> {
+              if (rs.rowCount() != admittedIds.length) {
+                // A give-back committed between our read and our update: its checkout is out, our sum is wrong.
+                return Future.failedFuture(members.size() == 1 ? notHeld(admittedIds[0])
+                    : new BatchConflict("a checkout of the batch left HELD while the batch ran"));
+              }
+              return announceSoldOut(tx, soldOut);
+            })
+            .compose(v -> redeemCoupons(tx, admitted, 0))
+            .compose(v -> hook.confirmed(tx, admitted))
+            .map(orders -> new BatchResult(Set.of(admittedIds), refused, notHeld, orders));
+      });
     }).recover(err -> Future.failedFuture(err instanceof PgException pg && ROLLED_BACK.contains(pg.getSqlState())
         ? ApiException.unavailable("stock of this checkout is contended (" + pg.getSqlState() + "); retry shortly")
         : err));
   }
 
+  private static ApiException soldOut(String productId, long available) {
+    return new ApiException(ErrorCode.SOLD_OUT, "not enough stock for '" + productId + "'",
+        new JsonObject().put("productId", productId).put("available", available));
+  }
+
+  private static ApiException notHeld(String checkoutId) {
+    return new ApiException(ErrorCode.HOLD_EXPIRED, "checkout '" + checkoutId + "' is no longer held");
+  }
+
   /** PostgreSQL refused and rolled back: deadlock, serialisation, lock or statement timeout. Nothing committed. */
   private static final java.util.Set<String> ROLLED_BACK = java.util.Set.of("40P01", "40001", "55P03", "57014");
 
-  private Future<Void> redeemCoupon(SqlConnection tx, Checkout c, String orderId) {
-    if (c.couponId() == null) {
-      return Future.succeededFuture();
+  /** Each admitted member with a coupon redeems exactly one grant for its order, or the batch rolls back without it. */
+  private Future<Void> redeemCoupons(SqlConnection tx, List<ConfirmHook.Confirming> admitted, int from) {
+    for (int i = from; i < admitted.size(); i++) {
+      ConfirmHook.Confirming m = admitted.get(i);
+      Checkout c = m.checkout();
+      if (c.couponId() != null) {
+        int next = i + 1;
+        return coupons.redeem(tx, c.checkoutId(), m.orderId()).compose(n -> n == 1 ? redeemCoupons(tx, admitted, next)
+            : Future.failedFuture(new MemberRefused(c.checkoutId(), new ApiException(ErrorCode.COUPON_NOT_APPLICABLE,
+                "coupon '" + c.couponId() + "' is no longer reserved for checkout '" + c.checkoutId() + "'",
+                new JsonObject().put("couponId", c.couponId()).put("checkoutId", c.checkoutId())))));
+      }
     }
-    return coupons.redeem(tx, c.checkoutId(), orderId).compose(n -> n == 1 ? Future.<Void>succeededFuture()
-        : Future.failedFuture(new ApiException(ErrorCode.COUPON_NOT_APPLICABLE, "coupon '" + c.couponId()
-            + "' is no longer reserved for checkout '" + c.checkoutId() + "'",
-            new JsonObject().put("couponId", c.couponId()).put("checkoutId", c.checkoutId()))));
+    return Future.succeededFuture();
   }
 
   /** A product this transaction sold out, with its stock row after the decrement. */
   private record SoldOut(String productId, StockRow after) {
   }
 
-  private Future<Void> decrement(SqlConnection tx, String productId, int units, int attempt, List<SoldOut> soldOut) {
-    return readStock(tx, productId).compose(row -> {
-      if (row == null || row.quantity() < units) {
-        return Future.failedFuture(new ApiException(ErrorCode.SOLD_OUT, "not enough stock for '" + productId + "'",
-            new JsonObject().put("productId", productId).put("available", row == null ? 0 : row.quantity())));
+  /**
+   * Every product's units in one statement, each against the version read; a product the statement did not take
+   * (its row changed under us) goes the one-product way, read again and retried.
+   */
+  private Future<Void> decrementAll(SqlConnection tx, Map<String, Integer> units, Map<String, StockRow> stock,
+                                    List<SoldOut> soldOut, boolean alone) {
+    List<String> products = new ArrayList<>(units.keySet());
+    for (String p : products) {
+      if (stock.get(p) == null) {
+        return decrement(tx, p, units.get(p), null, 1, soldOut, alone);
       }
-      return tryDecrement(tx, productId, units, row.version()).compose(after -> {
-        if (after != null) {
-          if (after.quantity() == 0) {
-            soldOut.add(new SoldOut(productId, after));
+    }
+    return tx.preparedQuery(InventorySql.DECREMENT_STOCKS).execute(Tuple.of(products.toArray(String[]::new),
+            products.stream().map(units::get).toArray(Integer[]::new),
+            products.stream().map(p -> stock.get(p).version()).toArray(Long[]::new)))
+        .compose(rs -> {
+          Set<String> taken = new HashSet<>();
+          for (Row r : rs) {
+            taken.add(r.getString(0));
+            if (r.getLong(1) == 0) {
+              soldOut.add(new SoldOut(r.getString(0), new StockRow(r.getLong(1), r.getLong(2))));
+            }
           }
-          return Future.<Void>succeededFuture();
+          Future<Void> rest = Future.succeededFuture();
+          for (String p : products) {
+            if (!taken.contains(p)) {
+              rest = rest.compose(x -> readStock(tx, p).compose(row -> decrement(tx, p, units.get(p), row, 2, soldOut,
+                  alone)));
+            }
+          }
+          return rest;
+        });
+  }
+
+  /**
+   * One versioned decrement of {@code units} against the row as read; on a version conflict (a writer outside the
+   * lock: a cancel's restock, an operator's stock set) the row is read again, at most {@code decrementAttempts} times.
+   * A row that no longer has the units fails the batch (SOLD_OUT when the batch is one checkout, else a conflict to
+   * split on).
+   */
+  private Future<Void> decrement(SqlConnection tx, String productId, int units, StockRow row, int attempt,
+                                 List<SoldOut> soldOut, boolean alone) {
+    if (row == null || row.quantity() < units) {
+      return Future.failedFuture(alone ? soldOut(productId, row == null ? 0 : row.quantity())
+          : new BatchConflict("stock of '" + productId + "' changed under the batch"));
+    }
+    return tryDecrement(tx, productId, units, row.version()).compose(after -> {
+      if (after != null) {
+        if (after.quantity() == 0) {
+          soldOut.add(new SoldOut(productId, after));
         }
-        if (attempt >= decrementAttempts) {
-          return Future.failedFuture(ApiException.unavailable("stock of '" + productId
-              + "' changed under us " + attempt + " times; retry shortly"));
-        }
-        return decrement(tx, productId, units, attempt + 1, soldOut);
-      });
+        return Future.<Void>succeededFuture();
+      }
+      if (attempt >= decrementAttempts) {
+        return Future.failedFuture(ApiException.unavailable("stock of '" + productId
+            + "' changed under us " + attempt + " times; retry shortly"));
+      }
+      return readStock(tx, productId).compose(again -> decrement(tx, productId, units, again, attempt + 1, soldOut,
+          alone));
     });
   }
 
@@ -184,7 +346,9 @@ public final class StockLedger {
    * The products that sold out change their views: bump their versions (by product id), then their events', and tell
    * the projector through the outbox — after every stock row, in the lock order.
    */
-  private Future<Void> announceSoldOut(SqlConnection tx, List<SoldOut> soldOut) {
+  private Future<Void> announceSoldOut(SqlConnection tx, List<SoldOut> unsorted) {
+    List<SoldOut> soldOut = new ArrayList<>(unsorted);
+    soldOut.sort(java.util.Comparator.comparing(SoldOut::productId));
     Future<Void> chain = Future.succeededFuture();
     List<OutboxEvent> events = new ArrayList<>();
     for (SoldOut gone : soldOut) {
@@ -243,7 +407,8 @@ public final class StockLedger {
         .compose(x -> tx.preparedQuery(sql).execute(args)));
   }
 
-  private static Checkout toCheckout(RowSet<Row> rows) {
+  /** A checkout from rows of {@link InventorySql#CHECKOUT}'s columns (one per item), or {@code null} for none. */
+  public static Checkout toCheckout(RowSet<Row> rows) {
     if (rows.size() == 0) {
       return null;
     }

@@ -110,6 +110,21 @@ public final class IdempotencyStore {
         .mapEmpty();
   }
 
+  /**
+   * Deletes up to {@code max} keys completed longer than the answer is kept ({@code ttlSeconds}, as in Redis), and
+   * keys left in flight that long by a dead process; answers how many went.
+   */
+  public static Future<Integer> expire(Pool pool, long ttlSeconds, int max) {
+    return pool.preparedQuery("""
+            delete from idempotency_keys where ctid = any(array(
+              select ctid from idempotency_keys where completed_at < now() - $1::bigint * interval '1 second' limit $2))""")
+        .execute(Tuple.of(ttlSeconds, max)).compose(done -> pool.preparedQuery("""
+            delete from idempotency_keys where ctid = any(array(
+              select ctid from idempotency_keys
+              where completed_at is null and created_at < now() - $1::bigint * interval '1 second' limit $2))""")
+            .execute(Tuple.of(ttlSeconds, max)).map(stale -> done.rowCount() + stale.rowCount()));
+  }
+
   private static ApiException conflict() {
     return new ApiException(ErrorCode.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different body",
         new JsonObject());

@@ -33,6 +33,18 @@ public record Order(String orderId, String checkoutId, String userId, String sta
         subtotal, discount, total, couponId, createdAt, history);
   }
 
+  /** This PENDING order as the stock's transaction confirmed it, with its authorised payment. */
+  public Order confirmed(String confirmedPaymentId) {
+    return new Order(orderId, checkoutId, userId, CONFIRMED, SagaStep.DONE, confirmedPaymentId, "AUTHORIZED",
+        failureCode, items, subtotal, discount, total, couponId, createdAt, history);
+  }
+
+  /** The same order with the provider's latest word on its payment. */
+  public Order withPayment(String newPaymentStatus) {
+    return new Order(orderId, checkoutId, userId, status, sagaStep, paymentId, newPaymentStatus, failureCode, items,
+        subtotal, discount, total, couponId, createdAt, history);
+  }
+
   /** The API.md body: {@code withHistory} for GET, without for the 201 of POST. */
   public JsonObject toJson(boolean withHistory) {
     JsonArray lines = new JsonArray();

@@ -71,6 +71,21 @@ public final class OrderSaga {
    * known by the answer deadline (the saga goes on behind it), or the API error to return.
    */
   public Future<Order> place(String userId, String checkoutId, String paymentToken) {
+    String orderId = newOrderId();
+    Instant now = OrderStore.now(clock);
+    // The usual case in one round trip: the open hold becomes a PENDING order. Otherwise read the checkout to say why.
+    return orders.placeFromCheckout(orderId, checkoutId, userId, now)
+        .recover(err -> err instanceof ApiException api && api.code() == ErrorCode.ALREADY_ORDERED
+            ? alreadyOrdered(checkoutId) : Future.failedFuture(err))
+        .compose(placed -> placed != null ? Future.succeededFuture(placed) : notPlaceable(orderId, checkoutId, userId, now))
+        // The authorisation is not a step of its own in PostgreSQL: it is recorded by the transaction that takes
+        // the stock (recovery asks the provider for an order that stopped at STARTED).
+        .compose(placed -> answerBy(orderId, authorize(placed.order(), placed.checkout(), paymentToken)
+            .compose(p -> confirmStockAndFinish(placed.order(), placed.checkout(), p.paymentId(), SagaStep.STARTED))));
+  }
+
+  /** Why the checkout could not become an order (or, when it turns out to be an open hold after all, the order). */
+  private Future<OrderStore.Placed> notPlaceable(String orderId, String checkoutId, String userId, Instant now) {
     return checkouts.checkout(checkoutId).compose(c -> {
       if (c == null) {
         return Future.failedFuture(ApiException.notFound("checkout", checkoutId));
@@ -81,18 +96,14 @@ public final class OrderSaga {
       if (Checkout.CONFIRMED.equals(c.status())) {
         return alreadyOrdered(checkoutId);
       }
-      if (!Checkout.HELD.equals(c.status()) || !c.expiresAt().isAfter(Instant.ofEpochMilli(clock.millis()))) {
+      if (!Checkout.HELD.equals(c.status()) || !c.expiresAt().isAfter(now)) {
         return Future.failedFuture(new ApiException(ErrorCode.HOLD_EXPIRED, "the checkout's hold has expired or was"
             + " released; enter the checkout again", new JsonObject().put("checkoutId", checkoutId)));
       }
-      String orderId = newOrderId();
-      Future<Order> saga = orders.createPending(orderId, c)
+      return orders.createPending(orderId, c, now)
           .recover(err -> err instanceof ApiException api && api.code() == ErrorCode.ALREADY_ORDERED
               ? alreadyOrdered(checkoutId) : Future.failedFuture(err))
-          .compose(x -> authorize(orderId, c, paymentToken))
-          // Not ours to go on with: recovery moved the order first (it answers as it stands).
-          .compose(ours -> ours ? confirmStockAndFinish(orderId) : orders.get(orderId));
-      return answerBy(orderId, saga);
+          .map(o -> new OrderStore.Placed(o, c));
     });
   }
 
@@ -117,8 +128,9 @@ public final class OrderSaga {
     return answer.future();
   }
 
-  /** Answers whether the saga goes on (false: the order moved on without it — recovery took over). */
-  private Future<Boolean> authorize(String orderId, Checkout c, String token) {
+  /** The approved payment; a decline or an unknown answer fails the order (and answers the shopper's error). */
+  private Future<PaymentClient.Payment> authorize(Order o, Checkout c, String token) {
+    String orderId = o.orderId();
     return payments.authorize(orderId, c.total(), token).transform(ar -> {
       if (ar.failed()) {
         // The provider's answer is unknown (error, timeout, open breaker). The stock was not taken: the order fails
@@ -136,49 +148,70 @@ public final class OrderSaga {
             .transform(x -> Future.failedFuture(new ApiException(ErrorCode.PAYMENT_DECLINED,
                 "the payment was declined; the stock was given back", new JsonObject().put("checkoutId", c.checkoutId()))));
       }
-      return orders.advance(orderId, SagaStep.STARTED, SagaStep.PAYMENT_AUTHORIZED, p.paymentId(), "AUTHORIZED")
-          .onSuccess(ours -> {
-            if (ours) {
-              crashPoint(SagaStep.PAYMENT_AUTHORIZED);
-            }
-          });
+      crashPoint(SagaStep.PAYMENT_AUTHORIZED);
+      return Future.succeededFuture(p);
     });
   }
 
   /**
-   * From PAYMENT_AUTHORIZED on: confirm stock, then confirm the order and capture. Used by place and recovery. A
-   * definite refusal compensates; an unknown outcome leaves the order PENDING (answered as it stands) for recovery.
+   * With the payment authorised: confirm the stock — in the same transaction the order becomes CONFIRMED with its
+   * OrderPlaced event — then capture. Used by place (from STARTED, {@code known} the checkout just read) and by
+   * recovery (from PAYMENT_AUTHORIZED). A definite refusal compensates; an unknown outcome leaves the order PENDING
+   * (answered as it stands) for recovery. When the inventory confirmed the stock but not the order (a retry, a lost
+   * answer) the order is finished step by step, each step a compare-and-set.
    */
-  private Future<Order> confirmStockAndFinish(String orderId) {
-    return orders.get(orderId).compose(o -> bus.<JsonObject>request(BusAddresses.INVENTORY_CONFIRM,
-        new JsonObject().put("checkoutId", o.checkoutId()).put("orderId", orderId)
-            .put("deadline", clock.millis() + config.confirmTimeoutMillis()), confirmBus).transform(ar -> {
-          if (ar.succeeded()) {
-            // (false: a recovery attempt got there first; finishing is idempotent either way)
-            return orders.advance(orderId, SagaStep.PAYMENT_AUTHORIZED, SagaStep.STOCK_CONFIRMED, null, null)
-                .onSuccess(x -> crashPoint(SagaStep.STOCK_CONFIRMED))
-                .compose(x -> finish(orderId));
-          }
-          ApiException api = ErrorResponder.classify(BusErrors.toApi(ar.cause()), 500);
-          if (api.code().status() >= 500 || api.code() == ErrorCode.REQUEST_IN_PROGRESS) {
-            // Unknown: the confirm may still run, or may have committed before its answer was lost. PostgreSQL will
-            // tell recovery (the confirm is idempotent on the checkout's status); until then the order is PENDING.
-            LOG.info("order {}: stock confirmation unknown ({}: {}); left PENDING for recovery", orderId, api.code(),
-                api.getMessage());
-            return orders.touch(orderId).compose(x -> orders.get(orderId));
-          }
-          // Definite: the inventory's transaction rolled back (on SOLD_OUT it also gave the hold back). Undo in
-          // reverse: the order fails first (owing a void), then the void; a void that fails is retried by recovery.
-          return orders.fail(orderId, SagaStep.PAYMENT_AUTHORIZED, SagaStep.VOID_PENDING, api.code().name())
-              .compose(failedNow -> !failedNow ? Future.<Void>succeededFuture() // another attempt settled it
-                  : moneyBackForFailed(o).compose(settled -> settled
-                      ? orders.settleFailed(orderId, SagaStep.COMPENSATED, null) : Future.<Void>succeededFuture()))
-              .otherwise(err -> {
-                LOG.warn("order {}: void after a refused confirm failed ({}); recovery retries it", orderId, err.toString());
-                return null;
-              })
-              .transform(x -> Future.failedFuture(api));
-        }));
+  private Future<Order> confirmStockAndFinish(Order o, Checkout known, String paymentId, String fromStep) {
+    String orderId = o.orderId();
+    JsonObject request = new JsonObject().put("checkoutId", o.checkoutId()).put("orderId", orderId)
+        .put("paymentId", paymentId).put("deadline", clock.millis() + config.confirmTimeoutMillis());
+    if (known != null) {
+      request.put("checkout", known.toBusJson());
+    }
+    return bus.<JsonObject>request(BusAddresses.INVENTORY_CONFIRM, request, confirmBus).transform(ar -> {
+      if (ar.succeeded()) {
+        if (ar.result().body().getBoolean("orderConfirmed", false)) {
+          crashPoint(SagaStep.STOCK_CONFIRMED);
+          return captureConfirmed(o.confirmed(paymentId));
+        }
+        // (each advance is false when recovery or an earlier attempt got there first; finishing is idempotent)
+        Future<Boolean> authorized = SagaStep.STARTED.equals(fromStep)
+            ? orders.advance(orderId, SagaStep.STARTED, SagaStep.PAYMENT_AUTHORIZED, paymentId, "AUTHORIZED")
+            : Future.succeededFuture(true);
+        return authorized
+            .compose(x -> orders.advance(orderId, SagaStep.PAYMENT_AUTHORIZED, SagaStep.STOCK_CONFIRMED, null, null))
+            .onSuccess(x -> crashPoint(SagaStep.STOCK_CONFIRMED))
+            .compose(x -> finish(orderId));
+      }
+      ApiException api = ErrorResponder.classify(BusErrors.toApi(ar.cause()), 500);
+      if (api.code().status() >= 500 || api.code() == ErrorCode.REQUEST_IN_PROGRESS) {
+        // Unknown: the confirm may still run, or may have committed before its answer was lost. PostgreSQL will
+        // tell recovery (the confirm is idempotent on the checkout's status); until then the order is PENDING.
+        LOG.info("order {}: stock confirmation unknown ({}: {}); left PENDING for recovery", orderId, api.code(),
+            api.getMessage());
+        return orders.touch(orderId).compose(x -> orders.get(orderId));
+      }
+      // Definite: the inventory's transaction rolled back (on SOLD_OUT it also gave the hold back). Undo in
+      // reverse: the order fails first (owing a void), then the void; a void that fails is retried by recovery.
+      return orders.fail(orderId, fromStep, SagaStep.VOID_PENDING, api.code().name())
+          .compose(failedNow -> !failedNow ? Future.<Void>succeededFuture() // another attempt settled it
+              : moneyBackForFailed(o).compose(settled -> settled
+                  ? orders.settleFailed(orderId, SagaStep.COMPENSATED, null) : Future.<Void>succeededFuture()))
+          .otherwise(err -> {
+            LOG.warn("order {}: void after a refused confirm failed ({}); recovery retries it", orderId, err.toString());
+            return null;
+          })
+          .transform(x -> Future.failedFuture(api));
+    });
+  }
+
+  /** The order CONFIRMED with its stock: capture, and answer it with the provider's answer (no re-read). */
+  private Future<Order> captureConfirmed(Order confirmed) {
+    return payments.capture(confirmed.paymentId())
+        .compose(p -> orders.recordCapture(confirmed.orderId(), p.status()).map(confirmed.withPayment(p.status())))
+        .recover(err -> {
+          LOG.warn("capture of order {} failed ({}); recovery will retry it", confirmed.orderId(), err.toString());
+          return Future.succeededFuture(confirmed);
+        });
   }
 
   /**
@@ -225,8 +258,8 @@ public final class OrderSaga {
         case SagaStep.STARTED -> payments.find(orderId).compose(p -> {
           if (p != null && "AUTHORIZED".equals(p.status())) {
             return orders.advance(orderId, SagaStep.STARTED, SagaStep.PAYMENT_AUTHORIZED, p.paymentId(), "AUTHORIZED")
-                .compose(ours -> ours ? confirmStockAndFinish(orderId).compose(this::settledOrBackOff)
-                    : Future.<Void>succeededFuture());
+                .compose(ours -> ours ? confirmStockAndFinish(o, null, p.paymentId(), SagaStep.PAYMENT_AUTHORIZED)
+                    .compose(this::settledOrBackOff) : Future.<Void>succeededFuture());
           }
           // Declined, or unknown to the provider (the saga's call may still land): the stock goes back now, and a
           // payment that appears later is voided by the FAILED branch above.
@@ -234,7 +267,8 @@ public final class OrderSaga {
               .compose(x -> orders.fail(orderId, SagaStep.STARTED, p == null ? SagaStep.PAYMENT_UNKNOWN
                   : SagaStep.COMPENSATED, p == null ? "ABANDONED" : "PAYMENT_DECLINED")).mapEmpty();
         });
-        case SagaStep.PAYMENT_AUTHORIZED -> confirmStockAndFinish(orderId).compose(this::settledOrBackOff)
+        case SagaStep.PAYMENT_AUTHORIZED -> confirmStockAndFinish(o, null, o.paymentId(), SagaStep.PAYMENT_AUTHORIZED)
+            .compose(this::settledOrBackOff)
             .recover(err -> err instanceof ApiException api && api.code().status() < 500
                 ? Future.succeededFuture() // compensated: settled
                 : Future.failedFuture(err));

@@ -3,15 +3,60 @@ package io.flashsale.order;
 /** The SQL text of orders, in one place. */
 final class OrderSql {
 
+  /** A PENDING order, its items and its first history entry in one statement (one round trip). */
   static final String INSERT_ORDER = """
-      insert into orders (order_id, checkout_id, user_id, status, saga_step, subtotal, discount, total, coupon_id)
-      values ($1, $2, $3, 'PENDING', 'STARTED', $4, $5, $6, $7)""";
+      with o as (
+        insert into orders (order_id, checkout_id, user_id, status, saga_step, subtotal, discount, total, coupon_id,
+                            created_at, updated_at)
+        values ($1, $2, $3, 'PENDING', 'STARTED', $4, $5, $6, $7, $8, $8) returning order_id),
+      i as (
+        insert into order_items (order_id, product_id, position, quantity, unit_price, event_id)
+        select o.order_id, t.product_id, t.position, t.quantity, t.unit_price, t.event_id
+        from o, unnest($9::text[], $10::int[], $11::int[], $12::bigint[], $13::text[])
+          as t(product_id, position, quantity, unit_price, event_id))
+      insert into order_history (order_id, status, at) select o.order_id, 'PENDING', $8 from o""";
 
-  static final String INSERT_ITEM = """
-      insert into order_items (order_id, product_id, position, quantity, unit_price, event_id)
-      values ($1, $2, $3, $4, $5, $6)""";
+  /**
+   * The usual start of a saga in one round trip: the checkout, if it is this shopper's open hold at $4, becomes a
+   * PENDING order (items, history) made at $4, and the checkout is answered as StockLedger reads it. No row: not an
+   * open hold of this shopper (the caller reads the checkout to say why); a live order already: 23505.
+   */
+  static final String PLACE_FROM_CHECKOUT = """
+      with c as (
+        select checkout_id, user_id, status, subtotal, discount, total, coupon_id, expires_at from checkouts
+        where checkout_id = $2 and user_id = $3 and status = 'HELD' and expires_at > $4),
+      o as (
+        insert into orders (order_id, checkout_id, user_id, status, saga_step, subtotal, discount, total, coupon_id,
+                            created_at, updated_at)
+        select $1, c.checkout_id, c.user_id, 'PENDING', 'STARTED', c.subtotal, c.discount, c.total, c.coupon_id, $4, $4
+        from c returning order_id),
+      i as (
+        insert into order_items (order_id, product_id, position, quantity, unit_price, event_id)
+        select o.order_id, ci.product_id, ci.position, ci.quantity, ci.unit_price, ci.event_id
+        from o, checkout_items ci where ci.checkout_id = $2),
+      h as (insert into order_history (order_id, status, at) select o.order_id, 'PENDING', $4 from o)
+      select c.checkout_id, c.user_id, c.status, c.subtotal, c.discount, c.total, c.coupon_id, c.expires_at,
+             ci.product_id, ci.quantity, ci.unit_price, ci.event_id, ci.limit_per_user
+      from c join checkout_items ci on ci.checkout_id = c.checkout_id order by ci.position""";
 
   static final String INSERT_HISTORY = "insert into order_history (order_id, status) values ($1, $2)";
+
+  /**
+   * Orders confirmed with their stock, in the stock's transaction (one statement for a whole batch): each PENDING
+   * order of its checkout, at STARTED with the payment just authorised ($3) or at PAYMENT_AUTHORIZED, becomes
+   * CONFIRMED with its history; answers the ids it moved (compare-and-set, like {@link #ADVANCE}).
+   */
+  static final String CONFIRM_WITH_STOCK = """
+      with o as (
+        update orders set status = 'CONFIRMED', saga_step = 'DONE', payment_id = coalesce(t.payment_id, orders.payment_id),
+          payment_status = case when t.payment_id is null then orders.payment_status else 'AUTHORIZED' end,
+          recovery_attempts = 0, updated_at = now()
+        from unnest($1::text[], $2::text[], $3::text[]) as t(order_id, checkout_id, payment_id)
+        where orders.order_id = t.order_id and orders.checkout_id = t.checkout_id and orders.status = 'PENDING'
+          and (orders.saga_step = 'PAYMENT_AUTHORIZED' or (orders.saga_step = 'STARTED' and t.payment_id is not null))
+        returning orders.order_id),
+      h as (insert into order_history (order_id, status) select order_id, 'CONFIRMED' from o)
+      select order_id from o""";
 
   /**
    * A PENDING order moves from step $2 to step $3 (with the payment's id and status when given) — compare-and-set, so

@@ -7,6 +7,7 @@ import io.flashsale.http.ErrorCode;
 import io.flashsale.infra.Topics;
 import io.flashsale.inventory.Checkout;
 import io.flashsale.inventory.PricedItem;
+import io.flashsale.inventory.StockLedger;
 import io.flashsale.outbox.OutboxEvent;
 import io.flashsale.outbox.OutboxStore;
 import io.vertx.core.Future;
@@ -39,26 +40,75 @@ public final class OrderStore {
     this.coupons = new CouponStore(pool, topics);
   }
 
-  /** Stores a PENDING order for the checkout; a live order for it already → ALREADY_ORDERED. */
-  public Future<Void> createPending(String orderId, Checkout c) {
-    return pool.withTransaction(tx -> tx.preparedQuery(OrderSql.INSERT_ORDER)
-        .execute(Tuple.of(orderId, c.checkoutId(), c.userId(), c.subtotal(), c.discount(), c.total(), c.couponId()))
-        .compose(x -> {
-          List<Tuple> rows = new ArrayList<>();
-          for (int i = 0; i < c.items().size(); i++) {
-            PricedItem it = c.items().get(i);
-            rows.add(Tuple.of(orderId, it.productId(), i, it.quantity(), it.unitPrice(), it.eventId()));
-          }
-          return tx.preparedQuery(OrderSql.INSERT_ITEM).executeBatch(rows);
+  /** Now, as PostgreSQL keeps time (microseconds): an order answered from memory shows what a read shows. */
+  public static Instant now(java.time.Clock clock) {
+    return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+  }
+
+  /** A PENDING order just stored, and the checkout it was made of. */
+  public record Placed(Order order, Checkout checkout) {
+  }
+
+  /**
+   * Turns the shopper's open hold into a PENDING order made at {@code now}, reading the checkout in the same statement;
+   * answers {@code null} when the checkout is not an open hold of this shopper (read it to say why), ALREADY_ORDERED
+   * when it has a live order.
+   */
+  public Future<Placed> placeFromCheckout(String orderId, String checkoutId, String userId, Instant now) {
+    return pool.preparedQuery(OrderSql.PLACE_FROM_CHECKOUT)
+        .execute(Tuple.of(orderId, checkoutId, userId, now.atOffset(ZoneOffset.UTC)))
+        .map(rows -> {
+          Checkout c = StockLedger.toCheckout(rows);
+          return c == null ? null : new Placed(pending(orderId, c, now), c);
         })
-        .compose(x -> history(tx, orderId, Order.PENDING))).recover(err -> {
-          if (err instanceof PgException pg && "23505".equals(pg.getSqlState())) {
-            return Future.failedFuture(new ApiException(ErrorCode.ALREADY_ORDERED,
-                "checkout '" + c.checkoutId() + "' was already turned into an order",
-                new JsonObject().put("checkoutId", c.checkoutId())));
-          }
-          return Future.failedFuture(err);
-        });
+        .recover(err -> Future.failedFuture(alreadyOrderedOr(err, checkoutId)));
+  }
+
+  private static Throwable alreadyOrderedOr(Throwable err, String checkoutId) {
+    if (err instanceof PgException pg && "23505".equals(pg.getSqlState())) {
+      return new ApiException(ErrorCode.ALREADY_ORDERED, "checkout '" + checkoutId + "' was already turned into an order",
+          new JsonObject().put("checkoutId", checkoutId));
+    }
+    return err;
+  }
+
+  private static Order pending(String orderId, Checkout c, Instant createdAt) {
+    List<Order.Item> items = new ArrayList<>(c.items().size());
+    c.items().forEach(it -> items.add(new Order.Item(it.productId(), it.quantity(), it.unitPrice(), it.eventId())));
+    return new Order(orderId, c.checkoutId(), c.userId(), Order.PENDING, SagaStep.STARTED, null, null, null,
+        items, c.subtotal(), c.discount(), c.total(), c.couponId(), createdAt,
+        List.of(new Order.HistoryEntry(Order.PENDING, createdAt)));
+  }
+
+  /** Stores a PENDING order made now (see {@link #createPending(String, Checkout, Instant)}). */
+  public Future<Order> createPending(String orderId, Checkout c) {
+    return createPending(orderId, c, now(java.time.Clock.systemUTC()));
+  }
+
+  /**
+   * Stores a PENDING order for the checkout, made at {@code createdAt} (microseconds, as PostgreSQL keeps it), with its
+   * items and history in one statement; answers the order as stored. A live order for it already → ALREADY_ORDERED.
+   */
+  public Future<Order> createPending(String orderId, Checkout c, Instant createdAt) {
+    int n = c.items().size();
+    String[] products = new String[n];
+    Integer[] positions = new Integer[n];
+    Integer[] quantities = new Integer[n];
+    Long[] prices = new Long[n];
+    String[] events = new String[n];
+    for (int i = 0; i < n; i++) {
+      PricedItem it = c.items().get(i);
+      products[i] = it.productId();
+      positions[i] = i;
+      quantities[i] = it.quantity();
+      prices[i] = it.unitPrice();
+      events[i] = it.eventId();
+    }
+    return pool.preparedQuery(OrderSql.INSERT_ORDER).execute(Tuple.wrap(new Object[] {orderId, c.checkoutId(),
+            c.userId(), c.subtotal(), c.discount(), c.total(), c.couponId(), createdAt.atOffset(ZoneOffset.UTC),
+            products, positions, quantities, prices, events}))
+        .map(pending(orderId, c, createdAt))
+        .recover(err -> Future.failedFuture(alreadyOrderedOr(err, c.checkoutId())));
   }
 
   /**

@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Orchestrates orders: answers place and cancel requests on the event bus by running the {@link OrderSaga}. With
  * {@code recovery} (one instance per process) it also settles orders left unsettled past
  * {@code orders.recoveryAfterMillis} — PENDING sagas, captures, voids and refunds owed — at start and periodically,
- * and publishes the count and age of unsettled payments ({@code flashsale_payments_unresolved*}).
+ * publishes the count and age of unsettled payments ({@code flashsale_payments_unresolved*}), and expires
+ * idempotency keys past {@code orders.idempotencyTtlSeconds}.
  */
 public final class OrderVerticle extends VerticleBase {
 
@@ -62,6 +63,7 @@ public final class OrderVerticle extends VerticleBase {
       registerPaymentGauges();
       vertx.setTimer(1_000, id -> recoverStalled());
       vertx.setPeriodic(settings.recoverySweepMillis(), id -> recoverStalled());
+      vertx.setPeriodic(60_000, id -> expireIdempotencyKeys());
       return Future.succeededFuture();
     }
     MessageConsumer<JsonObject> place = vertx.eventBus().localConsumer(BusAddresses.ORDERS_PLACE, msg -> {
@@ -95,6 +97,17 @@ public final class OrderVerticle extends VerticleBase {
       return chain;
     }).onFailure(err -> LOG.warn("order recovery sweep failed: {}", err.toString()))
         .onComplete(x -> recovering = false);
+  }
+
+  /** Keys whose answer is past its time go in batches, so the table holds about a day of orders, not all of them. */
+  private void expireIdempotencyKeys() {
+    IdempotencyStore.expire(pool, config.integer("orders.idempotencyTtlSeconds"), 10_000)
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.info("expired {} idempotency keys", n);
+          }
+        })
+        .onFailure(err -> LOG.warn("expiring idempotency keys failed, retried in a minute: {}", err.toString()));
   }
 
   /** Orders owing a capture, void or refund, and the age of the oldest: an operator's "money not settled" alarm. */

@@ -14,7 +14,8 @@ final class OutboxSql {
       select id, event_id, topic, aggregate_type, aggregate_id, event_type, version, payload, created_at
       from outbox where sent_at is null order by id limit $1 for update skip locked""";
 
-  static final String MARK_SENT = "update outbox set sent_at = now() where id = any($1)";
+  /** Sent rows leave in the transaction that published them: Kafka keeps the history, the table stays small. */
+  static final String DELETE_SENT = "delete from outbox where id = any($1)";
 
   static final String COUNT_PENDING = "select count(*) from outbox where sent_at is null";
 

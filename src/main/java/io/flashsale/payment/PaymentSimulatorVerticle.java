@@ -121,11 +121,12 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
       delay = p.future();
     }
     String status = "tok_declined".equals(token) ? "DECLINED" : "AUTHORIZED";
+    // One round trip for a new payment; a repeated key reads the payment it made the first time.
     delay.compose(x -> pool.preparedQuery("""
             insert into sim_payments (payment_id, idempotency_key, amount, token, status) values ($1, $2, $3, $4, $5)
-            on conflict (idempotency_key) do nothing""")
+            on conflict (idempotency_key) do nothing returning *""")
         .execute(Tuple.of("pay_" + UUID.randomUUID().toString().replace("-", ""), key, amount, token, status)))
-        .compose(x -> byKey(key))
+        .compose(rs -> rs.size() == 1 ? Future.succeededFuture(toJson(rs.iterator().next())) : byKey(key))
         .onSuccess(p -> json(ctx, "DECLINED".equals(p.getString("status")) ? 402 : 201, p))
         .onFailure(ctx::fail);
   }
@@ -146,8 +147,8 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
     };
     String refunds = "REFUNDED".equals(target) ? ", refunds = refunds + 1" : "";
     pool.preparedQuery("update sim_payments set status = $2" + refunds + ", updated_at = now() where payment_id = $1"
-            + " and status in (" + from + ")").execute(Tuple.of(id, target))
-        .compose(x -> byId(id))
+            + " and status in (" + from + ") returning *").execute(Tuple.of(id, target))
+        .compose(rs -> rs.size() == 1 ? Future.succeededFuture(toJson(rs.iterator().next())) : byId(id))
         .onSuccess(p -> {
           Long delay = ctx.get(ANSWER_DELAY);
           Runnable answer = () -> {

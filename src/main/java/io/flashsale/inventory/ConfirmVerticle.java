@@ -1,0 +1,51 @@
+package io.flashsale.inventory;
+
+import io.flashsale.http.BusErrors;
+import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.BusAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Clock;
+
+/**
+ * Confirms checkouts (one instance per process): every confirm of a product in this process meets the others in one
+ * place, so the confirms waiting at the same moment are group-committed — one Redlock, one transaction — instead of
+ * contending for the product's lock from several event loops. The {@link ConfirmHook} it is given commits the orders
+ * with their stock.
+ */
+public final class ConfirmVerticle extends VerticleBase {
+
+  private final AppConfig config;
+  private final SoldOutBoard board;
+  private final ConfirmHook hook;
+  private Inventory inventory;
+
+  public ConfirmVerticle(AppConfig config, SoldOutBoard board, ConfirmHook hook) {
+    this.config = config;
+    this.board = board;
+    this.hook = hook;
+  }
+
+  @Override
+  public Future<?> start() {
+    inventory = Inventory.create(vertx, config, board, Clock.systemUTC(), hook);
+    InventoryService service = inventory.service();
+    MessageConsumer<JsonObject> confirm = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_CONFIRM, msg -> {
+      JsonObject req = msg.body();
+      JsonObject known = req.getJsonObject("checkout");
+      service.confirm(known == null ? null : Checkout.fromBusJson(known), req.getString("checkoutId"),
+              req.getString("orderId"), req.getString("paymentId"), req.getLong("deadline", Long.MAX_VALUE))
+          .onSuccess(c -> msg.reply(c.checkout().toBusJson().put("orderConfirmed", c.orderConfirmed())))
+          .onFailure(err -> BusErrors.reply(msg, err));
+    });
+    return confirm.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return inventory.closeAsync();
+  }
+}

@@ -1,0 +1,70 @@
+package io.flashsale.order;
+
+import io.flashsale.infra.Topics;
+import io.flashsale.inventory.Checkout;
+import io.flashsale.inventory.ConfirmHook;
+import io.flashsale.inventory.PricedItem;
+import io.flashsale.outbox.OutboxEvent;
+import io.flashsale.outbox.OutboxStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Confirms orders in the transaction that took their stock (the saga's "stock confirmed" and "order confirmed" steps
+ * become one commit): PENDING → CONFIRMED with history and the OrderPlaced outbox rows, for a whole batch in two
+ * statements. An order that is not where the saga left it (recovery moved it) is left alone; the saga then finishes
+ * it step by step.
+ */
+public final class OrderConfirmations implements ConfirmHook {
+
+  private final Topics topics;
+
+  public OrderConfirmations(Topics topics) {
+    this.topics = topics;
+  }
+
+  @Override
+  public Future<Set<String>> confirmed(SqlConnection tx, List<Confirming> members) {
+    List<Confirming> forOrders = members.stream().filter(m -> m.orderId() != null).toList();
+    if (forOrders.isEmpty()) {
+      return Future.succeededFuture(Set.of());
+    }
+    String[] orderIds = forOrders.stream().map(Confirming::orderId).toArray(String[]::new);
+    String[] checkoutIds = forOrders.stream().map(m -> m.checkout().checkoutId()).toArray(String[]::new);
+    String[] paymentIds = forOrders.stream().map(Confirming::paymentId).toArray(String[]::new);
+    return tx.preparedQuery(OrderSql.CONFIRM_WITH_STOCK).execute(Tuple.of(orderIds, checkoutIds, paymentIds))
+        .compose(rs -> {
+          Set<String> confirmed = new HashSet<>();
+          rs.forEach(r -> confirmed.add(r.getString(0)));
+          Map<String, Confirming> byOrder = new HashMap<>();
+          forOrders.forEach(m -> byOrder.put(m.orderId(), m));
+          List<OutboxEvent> events = new ArrayList<>(confirmed.size());
+          for (String orderId : confirmed) {
+            events.add(OutboxEvent.of(topics.orders(), "order", orderId, OrderStore.ORDER_PLACED, 1,
+                placed(orderId, byOrder.get(orderId).checkout())));
+          }
+          return OutboxStore.append(tx, events).map(confirmed);
+        });
+  }
+
+  /** The OrderPlaced payload, from the checkout the order was made of (the same lines, prices and total). */
+  static JsonObject placed(String orderId, Checkout c) {
+    JsonArray items = new JsonArray();
+    for (PricedItem i : c.items()) {
+      items.add(new JsonObject().put("productId", i.productId()).put("quantity", i.quantity())
+          .put("unitPrice", i.unitPrice()).put("eventId", i.eventId()));
+    }
+    return new JsonObject().put("orderId", orderId).put("userId", c.userId()).put("checkoutId", c.checkoutId())
+        .put("status", Order.CONFIRMED).put("items", items).put("total", c.total()).put("couponId", c.couponId());
+  }
+}
