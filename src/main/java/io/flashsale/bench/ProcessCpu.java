@@ -85,6 +85,41 @@ final class ProcessCpu {
     return null;
   }
 
+  /**
+   * CPU seconds the app's JIT compiler threads have used so far: while they are busy the app is still warming up, and
+   * its figures are not the steady state a long-running server has.
+   */
+  static double appCompilerSeconds() {
+    double total = 0;
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString()
+        .chars().allMatch(Character::isDigit))) {
+      for (Path p : procs) {
+        try {
+          String stat = Files.readString(p.resolve("stat"));
+          String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          if (!APP.equals(role(Long.parseLong(p.getFileName().toString()), comm, p))) {
+            continue;
+          }
+          try (DirectoryStream<Path> tasks = Files.newDirectoryStream(p.resolve("task"))) {
+            for (Path t : tasks) {
+              String ts = Files.readString(t.resolve("stat"));
+              String name = ts.substring(ts.indexOf('(') + 1, ts.lastIndexOf(')'));
+              if (name.contains("CompilerThre")) {
+                String[] f = ts.substring(ts.lastIndexOf(')') + 2).split(" ");
+                total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+              }
+            }
+          }
+        } catch (IOException | RuntimeException gone) {
+          // the process or thread ended while we looked
+        }
+      }
+    } catch (IOException e) {
+      return 0;
+    }
+    return total;
+  }
+
   private static double boxBusy() throws IOException {
     String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
     long busy = 0;

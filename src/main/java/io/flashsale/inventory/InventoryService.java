@@ -9,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -241,6 +242,8 @@ public final class InventoryService {
     });
   }
 
+  private static final long REDIS_SETTLE_MILLIS = 2_000;
+
   /** A confirm waiting for its batch; the batch settles it with PostgreSQL's outcome for it. */
   private static final class Waiting implements GroupCommit.Member {
     final ConfirmHook.Confirming confirming;
@@ -298,6 +301,10 @@ public final class InventoryService {
             return cache.endConfirm(c.userId(), c.checkoutId(), true).otherwise(0)
                 .map(x -> new Confirmation(confirmed(c), false));
           }
+          if (st.failed()) {
+            // Not known whether an earlier attempt confirmed it: not a refusal (the stale sweep settles Redis).
+            return Future.failedFuture(ApiException.unavailable("could not read the checkout's status; retry shortly"));
+          }
           Throwable why = err instanceof NotHeld ? holdExpired(c) : err.getCause();
           return cache.endConfirm(c.userId(), c.checkoutId(), false).transform(x -> Future.failedFuture(why));
         });
@@ -332,21 +339,48 @@ public final class InventoryService {
     List<String> products = new ArrayList<>(new TreeSet<>(batch.stream()
         .flatMap(w -> w.confirming.checkout().items().stream().map(PricedItem::productId)).toList()));
     long latest = batch.stream().mapToLong(w -> w.deadline).max().orElse(0);
-    return withLocks(products, latest, () -> {
-      long now = clock.millis();
-      List<Waiting> live = new ArrayList<>();
-      for (Waiting w : batch) {
-        if (now >= w.deadline) {
-          w.refuse(new GroupCommit.NotStarted("the confirm ran out of time taking its locks"));
-        } else {
-          live.add(w);
+    return withLocks(products, latest, () -> commitUnderLocks(live(batch, "taking its locks"))).recover(err -> {
+      Map<String, List<Waiting>> groups = byProductSet(batch);
+      if (err instanceof Redlock.LockUnavailableException && groups.size() > 1) {
+        // One product's lock is busy (a multi-product checkout naming a product hot in another shard): the members
+        // that do not need it must not wait for it. Each product set goes on its own, with its own locks.
+        Future<Void> each = Future.succeededFuture();
+        for (List<Waiting> group : groups.values()) {
+          each = each.compose(x -> {
+            List<Waiting> live = live(group, "after its batch was split");
+            return live.isEmpty() ? Future.succeededFuture() : commitBatch(live);
+          });
         }
+        return each;
       }
-      return commitUnderLocks(live);
-    }).otherwise(err -> {
       batch.forEach(w -> w.refuse(err));
-      return null;
+      return Future.succeededFuture();
     });
+  }
+
+  /** The members still inside their deadline; the others are refused as not started. */
+  private List<Waiting> live(List<Waiting> members, String when) {
+    long now = clock.millis();
+    List<Waiting> live = new ArrayList<>();
+    for (Waiting w : members) {
+      if (now >= w.deadline) {
+        w.refuse(new GroupCommit.NotStarted("the confirm ran out of time " + when));
+      } else {
+        live.add(w);
+      }
+    }
+    return live;
+  }
+
+  /** Members grouped by the set of products they touch (a stalled product fails only the groups that name it). */
+  private static Map<String, List<Waiting>> byProductSet(List<Waiting> batch) {
+    Map<String, List<Waiting>> groups = new java.util.TreeMap<>();
+    for (Waiting w : batch) {
+      String set = String.join(",", new TreeSet<>(w.confirming.checkout().items().stream()
+          .map(PricedItem::productId).toList()));
+      groups.computeIfAbsent(set, k -> new ArrayList<>()).add(w);
+    }
+    return groups;
   }
 
   private Future<Void> commitUnderLocks(List<Waiting> batch) {
@@ -355,22 +389,8 @@ public final class InventoryService {
     }
     return ledger.confirmBatch(batch.stream().map(w -> w.confirming).toList(), confirmHook).transform(ar -> {
       if (ar.succeeded()) {
-        StockLedger.BatchResult r = ar.result();
-        List<Waiting> confirmed = new ArrayList<>();
-        for (Waiting w : batch) {
-          String id = w.checkoutId();
-          if (r.confirmed().contains(id)) {
-            confirmed.add(w);
-          } else if (r.refused().containsKey(id)) {
-            w.refuse(r.refused().get(id));
-          } else {
-            w.refuse(new NotHeld());
-          }
-        }
-        // The holds are consumed in Redis in one pipeline (a failure is settled by the stale-confirm sweep).
-        return cache.endConfirmed(confirmed.stream().map(w -> w.confirming.checkout()).toList()).onComplete(x ->
-            confirmed.forEach(w -> w.committed.tryComplete(w.confirming.orderId() != null
-                && r.ordersConfirmed().contains(w.confirming.orderId()))));
+        settle(batch, ar.result());
+        return Future.<Void>succeededFuture();
       }
       Throwable err = ar.cause();
       if (err instanceof StockLedger.MemberRefused refused) {
@@ -382,54 +402,63 @@ public final class InventoryService {
             rest.add(w);
           }
         }
-        return commitUnderLocks(rest);
+        return commitUnderLocks(live(rest, "after a batch-mate was refused"));
       }
-      Map<String, List<Waiting>> byProduct = new java.util.TreeMap<>();
-      batch.forEach(w -> byProduct.computeIfAbsent(firstProduct(w.confirming.checkout()), k -> new ArrayList<>()).add(w));
-      if (byProduct.size() > 1 && (err instanceof StockLedger.BatchConflict
-          || err instanceof ApiException api && api.code() == ErrorCode.UNAVAILABLE)) {
-        // A stalled or changed product must not fail its neighbours: each product's members go again on their own
+      // PostgreSQL answered with an error, so nothing committed (a lock or statement timeout, a conflict, bad data).
+      boolean rolledBack = err instanceof ApiException || err instanceof StockLedger.BatchConflict
+          || err instanceof PgException;
+      Map<String, List<Waiting>> groups = byProductSet(batch);
+      if (rolledBack && groups.size() > 1) {
+        // A stalled or changed product must not fail its neighbours: each product set goes again on its own
         // (still under the locks, each only inside its deadline).
-        Future<Void> perProduct = Future.succeededFuture();
-        for (List<Waiting> group : byProduct.values()) {
-          perProduct = perProduct.compose(x -> {
-            List<Waiting> live = new ArrayList<>();
-            for (Waiting w : group) {
-              if (clock.millis() >= w.deadline) {
-                w.refuse(new GroupCommit.NotStarted("the confirm ran out of time after its batch was split"));
-              } else {
-                live.add(w);
-              }
-            }
-            return commitUnderLocks(live);
-          });
-        }
-        return perProduct;
+        return splitInto(new ArrayList<>(groups.values()));
       }
-      if (err instanceof StockLedger.BatchConflict && batch.size() > 1) {
-        Future<Void> oneByOne = Future.succeededFuture();
-        for (Waiting w : batch) {
-          // Each member still starts only inside its deadline: a split of a big batch must not outlast its callers.
-          oneByOne = oneByOne.compose(x -> {
-            if (clock.millis() >= w.deadline) {
-              w.refuse(new GroupCommit.NotStarted("the confirm ran out of time after its batch was split"));
-              return Future.succeededFuture();
-            }
-            return commitUnderLocks(List.of(w));
-          });
-        }
-        return oneByOne;
+      if (rolledBack && batch.size() > 1 && !(err instanceof ApiException api && api.code() == ErrorCode.UNAVAILABLE)) {
+        // One product set, and something about one member broke it: one by one finds it (a 503 for a stalled row
+        // would only repeat for each).
+        return splitInto(batch.stream().map(List::of).toList());
       }
       if (err instanceof ApiException || err instanceof StockLedger.BatchConflict) {
-        // PostgreSQL answered and rolled back (a refusal, a 503 for a lock or statement timeout): nothing committed.
         batch.forEach(w -> w.refuse(err instanceof ApiException ? err
             : ApiException.unavailable("stock changed under the confirm; retry shortly")));
         return Future.<Void>succeededFuture();
       }
-      // A failure after the COMMIT was sent (the connection died) may hide a success: PostgreSQL decides.
+      // A failure after the COMMIT was sent (the connection died), or an error we cannot place: PostgreSQL decides.
       batch.forEach(w -> w.refuse(new OutcomeUnknown(err)));
       return Future.<Void>succeededFuture();
     });
+  }
+
+  /** Commits each part in turn (under the locks already held), each member only inside its deadline. */
+  private Future<Void> splitInto(List<List<Waiting>> parts) {
+    Future<Void> each = Future.succeededFuture();
+    for (List<Waiting> part : parts) {
+      each = each.compose(x -> commitUnderLocks(live(part, "after its batch was split")));
+    }
+    return each;
+  }
+
+  /**
+   * Answers every member of a committed batch at once, then consumes the confirmed holds in Redis in one pipeline
+   * behind the answers (bounded; a failure is settled by the stale-confirm sweep from PostgreSQL's status) — a slow
+   * Redis must neither hold the shard's next batch nor withhold answers PostgreSQL already gave.
+   */
+  private void settle(List<Waiting> batch, StockLedger.BatchResult r) {
+    List<Checkout> confirmed = new ArrayList<>();
+    for (Waiting w : batch) {
+      String id = w.checkoutId();
+      if (r.confirmed().contains(id)) {
+        confirmed.add(w.confirming.checkout());
+        w.committed.tryComplete(w.confirming.orderId() != null && r.ordersConfirmed().contains(w.confirming.orderId()));
+      } else if (r.refused().containsKey(id)) {
+        w.refuse(r.refused().get(id));
+      } else {
+        w.refuse(new NotHeld());
+      }
+    }
+    cache.endConfirmed(confirmed).timeout(REDIS_SETTLE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .onFailure(err -> LOG.warn("consuming {} confirmed holds in Redis failed ({}); the stale-confirm sweep settles"
+            + " them", confirmed.size(), err.toString()));
   }
 
   /**

@@ -28,9 +28,13 @@ final class InventorySql {
 
   static final String READ_STOCK = "select quantity, version from stock where product_id = $1";
 
-  /** A batch's stock rows, locked in the documented order (by product id) as they are read. */
+  /**
+   * A batch's stock rows, locked in the documented order (by product id, byte order like Java's sort whatever the
+   * database's collation) as they are read.
+   */
   static final String READ_STOCKS = """
-      select product_id, quantity, version from stock where product_id = any($1) order by product_id for update""";
+      select product_id, quantity, version from stock where product_id = any($1)
+      order by product_id collate "C" for update""";
 
   /** Layer 3 for a batch: each product's summed units, each against the version read (the fencing token). */
   static final String DECREMENT_STOCKS = """

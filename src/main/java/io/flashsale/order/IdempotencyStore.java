@@ -97,9 +97,13 @@ public final class IdempotencyStore {
   public Future<Void> complete(String userId, String key, String hash, int status, String body) {
     return pool.preparedQuery("update idempotency_keys set status_code = $3, response = $4, completed_at = now()"
             + " where user_id = $1 and key = $2").execute(Tuple.of(userId, key, status, body))
-        .compose(x -> redis.send(Request.cmd(Command.SET).arg(keys.idempotency(userId, key))
-            .arg("D|" + hash + "|" + status + "|" + body).arg("EX").arg(ttlSeconds)).otherwiseEmpty())
-        .mapEmpty();
+        .compose(x -> remember(userId, key, hash, status, body));
+  }
+
+  /** The final answer, already in PostgreSQL (stored with the order's last step): Redis only, for fast replays. */
+  public Future<Void> remember(String userId, String key, String hash, int status, String body) {
+    return redis.send(Request.cmd(Command.SET).arg(keys.idempotency(userId, key))
+        .arg("D|" + hash + "|" + status + "|" + body).arg("EX").arg(ttlSeconds)).otherwiseEmpty().mapEmpty();
   }
 
   /** Frees the key after a retryable failure, so the retry runs again. */

@@ -27,6 +27,9 @@ import java.util.regex.Pattern;
 public final class OrderRoutes {
 
   private static final Pattern KEY = Pattern.compile("[\\x21-\\x7E]{1,64}");
+
+  /** Reply header of a placed order: "true" when the saga already stored the 201 under the request's key. */
+  static final String ANSWER_STORED = "fs-answer-stored";
   private static final DeliveryOptions BUS = new DeliveryOptions().setSendTimeout(30_000);
 
   private final EventBus bus;
@@ -75,24 +78,35 @@ public final class OrderRoutes {
         return;
       }
       bus.<JsonObject>request(BusAddresses.ORDERS_PLACE, new JsonObject().put("userId", caller.userId())
-          .put("checkoutId", checkoutId).put("token", token), BUS)
-          .map(reply -> answerOf(reply.body()))
+          .put("checkoutId", checkoutId).put("token", token).put("idempotencyKey", key), BUS)
+          .map(reply -> answerOf(reply.body(), "true".equals(reply.headers().get(ANSWER_STORED))))
           .recover(err -> failureAnswer(err, caller.userId(), checkoutId))
           .compose(answer -> (answer.status() >= 500 ? idempotency.abandon(caller.userId(), key)
+              : answer.stored() ? idempotency.remember(caller.userId(), key, hash, answer.status(), answer.body())
               : idempotency.complete(caller.userId(), key, hash, answer.status(), answer.body())).otherwiseEmpty()
               .map(answer))
           .onSuccess(answer -> send(ctx, answer, false)).onFailure(ctx::fail);
     });
   }
 
-  /** An answer to send and to store under the key: status, body, and the order's id when there is one. */
-  private record Answer(int status, String body, String orderId) {
+  /**
+   * An answer to send and to store under the key: status, body, the order's id when there is one, and whether
+   * PostgreSQL already holds it (the saga stored it with the capture).
+   */
+  private record Answer(int status, String body, String orderId, boolean stored) {
+    Answer(int status, String body, String orderId) {
+      this(status, body, orderId, false);
+    }
   }
 
   /** 201 for a CONFIRMED order; 202 for one whose outcome is not known yet (PENDING). */
   private static Answer answerOf(JsonObject order) {
+    return answerOf(order, false);
+  }
+
+  private static Answer answerOf(JsonObject order, boolean stored) {
     return new Answer(Order.PENDING.equals(order.getString("status")) ? 202 : 201, order.encode(),
-        order.getString("orderId"));
+        order.getString("orderId"), stored);
   }
 
   /**

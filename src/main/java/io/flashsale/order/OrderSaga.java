@@ -71,6 +71,21 @@ public final class OrderSaga {
    * known by the answer deadline (the saga goes on behind it), or the API error to return.
    */
   public Future<Order> place(String userId, String checkoutId, String paymentToken) {
+    return place(userId, checkoutId, paymentToken, null).map(Placement::order);
+  }
+
+  /**
+   * What place answered: the order, and whether its 201 is already stored under the request's key (then the HTTP side
+   * only tells Redis).
+   */
+  public record Placement(Order order, boolean answerStored) {
+  }
+
+  /**
+   * Place, with the request's Idempotency-Key ({@code null}: none): a placed order's 201 is stored under it in the
+   * same statement that records the capture.
+   */
+  public Future<Placement> place(String userId, String checkoutId, String paymentToken, OrderStore.AnswerKey key) {
     String orderId = newOrderId();
     Instant now = OrderStore.now(clock);
     // The usual case in one round trip: the open hold becomes a PENDING order. Otherwise read the checkout to say why.
@@ -81,7 +96,8 @@ public final class OrderSaga {
         // The authorisation is not a step of its own in PostgreSQL: it is recorded by the transaction that takes
         // the stock (recovery asks the provider for an order that stopped at STARTED).
         .compose(placed -> answerBy(orderId, authorize(placed.order(), placed.checkout(), paymentToken)
-            .compose(p -> confirmStockAndFinish(placed.order(), placed.checkout(), p.paymentId(), SagaStep.STARTED))));
+            .compose(p -> confirmStockAndFinish(placed.order(), placed.checkout(), p.paymentId(), SagaStep.STARTED,
+                key))));
   }
 
   /** Why the checkout could not become an order (or, when it turns out to be an open hold after all, the order). */
@@ -108,13 +124,13 @@ public final class OrderSaga {
   }
 
   /** The saga's answer, or the PENDING order once the answer deadline passes (the saga itself goes on). */
-  private Future<Order> answerBy(String orderId, Future<Order> saga) {
-    Promise<Order> answer = Promise.promise();
+  private Future<Placement> answerBy(String orderId, Future<Placement> saga) {
+    Promise<Placement> answer = Promise.promise();
     // Only a PENDING order is an answer at the deadline: one that is settled by then is answered by the saga itself
     // (a FAILED order must reach the shopper as its error, not as a 201).
     long timer = vertx.setTimer(config.answerDeadlineMillis(), id -> orders.get(orderId).onSuccess(o -> {
       if (o != null && Order.PENDING.equals(o.status())) {
-        answer.tryComplete(o);
+        answer.tryComplete(new Placement(o, false));
       }
     }));
     saga.onComplete(ar -> {
@@ -161,6 +177,11 @@ public final class OrderSaga {
    * answer) the order is finished step by step, each step a compare-and-set.
    */
   private Future<Order> confirmStockAndFinish(Order o, Checkout known, String paymentId, String fromStep) {
+    return confirmStockAndFinish(o, known, paymentId, fromStep, null).map(Placement::order);
+  }
+
+  private Future<Placement> confirmStockAndFinish(Order o, Checkout known, String paymentId, String fromStep,
+                                                  OrderStore.AnswerKey key) {
     String orderId = o.orderId();
     JsonObject request = new JsonObject().put("checkoutId", o.checkoutId()).put("orderId", orderId)
         .put("paymentId", paymentId).put("deadline", clock.millis() + config.confirmTimeoutMillis());
@@ -171,7 +192,7 @@ public final class OrderSaga {
       if (ar.succeeded()) {
         if (ar.result().body().getBoolean("orderConfirmed", false)) {
           crashPoint(SagaStep.STOCK_CONFIRMED);
-          return captureConfirmed(o.confirmed(paymentId));
+          return captureConfirmed(o.confirmed(paymentId), key);
         }
         // (each advance is false when recovery or an earlier attempt got there first; finishing is idempotent)
         Future<Boolean> authorized = SagaStep.STARTED.equals(fromStep)
@@ -180,7 +201,7 @@ public final class OrderSaga {
         return authorized
             .compose(x -> orders.advance(orderId, SagaStep.PAYMENT_AUTHORIZED, SagaStep.STOCK_CONFIRMED, null, null))
             .onSuccess(x -> crashPoint(SagaStep.STOCK_CONFIRMED))
-            .compose(x -> finish(orderId));
+            .compose(x -> finish(orderId)).map(done -> new Placement(done, false));
       }
       ApiException api = ErrorResponder.classify(BusErrors.toApi(ar.cause()), 500);
       if (api.code().status() >= 500 || api.code() == ErrorCode.REQUEST_IN_PROGRESS) {
@@ -188,7 +209,7 @@ public final class OrderSaga {
         // tell recovery (the confirm is idempotent on the checkout's status); until then the order is PENDING.
         LOG.info("order {}: stock confirmation unknown ({}: {}); left PENDING for recovery", orderId, api.code(),
             api.getMessage());
-        return orders.touch(orderId).compose(x -> orders.get(orderId));
+        return orders.touch(orderId).compose(x -> orders.get(orderId)).map(now -> new Placement(now, false));
       }
       // Definite: the inventory's transaction rolled back (on SOLD_OUT it also gave the hold back). Undo in
       // reverse: the order fails first (owing a void), then the void; a void that fails is retried by recovery.
@@ -204,14 +225,22 @@ public final class OrderSaga {
     });
   }
 
-  /** The order CONFIRMED with its stock: capture, and answer it with the provider's answer (no re-read). */
-  private Future<Order> captureConfirmed(Order confirmed) {
-    return payments.capture(confirmed.paymentId())
-        .compose(p -> orders.recordCapture(confirmed.orderId(), p.status()).map(confirmed.withPayment(p.status())))
-        .recover(err -> {
-          LOG.warn("capture of order {} failed ({}); recovery will retry it", confirmed.orderId(), err.toString());
-          return Future.succeededFuture(confirmed);
-        });
+  /**
+   * The order CONFIRMED with its stock: capture, and answer it with the provider's answer (no re-read). With the
+   * request's key, the 201 is stored in the statement that records the capture.
+   */
+  private Future<Placement> captureConfirmed(Order confirmed, OrderStore.AnswerKey key) {
+    return payments.capture(confirmed.paymentId()).compose(p -> {
+      Order captured = confirmed.withPayment(p.status());
+      if (key == null) {
+        return orders.recordCapture(confirmed.orderId(), p.status()).map(new Placement(captured, false));
+      }
+      return orders.recordCaptureAndAnswer(confirmed.orderId(), p.status(), key, 201,
+          captured.toJson(false).encode()).map(new Placement(captured, true));
+    }).recover(err -> {
+      LOG.warn("capture of order {} failed ({}); recovery will retry it", confirmed.orderId(), err.toString());
+      return Future.succeededFuture(new Placement(confirmed, false));
+    });
   }
 
   /**

@@ -8,7 +8,7 @@ final class OrderSql {
       with o as (
         insert into orders (order_id, checkout_id, user_id, status, saga_step, subtotal, discount, total, coupon_id,
                             created_at, updated_at)
-        values ($1, $2, $3, 'PENDING', 'STARTED', $4, $5, $6, $7, $8, $8) returning order_id),
+        values ($1, $2, $3, 'PENDING', 'STARTED', $4, $5, $6, $7, $8, now()) returning order_id),
       i as (
         insert into order_items (order_id, product_id, position, quantity, unit_price, event_id)
         select o.order_id, t.product_id, t.position, t.quantity, t.unit_price, t.event_id
@@ -28,7 +28,8 @@ final class OrderSql {
       o as (
         insert into orders (order_id, checkout_id, user_id, status, saga_step, subtotal, discount, total, coupon_id,
                             created_at, updated_at)
-        select $1, c.checkout_id, c.user_id, 'PENDING', 'STARTED', c.subtotal, c.discount, c.total, c.coupon_id, $4, $4
+        select $1, c.checkout_id, c.user_id, 'PENDING', 'STARTED', c.subtotal, c.discount, c.total, c.coupon_id, $4,
+               now()
         from c returning order_id),
       i as (
         insert into order_items (order_id, product_id, position, quantity, unit_price, event_id)
@@ -118,6 +119,17 @@ final class OrderSql {
   static final String RECORD_CAPTURE = """
       update orders set payment_status = $2, saga_step = 'DONE', recovery_attempts = 0, updated_at = now()
       where order_id = $1 and status = 'CONFIRMED'""";
+
+  /**
+   * The capture's answer ({@link #RECORD_CAPTURE}) and the request's final answer under its Idempotency-Key ($3 user,
+   * $4 key, $5 status, $6 body), in one statement: the end of a placed order is one round trip.
+   */
+  static final String RECORD_CAPTURE_AND_ANSWER = """
+      with c as (
+        update orders set payment_status = $2, saga_step = 'DONE', recovery_attempts = 0, updated_at = now()
+        where order_id = $1 and status = 'CONFIRMED')
+      update idempotency_keys set status_code = $5, response = $6, completed_at = now()
+      where user_id = $3 and key = $4""";
 
   /** The money of a cancelled order came back (VOIDED or REFUNDED). */
   static final String RECORD_MONEY_BACK = """

@@ -200,6 +200,17 @@ public final class OrderStore {
     return pool.preparedQuery(OrderSql.RECORD_CAPTURE).execute(Tuple.of(orderId, paymentStatus)).mapEmpty();
   }
 
+  /** Records a capture's answer and stores the request's final answer under its key, in one round trip. */
+  public Future<Void> recordCaptureAndAnswer(String orderId, String paymentStatus, AnswerKey key, int status,
+                                             String body) {
+    return pool.preparedQuery(OrderSql.RECORD_CAPTURE_AND_ANSWER)
+        .execute(Tuple.of(orderId, paymentStatus, key.userId(), key.key(), status, body)).mapEmpty();
+  }
+
+  /** Where the HTTP request that placed an order keeps its answer (its user's Idempotency-Key). */
+  public record AnswerKey(String userId, String key) {
+  }
+
   /** Records that a cancelled order's money came back. */
   public Future<Void> recordMoneyBack(String orderId, String paymentStatus) {
     return pool.preparedQuery(OrderSql.RECORD_MONEY_BACK).execute(Tuple.of(orderId, paymentStatus)).mapEmpty();

@@ -11,6 +11,7 @@ import io.flashsale.payment.PaymentClient;
 import io.flashsale.payment.PaymentConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -68,8 +69,12 @@ public final class OrderVerticle extends VerticleBase {
     }
     MessageConsumer<JsonObject> place = vertx.eventBus().localConsumer(BusAddresses.ORDERS_PLACE, msg -> {
       JsonObject req = msg.body();
-      saga.place(req.getString("userId"), req.getString("checkoutId"), req.getString("token"))
-          .onSuccess(o -> msg.reply(o.toJson(false))).onFailure(err -> BusErrors.reply(msg, err));
+      String key = req.getString("idempotencyKey");
+      saga.place(req.getString("userId"), req.getString("checkoutId"), req.getString("token"),
+              key == null ? null : new OrderStore.AnswerKey(req.getString("userId"), key))
+          .onSuccess(p -> msg.reply(p.order().toJson(false), new DeliveryOptions()
+              .addHeader(OrderRoutes.ANSWER_STORED, String.valueOf(p.answerStored()))))
+          .onFailure(err -> BusErrors.reply(msg, err));
     });
     MessageConsumer<JsonObject> cancel = vertx.eventBus().localConsumer(BusAddresses.ORDERS_CANCEL, msg ->
         saga.cancel(msg.body().getString("userId"), msg.body().getString("orderId"))
