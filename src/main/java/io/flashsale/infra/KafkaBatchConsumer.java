@@ -123,6 +123,7 @@ public final class KafkaBatchConsumer {
   /** Stops polling and closes the consumer; bounded, since a close during a group rebalance can wait long. */
   public Future<Void> stop() {
     stopping = true;
-    return consumer.close().timeout(3, TimeUnit.SECONDS).otherwiseEmpty();
+    return consumer.close().timeout(3, TimeUnit.SECONDS).onFailure(err -> LOG.warn("{} consumer did not close within"
+        + " 3 s ({}); it may stay in its group until its session times out", name, err.toString())).otherwiseEmpty();
   }
 }

@@ -189,6 +189,7 @@ class ReadPathIT {
     assertThat(line.getLong("unitPrice")).as("the second sale's price, right at its start").isEqualTo(6_000);
     waitUntil(Duration.ofSeconds(3), () -> app.get("/api/products/" + productId).body().contains(second),
         "the product view to show the second sale");
+    System.out.printf("boundary-to-visible: %d ms%n", Duration.between(boundary, java.time.Instant.now()).toMillis());
     HttpResponse<String> after = app.get("/api/products/" + productId);
     assertThat(after.headers().firstValue("ETag").orElseThrow()).isNotEqualTo(etagBefore);
     assertThat(app.get("/api/products/" + productId, "If-None-Match", etagBefore).statusCode())
