@@ -31,91 +31,67 @@ public final class FanoutEffects {
 
   /** Points granted on OrderPlaced, taken back on OrderCancelled; the ledger's keys make a replay a no-op. */
   public static IdempotentConsumer.Effect points(Pool pool) {
-    return new IdempotentConsumer.Effect() {
-      @Override
-      public Future<Void> apply(OutboxEvent e) {
-        return applyAll(List.of(e));
-      }
-
-      /** One multi-row insert for every order event of a poll. */
-      @Override
-      public Future<Void> applyAll(List<OutboxEvent> events) {
-        List<UUID> ids = new ArrayList<>();
-        List<String> orders = new ArrayList<>();
-        List<String> users = new ArrayList<>();
-        List<String> reasons = new ArrayList<>();
-        List<Long> points = new ArrayList<>();
-        for (OutboxEvent e : events) {
-          long sign = OrderStore.ORDER_PLACED.equals(e.type()) ? 1 : OrderStore.ORDER_CANCELLED.equals(e.type()) ? -1 : 0;
-          if (sign != 0) {
-            ids.add(e.eventId());
-            orders.add(orderId(e));
-            users.add(userId(e));
-            reasons.add(sign > 0 ? "ORDER_PLACED" : "ORDER_CANCELLED");
-            points.add(sign * (e.payload().getLong("total") / WON_PER_POINT));
-          }
+    // One multi-row insert for every order event of a poll.
+    return IdempotentConsumer.Effect.batched(events -> {
+      List<UUID> ids = new ArrayList<>();
+      List<String> orders = new ArrayList<>();
+      List<String> users = new ArrayList<>();
+      List<String> reasons = new ArrayList<>();
+      List<Long> points = new ArrayList<>();
+      for (OutboxEvent e : events) {
+        long sign = OrderStore.ORDER_PLACED.equals(e.type()) ? 1 : OrderStore.ORDER_CANCELLED.equals(e.type()) ? -1 : 0;
+        if (sign != 0) {
+          ids.add(e.eventId());
+          orders.add(orderId(e));
+          users.add(userId(e));
+          reasons.add(sign > 0 ? "ORDER_PLACED" : "ORDER_CANCELLED");
+          points.add(sign * (e.payload().getLong("total") / WON_PER_POINT));
         }
-        return ids.isEmpty() ? Future.succeededFuture() : pool.preparedQuery(FanoutSql.GRANT_POINTS)
-            .execute(Tuple.of(ids.toArray(UUID[]::new), orders.toArray(String[]::new), users.toArray(String[]::new),
-                reasons.toArray(String[]::new), points.toArray(Long[]::new))).mapEmpty();
       }
-    };
+      return ids.isEmpty() ? Future.succeededFuture() : pool.preparedQuery(FanoutSql.GRANT_POINTS)
+          .execute(Tuple.of(ids.toArray(UUID[]::new), orders.toArray(String[]::new), users.toArray(String[]::new),
+              reasons.toArray(String[]::new), points.toArray(Long[]::new))).mapEmpty();
+    });
   }
 
   /** The message a customer would get, stored instead of sent. */
   public static IdempotentConsumer.Effect notifications(Pool pool) {
-    return new IdempotentConsumer.Effect() {
-      @Override
-      public Future<Void> apply(OutboxEvent e) {
-        return applyAll(List.of(e));
-      }
-
-      /** One multi-row insert for every order event of a poll. */
-      @Override
-      public Future<Void> applyAll(List<OutboxEvent> events) {
-        List<UUID> ids = new ArrayList<>();
-        List<String> users = new ArrayList<>();
-        List<String> subjects = new ArrayList<>();
-        List<String> bodies = new ArrayList<>();
-        for (OutboxEvent e : events) {
-          String subject = switch (e.type()) {
-            case OrderStore.ORDER_PLACED -> "Your order " + orderId(e) + " is confirmed";
-            case OrderStore.ORDER_CANCELLED -> "Your order " + orderId(e) + " was cancelled and refunded";
-            default -> null;
-          };
-          if (subject != null) {
-            ids.add(e.eventId());
-            users.add(userId(e));
-            subjects.add(subject);
-            bodies.add(subject + ". Total: " + e.payload().getLong("total") + " won.");
-          }
+    // One multi-row insert for every order event of a poll.
+    return IdempotentConsumer.Effect.batched(events -> {
+      List<UUID> ids = new ArrayList<>();
+      List<String> users = new ArrayList<>();
+      List<String> subjects = new ArrayList<>();
+      List<String> bodies = new ArrayList<>();
+      for (OutboxEvent e : events) {
+        String subject = switch (e.type()) {
+          case OrderStore.ORDER_PLACED -> "Your order " + orderId(e) + " is confirmed";
+          case OrderStore.ORDER_CANCELLED -> "Your order " + orderId(e) + " was cancelled and refunded";
+          default -> null;
+        };
+        if (subject != null) {
+          ids.add(e.eventId());
+          users.add(userId(e));
+          subjects.add(subject);
+          bodies.add(subject + ". Total: " + e.payload().getLong("total") + " won.");
         }
-        return ids.isEmpty() ? Future.succeededFuture() : pool.preparedQuery(FanoutSql.STORE_NOTIFICATIONS)
-            .execute(Tuple.of(ids.toArray(UUID[]::new), users.toArray(String[]::new), subjects.toArray(String[]::new),
-                bodies.toArray(String[]::new))).mapEmpty();
       }
-    };
+      return ids.isEmpty() ? Future.succeededFuture() : pool.preparedQuery(FanoutSql.STORE_NOTIFICATIONS)
+          .execute(Tuple.of(ids.toArray(UUID[]::new), users.toArray(String[]::new), subjects.toArray(String[]::new),
+              bodies.toArray(String[]::new))).mapEmpty();
+    });
   }
 
   /** Orders and won per minute, per event and in total, in Redis buckets kept for two days. */
   public static IdempotentConsumer.Effect salesStats(Redis redis, RedisKeys keys) {
-    return new IdempotentConsumer.Effect() {
-      @Override
-      public Future<Void> apply(OutboxEvent e) {
-        return applyAll(List.of(e));
+    // One pipeline of script calls for every order event of a poll (each script dedupes its own event).
+    return IdempotentConsumer.Effect.batched(events -> {
+      List<List<String>> allKeys = new ArrayList<>();
+      List<List<Object>> allArgs = new ArrayList<>();
+      for (OutboxEvent e : events) {
+        salesCall(e, keys, allKeys, allArgs);
       }
-
-      /** One pipeline of script calls for every order event of a poll (each script dedupes its own event). */
-      @Override
-      public Future<Void> applyAll(List<OutboxEvent> events) {
-        List<List<String>> allKeys = new ArrayList<>();
-        List<List<Object>> allArgs = new ArrayList<>();
-        for (OutboxEvent e : events) {
-          salesCall(e, keys, allKeys, allArgs);
-        }
-        return allKeys.isEmpty() ? Future.succeededFuture() : SALES.runAll(redis, allKeys, allArgs).mapEmpty();
-      }
-    };
+      return allKeys.isEmpty() ? Future.succeededFuture() : SALES.runAll(redis, allKeys, allArgs).mapEmpty();
+    });
   }
 
   /** The script call that counts one order event, or nothing for other events. */

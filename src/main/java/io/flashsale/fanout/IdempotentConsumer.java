@@ -50,6 +50,21 @@ public final class IdempotentConsumer {
       }
       return chain;
     }
+
+    /** An effect written for many events at once; one event is a batch of one. */
+    static Effect batched(java.util.function.Function<List<OutboxEvent>, Future<Void>> all) {
+      return new Effect() {
+        @Override
+        public Future<Void> apply(OutboxEvent event) {
+          return all.apply(List.of(event));
+        }
+
+        @Override
+        public Future<Void> applyAll(List<OutboxEvent> events) {
+          return all.apply(events);
+        }
+      };
+    }
   }
 
   public static final String H_ATTEMPT = "fs-attempt";

@@ -58,25 +58,10 @@ public final class StockLedger {
   }
 
   public Future<Void> insertCheckout(Checkout c) {
-    int n = c.items().size();
-    String[] products = new String[n];
-    Integer[] positions = new Integer[n];
-    Integer[] quantities = new Integer[n];
-    Long[] prices = new Long[n];
-    String[] events = new String[n];
-    Integer[] limits = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      PricedItem it = c.items().get(i);
-      products[i] = it.productId();
-      positions[i] = i;
-      quantities[i] = it.quantity();
-      prices[i] = it.unitPrice();
-      events[i] = it.eventId();
-      limits[i] = it.limitPerUser();
-    }
+    ItemColumns lines = ItemColumns.of(c.items());
     return pool.preparedQuery(InventorySql.INSERT_CHECKOUT).execute(Tuple.wrap(new Object[] {c.checkoutId(), c.userId(),
-        c.subtotal(), c.discount(), c.total(), c.couponId(), c.expiresAt().atOffset(ZoneOffset.UTC), products, positions,
-        quantities, prices, events, limits})).mapEmpty();
+        c.subtotal(), c.discount(), c.total(), c.couponId(), c.expiresAt().atOffset(ZoneOffset.UTC), lines.productIds(),
+        lines.positions(), lines.quantities(), lines.unitPrices(), lines.eventIds(), lines.limitsPerUser()})).mapEmpty();
   }
 
   /** The checkout, or {@code null}. */

@@ -6,7 +6,7 @@ import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
 import io.flashsale.infra.Topics;
 import io.flashsale.inventory.Checkout;
-import io.flashsale.inventory.PricedItem;
+import io.flashsale.inventory.ItemColumns;
 import io.flashsale.inventory.StockLedger;
 import io.flashsale.outbox.OutboxEvent;
 import io.flashsale.outbox.OutboxStore;
@@ -90,23 +90,10 @@ public final class OrderStore {
    * items and history in one statement; answers the order as stored. A live order for it already → ALREADY_ORDERED.
    */
   public Future<Order> createPending(String orderId, Checkout c, Instant createdAt) {
-    int n = c.items().size();
-    String[] products = new String[n];
-    Integer[] positions = new Integer[n];
-    Integer[] quantities = new Integer[n];
-    Long[] prices = new Long[n];
-    String[] events = new String[n];
-    for (int i = 0; i < n; i++) {
-      PricedItem it = c.items().get(i);
-      products[i] = it.productId();
-      positions[i] = i;
-      quantities[i] = it.quantity();
-      prices[i] = it.unitPrice();
-      events[i] = it.eventId();
-    }
+    ItemColumns lines = ItemColumns.of(c.items());
     return pool.preparedQuery(OrderSql.INSERT_ORDER).execute(Tuple.wrap(new Object[] {orderId, c.checkoutId(),
             c.userId(), c.subtotal(), c.discount(), c.total(), c.couponId(), createdAt.atOffset(ZoneOffset.UTC),
-            products, positions, quantities, prices, events}))
+            lines.productIds(), lines.positions(), lines.quantities(), lines.unitPrices(), lines.eventIds()}))
         .map(pending(orderId, c, createdAt))
         .recover(err -> Future.failedFuture(alreadyOrderedOr(err, c.checkoutId())));
   }

@@ -161,8 +161,8 @@ class ReadPathIT {
   }
 
   @Test
-  @DisplayName("Back-to-back sales: at the boundary the product view switches to the next sale (within 3 s here; the"
-      + " sale-boundary drill measures it), with a new ETag, and checkout prices from the open sale, never the list price")
+  @DisplayName("Back-to-back sales: at the boundary the product view switches to the next sale (the sale-boundary"
+      + " drill measures how fast), with a new ETag, and checkout prices from the open sale, never the list price")
   void saleBoundary() throws Exception {
     String productId = uniqueId("p");
     createProduct(app, productId, 10_000, 50);
@@ -187,7 +187,8 @@ class ReadPathIT {
     assertThat(checkout.statusCode()).as(checkout.body()).isEqualTo(201);
     JsonObject line = new JsonObject(checkout.body()).getJsonArray("items").getJsonObject(0);
     assertThat(line.getLong("unitPrice")).as("the second sale's price, right at its start").isEqualTo(6_000);
-    waitUntil(Duration.ofSeconds(3), () -> app.get("/api/products/" + productId).body().contains(second),
+    // A functional bound, not a speed goal: the sale-boundary drill measures the latency under load (p99 ≤ 1 s).
+    waitUntil(Duration.ofSeconds(10), () -> app.get("/api/products/" + productId).body().contains(second),
         "the product view to show the second sale");
     System.out.printf("boundary-to-visible: %d ms%n", Duration.between(boundary, java.time.Instant.now()).toMillis());
     HttpResponse<String> after = app.get("/api/products/" + productId);
