@@ -53,11 +53,11 @@ public final class OrderBench {
     }
 
     double orderP99() {
-      return orderMicros.getTotalCount() == 0 ? 0 : orderMicros.getValueAtPercentile(99) / 1000.0;
+      return p(orderMicros, 99);
     }
 
     double checkoutP99() {
-      return checkoutMicros.getTotalCount() == 0 ? 0 : checkoutMicros.getValueAtPercentile(99) / 1000.0;
+      return p(checkoutMicros, 99);
     }
 
     double cpuMsPerOrder() {
@@ -101,13 +101,13 @@ public final class OrderBench {
       tokens.add(auth.issue("ob-" + runId + "-" + i, false, Duration.ofHours(2)));
     }
     String admin = auth.issue("bench-admin", true, Duration.ofHours(2));
-    Catalog catalog = new Catalog(vertx, app, admin);
+    CheckoutStorm catalog = new CheckoutStorm(vertx, app, 8); // creates the sales through the admin API
 
     // Both JVMs compile their hot paths during the first tens of thousands of requests: warm both layouts first.
     System.out.printf("warm-up: %d s on %d products and on one product (not measured)...%n", warmupSeconds, products);
-    List<String> warm = catalog.sale(runId + "w", products, (buyers / products) + 1).await(2, TimeUnit.MINUTES);
+    List<String> warm = catalog.setUp(admin, runId + "w", products, (buyers / products) + 1).await(2, TimeUnit.MINUTES);
     timed(app, warm, (warmupSeconds + 1) / 2, concurrency, "warm-up");
-    List<String> warmHot = catalog.sale(runId + "v", 1, buyers).await(2, TimeUnit.MINUTES);
+    List<String> warmHot = catalog.setUp(admin, runId + "v", 1, buyers).await(2, TimeUnit.MINUTES);
     timed(app, warmHot, (warmupSeconds + 1) / 2, concurrency, "warm-up");
     // The app's JIT compiles for minutes of CPU (tens of thousands of methods: Kafka, Jackson, Netty, Vert.x, ours);
     // a long-running server has done that long ago. Go on warming until its compiler threads are nearly idle.
@@ -121,10 +121,10 @@ public final class OrderBench {
       }
     }
 
-    List<String> spreadIds = catalog.sale(runId + "s", products, (buyers / products) + 1).await(2, TimeUnit.MINUTES);
+    List<String> spreadIds = catalog.setUp(admin, runId + "s", products, (buyers / products) + 1).await(2, TimeUnit.MINUTES);
     Run spread = measured(app, "flashsale, " + products + " products", spreadIds, seconds, concurrency,
         (buyers / products) + 1);
-    List<String> hotIds = catalog.sale(runId + "h", 1, buyers).await(2, TimeUnit.MINUTES);
+    List<String> hotIds = catalog.setUp(admin, runId + "h", 1, buyers).await(2, TimeUnit.MINUTES);
     Run hot = measured(app, "flashsale, 1 hot product", hotIds, seconds, concurrency, buyers);
     catalog.close();
 
@@ -433,25 +433,6 @@ public final class OrderBench {
 
     Future<Void> close() {
       return http.close();
-    }
-  }
-
-  /** Creates open sales through the admin API, like a merchant would, and waits for their views. */
-  private static final class Catalog {
-    private final CheckoutStorm setup;
-    private final String admin;
-
-    Catalog(Vertx vertx, URI app, String admin) {
-      this.setup = new CheckoutStorm(vertx, app, 8);
-      this.admin = admin;
-    }
-
-    Future<List<String>> sale(String tag, int products, long units) {
-      return setup.setUp(admin, tag, products, units);
-    }
-
-    void close() {
-      setup.close();
     }
   }
 }

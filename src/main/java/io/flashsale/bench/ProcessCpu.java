@@ -38,29 +38,70 @@ final class ProcessCpu {
     for (String role : new String[] {APP, POSTGRES, REDIS, KAFKA, LOAD}) {
       out.put(role, 0.0);
     }
+    eachProcess((proc, role, stat) -> {
+      double own = (Long.parseLong(stat[11]) + Long.parseLong(stat[12])) / TICKS_PER_SECOND;
+      double children = (Long.parseLong(stat[13]) + Long.parseLong(stat[14])) / TICKS_PER_SECOND;
+      out.merge(role, own + (POSTGRES.equals(role) ? children : 0), Double::sum);
+    });
+    try {
+      return new ProcessCpu(out, boxBusy());
+    } catch (IOException e) {
+      return new ProcessCpu(out, 0);
+    }
+  }
+
+  /**
+   * CPU seconds the app's JIT compiler threads have used so far: while they are busy the app is still warming up, and
+   * its figures are not the steady state a long-running server has.
+   */
+  static double appCompilerSeconds() {
+    double[] total = {0};
+    eachProcess((proc, role, stat) -> {
+      if (!APP.equals(role)) {
+        return;
+      }
+      try (DirectoryStream<Path> tasks = Files.newDirectoryStream(proc.resolve("task"))) {
+        for (Path t : tasks) {
+          String ts = Files.readString(t.resolve("stat"));
+          if (ts.substring(ts.indexOf('(') + 1, ts.lastIndexOf(')')).contains("CompilerThre")) {
+            String[] f = fields(ts);
+            total[0] += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+          }
+        }
+      }
+    });
+    return total[0];
+  }
+
+  /** What to do with one process of a known role: its /proc folder and the fields of its stat after "(comm)". */
+  private interface Visit {
+    void accept(Path proc, String role, String[] stat) throws IOException;
+  }
+
+  /** Visits every process with a role; one that ends while we look is skipped. */
+  private static void eachProcess(Visit visit) {
     try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString()
         .chars().allMatch(Character::isDigit))) {
       for (Path p : procs) {
-        long pid = Long.parseLong(p.getFileName().toString());
         try {
           String stat = Files.readString(p.resolve("stat"));
-          String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          // fields after "(comm)": state=0 ... utime=11 stime=12 cutime=13 cstime=14
-          double own = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
-          double children = (Long.parseLong(f[13]) + Long.parseLong(f[14])) / TICKS_PER_SECOND;
-          String role = role(pid, comm, p);
+          String role = role(Long.parseLong(p.getFileName().toString()),
+              stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')), p);
           if (role != null) {
-            out.merge(role, own + (POSTGRES.equals(role) ? children : 0), Double::sum);
+            visit.accept(p, role, fields(stat));
           }
         } catch (IOException | RuntimeException gone) {
           // the process ended while we looked
         }
       }
-      return new ProcessCpu(out, boxBusy());
     } catch (IOException e) {
-      return new ProcessCpu(out, 0);
+      // not Linux: nothing to count
     }
+  }
+
+  /** The fields after "(comm)": state=0 ... utime=11 stime=12 cutime=13 cstime=14. */
+  private static String[] fields(String stat) {
+    return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
   }
 
   private static String role(long pid, String comm, Path proc) throws IOException {
@@ -83,41 +124,6 @@ final class ProcessCpu {
       }
     }
     return null;
-  }
-
-  /**
-   * CPU seconds the app's JIT compiler threads have used so far: while they are busy the app is still warming up, and
-   * its figures are not the steady state a long-running server has.
-   */
-  static double appCompilerSeconds() {
-    double total = 0;
-    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString()
-        .chars().allMatch(Character::isDigit))) {
-      for (Path p : procs) {
-        try {
-          String stat = Files.readString(p.resolve("stat"));
-          String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-          if (!APP.equals(role(Long.parseLong(p.getFileName().toString()), comm, p))) {
-            continue;
-          }
-          try (DirectoryStream<Path> tasks = Files.newDirectoryStream(p.resolve("task"))) {
-            for (Path t : tasks) {
-              String ts = Files.readString(t.resolve("stat"));
-              String name = ts.substring(ts.indexOf('(') + 1, ts.lastIndexOf(')'));
-              if (name.contains("CompilerThre")) {
-                String[] f = ts.substring(ts.lastIndexOf(')') + 2).split(" ");
-                total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
-              }
-            }
-          }
-        } catch (IOException | RuntimeException gone) {
-          // the process or thread ended while we looked
-        }
-      }
-    } catch (IOException e) {
-      return 0;
-    }
-    return total;
   }
 
   private static double boxBusy() throws IOException {

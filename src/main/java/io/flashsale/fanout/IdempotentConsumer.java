@@ -180,7 +180,13 @@ public final class IdempotentConsumer {
       if (todo.isEmpty()) {
         return Future.succeededFuture();
       }
-      return effect.applyAll(todo).compose(x -> {
+      Future<Void> applied;
+      try {
+        applied = effect.applyAll(todo);
+      } catch (RuntimeException e) {
+        applied = Future.failedFuture(e);
+      }
+      return applied.compose(x -> {
         List<Request> marks = new ArrayList<>(todo.size());
         todo.forEach(e -> marks.add(Request.cmd(Command.SET).arg(keys.processed(name, e.eventId().toString())).arg("1")
             .arg("EX").arg(MARK_TTL_SECONDS)));
@@ -200,32 +206,17 @@ public final class IdempotentConsumer {
     }
     long wait = longHeader(r, H_NOT_BEFORE, 0) - System.currentTimeMillis();
     Future<Void> ready = wait <= 0 ? Future.succeededFuture() : delay(wait);
-    String mark = keys.processed(name, event.eventId().toString());
-    return ready.compose(x -> redis.send(Request.cmd(Command.EXISTS).arg(mark)).map(res -> res.toInteger() == 1)
-            .otherwise(false))
-        .compose(done -> {
-          if (done) {
-            return Future.succeededFuture();
-          }
-          Future<Void> applied;
-          try {
-            applied = effect.apply(event);
-          } catch (RuntimeException e) {
-            applied = Future.failedFuture(e);
-          }
-          return applied.transform(ar -> {
-            if (ar.succeeded()) {
-              return redis.send(Request.cmd(Command.SET).arg(mark).arg("1").arg("EX").arg(MARK_TTL_SECONDS))
-                  .otherwiseEmpty().mapEmpty();
-            }
-            String error = String.valueOf(ar.cause());
-            if (attempt + 1 >= maxAttempts) {
-              LOG.warn("{}: event {} failed {} times, to the DLQ: {}", name, event.eventId(), attempt + 1, error);
-              return deadLetter(r, original, attempt + 1, error);
-            }
-            return retry(r, original, attempt + 1, error);
-          });
-        });
+    return ready.compose(x -> applyTogether(List.of(event))).transform(ar -> {
+      if (ar.succeeded()) {
+        return Future.<Void>succeededFuture();
+      }
+      String error = String.valueOf(ar.cause());
+      if (attempt + 1 >= maxAttempts) {
+        LOG.warn("{}: event {} failed {} times, to the DLQ: {}", name, event.eventId(), attempt + 1, error);
+        return deadLetter(r, original, attempt + 1, error);
+      }
+      return retry(r, original, attempt + 1, error);
+    });
   }
 
   private Future<Void> retry(KafkaConsumerRecord<String, String> r, String original, int attempt, String error) {

@@ -9,9 +9,9 @@ import java.util.List;
 /**
  * Inventory settings, from {@code inventory.*} config keys. A confirm is bounded end to end: it is not started past
  * {@code confirmTimeoutMillis} after it was asked for, waits at most {@code pgLockTimeoutMillis} for a row lock and
- * {@code pgStatementTimeoutMillis} for a statement, and at most {@code confirmQueueMax} confirms of one product wait in
- * a process, committed at most {@code confirmBatchMax} to a transaction, in {@code confirmShards} queues (a product
- * always in the same one); {@code staleConfirmMillis} (when a CONFIRMING hold is presumed orphaned) must exceed all of that.
+ * {@code pgStatementTimeoutMillis} for a statement; a process has {@code confirmShards} confirm queues (a product always
+ * in the same one), each holding at most {@code confirmQueueMax} waiting confirms and committing at most
+ * {@code confirmBatchMax} to a transaction; {@code staleConfirmMillis} (when a CONFIRMING hold is presumed orphaned) must exceed all of that.
  */
 public record InventoryConfig(Duration holdTtl, List<String> redlockNodes, long lockTtlMillis, int lockAttempts,
                               long lockRetryMillis, int decrementAttempts, long soldOutFlagMillis, long sweepMillis,

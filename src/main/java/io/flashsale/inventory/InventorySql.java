@@ -43,7 +43,9 @@ final class InventorySql {
       where s.product_id = t.product_id and s.version = t.version and s.quantity >= t.units
       returning s.product_id, s.quantity, s.version""";
 
-  static final String HELD_AMONG = "select checkout_id from checkouts where checkout_id = any($1) and status = 'HELD'";
+  /** A batch's checkouts still HELD, locked (after the stock rows, in the lock order) so none can leave HELD meanwhile. */
+  static final String HELD_AMONG = """
+      select checkout_id from checkouts where checkout_id = any($1) and status = 'HELD' for update""";
 
   /** A batch's checkouts HELD → CONFIRMED (each row waits for a give-back holding it, then is re-checked). */
   static final String CONFIRM_HELD = """

@@ -58,49 +58,12 @@ public final class Redlock {
 
   /** Acquires the lock, retrying with jitter; fails with {@link LockUnavailableException} when no quorum is had. */
   public Future<Lock> acquire(String key, long ttlMs) {
-    return attempt(key, ttlMs, 1);
+    return attemptAll(List.of(key), ttlMs, 1).map(locks -> new Lock(key, locks.token(), locks.validUntil()));
   }
 
   /** Runs {@code work} under the lock and releases it afterwards, whatever the outcome. */
   public <T> Future<T> withLock(String key, long ttlMs, Function<Lock, Future<T>> work) {
-    return acquire(key, ttlMs).compose(lock -> {
-      Future<T> result;
-      try {
-        result = work.apply(lock);
-      } catch (RuntimeException e) {
-        result = Future.failedFuture(e);
-      }
-      return result.eventually(() -> release(lock));
-    });
-  }
-
-  private Future<Lock> attempt(String key, long ttlMs, int attempt) {
-    String token = newToken();
-    long start = clock.millis();
-    List<Future<Boolean>> votes = new ArrayList<>(nodes.size());
-    for (Redis node : nodes) {
-      votes.add(node.send(Request.cmd(Command.SET).arg(key).arg(token).arg("NX").arg("PX").arg(ttlMs))
-          .timeout(nodeTimeoutMs, TimeUnit.MILLISECONDS)
-          .map(r -> r != null && "OK".equals(r.toString())).otherwise(false));
-    }
-    return Future.join(new ArrayList<>(votes)).transform(x -> {
-      long granted = votes.stream().filter(f -> Boolean.TRUE.equals(f.result())).count();
-      long drift = (long) (ttlMs * CLOCK_DRIFT_FACTOR) + 2;
-      long validity = ttlMs - (clock.millis() - start) - drift;
-      if (granted >= quorum() && validity > 0) {
-        return Future.succeededFuture(new Lock(key, token, clock.millis() + validity));
-      }
-      Lock failed = new Lock(key, token, 0);
-      return release(failed).transform(r -> {
-        if (attempt >= maxAttempts) {
-          return Future.failedFuture(new LockUnavailableException(key, granted, nodes.size()));
-        }
-        Promise<Lock> retry = Promise.promise();
-        long delay = retryDelayMs / 2 + ThreadLocalRandom.current().nextLong(retryDelayMs + 1);
-        vertx.setTimer(Math.max(1, delay), id -> attempt(key, ttlMs, attempt + 1).onComplete(retry));
-        return retry.future();
-      });
-    });
+    return withLocks(List.of(key), ttlMs, locks -> work.apply(new Lock(key, locks.token(), locks.validUntil())));
   }
 
   /** Locks held together under one token (see {@link #withLocks}). */
@@ -114,9 +77,6 @@ public final class Redlock {
    * callers wanting overlapping sets never wait on each other in a cycle.
    */
   public <T> Future<T> withLocks(List<String> keys, long ttlMs, Function<Locks, Future<T>> work) {
-    if (keys.size() == 1) {
-      return withLock(keys.get(0), ttlMs, lock -> work.apply(new Locks(keys, lock.token(), lock.validUntil())));
-    }
     return attemptAll(keys, ttlMs, 1).compose(locks -> {
       Future<T> result;
       try {
@@ -176,12 +136,7 @@ public final class Redlock {
 
   /** Releases on every node (a node that missed the SET answers 0); never fails. */
   public Future<Void> release(Lock lock) {
-    List<Future<?>> dels = new ArrayList<>(nodes.size());
-    for (Redis node : nodes) {
-      dels.add(RELEASE.run(node, List.of(lock.key()), List.of(lock.token()))
-          .timeout(nodeTimeoutMs, TimeUnit.MILLISECONDS).otherwiseEmpty());
-    }
-    return Future.join(dels).otherwiseEmpty().mapEmpty();
+    return releaseAll(List.of(lock.key()), lock.token());
   }
 
   private static String newToken() {

@@ -81,7 +81,6 @@ public final class StockCache {
         });
   }
 
-  /** {@code confirmed}: the units left for good; else the hold goes back to HELD. */
   /** Ends the confirms of a committed batch, all CONFIRMED, in one pipeline; never fails (the sweeper settles later). */
   public Future<Void> endConfirmed(List<Checkout> checkouts) {
     List<List<String>> allKeys = new ArrayList<>(checkouts.size());
@@ -93,6 +92,7 @@ public final class StockCache {
     return CONFIRM_END.runAll(redis, allKeys, allArgs).otherwiseEmpty().mapEmpty();
   }
 
+  /** {@code confirmed}: the units left for good; else the hold goes back to HELD. */
   public Future<Integer> endConfirm(String userId, String checkoutId, boolean confirmed) {
     return CONFIRM_END.run(redis, List.of(keys.held(), keys.hold(checkoutId), keys.holdExpiry(), keys.confirming()),
         List.of(member(userId, checkoutId), confirmed ? "CONFIRMED" : "HELD")).map(Response::toInteger);

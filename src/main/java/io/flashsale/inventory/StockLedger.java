@@ -114,21 +114,6 @@ public final class StockLedger {
         });
   }
 
-  /**
-   * Confirms one checkout alone (tools and tests): its units taken, CONFIRMED, its coupon redeemed for
-   * {@code orderId}, in one transaction; SOLD_OUT or HOLD_EXPIRED when that cannot be.
-   */
-  public Future<Void> confirm(Checkout c, String orderId) {
-    return confirmBatch(List.of(new ConfirmHook.Confirming(c, orderId, null)), ConfirmHook.NONE).compose(r -> {
-      ApiException refused = r.refused().get(c.checkoutId());
-      if (refused != null) {
-        return Future.failedFuture(refused);
-      }
-      return r.notHeld().contains(c.checkoutId()) ? Future.failedFuture(notHeld(c.checkoutId()))
-          : Future.<Void>succeededFuture();
-    });
-  }
-
   /** How each member of a committed batch came out: confirmed, refused (SOLD_OUT), or no longer HELD. */
   public record BatchResult(Set<String> confirmed, Map<String, ApiException> refused, Set<String> notHeld,
                             Set<String> ordersConfirmed) {

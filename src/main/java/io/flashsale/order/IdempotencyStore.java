@@ -121,12 +121,11 @@ public final class IdempotencyStore {
   public static Future<Integer> expire(Pool pool, long ttlSeconds, int max) {
     return pool.preparedQuery("""
             delete from idempotency_keys where ctid = any(array(
-              select ctid from idempotency_keys where completed_at < now() - $1::bigint * interval '1 second' limit $2))""")
-        .execute(Tuple.of(ttlSeconds, max)).compose(done -> pool.preparedQuery("""
-            delete from idempotency_keys where ctid = any(array(
-              select ctid from idempotency_keys
-              where completed_at is null and created_at < now() - $1::bigint * interval '1 second' limit $2))""")
-            .execute(Tuple.of(ttlSeconds, max)).map(stale -> done.rowCount() + stale.rowCount()));
+              (select ctid from idempotency_keys where completed_at < now() - $1::bigint * interval '1 second' limit $2)
+              union all
+              (select ctid from idempotency_keys
+               where completed_at is null and created_at < now() - $1::bigint * interval '1 second' limit $2)))""")
+        .execute(Tuple.of(ttlSeconds, max)).map(rs -> rs.rowCount());
   }
 
   private static ApiException conflict() {

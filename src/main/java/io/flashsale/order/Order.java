@@ -27,13 +27,7 @@ public record Order(String orderId, String checkoutId, String userId, String sta
   public record HistoryEntry(String status, Instant at) {
   }
 
-  /** The same order in another status (what a transition that just committed made of it). */
-  public Order withStatus(String newStatus) {
-    return new Order(orderId, checkoutId, userId, newStatus, sagaStep, paymentId, paymentStatus, failureCode, items,
-        subtotal, discount, total, couponId, createdAt, history);
-  }
-
-  /** This PENDING order as the stock's transaction confirmed it, with its authorised payment. */
+  /** This PENDING order as the transaction that confirmed it made it, with its authorised payment. */
   public Order confirmed(String confirmedPaymentId) {
     return new Order(orderId, checkoutId, userId, CONFIRMED, SagaStep.DONE, confirmedPaymentId, "AUTHORIZED",
         failureCode, items, subtotal, discount, total, couponId, createdAt, history);

@@ -1,14 +1,10 @@
 package io.flashsale.order;
 
 import io.flashsale.infra.Topics;
-import io.flashsale.inventory.Checkout;
 import io.flashsale.inventory.ConfirmHook;
-import io.flashsale.inventory.PricedItem;
 import io.flashsale.outbox.OutboxEvent;
 import io.flashsale.outbox.OutboxStore;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
@@ -51,20 +47,9 @@ public final class OrderConfirmations implements ConfirmHook {
           List<OutboxEvent> events = new ArrayList<>(confirmed.size());
           for (String orderId : confirmed) {
             events.add(OutboxEvent.of(topics.orders(), "order", orderId, OrderStore.ORDER_PLACED, 1,
-                placed(orderId, byOrder.get(orderId).checkout())));
+                OrderStore.placedPayload(orderId, byOrder.get(orderId).checkout())));
           }
           return OutboxStore.append(tx, events).map(confirmed);
         });
-  }
-
-  /** The OrderPlaced payload, from the checkout the order was made of (the same lines, prices and total). */
-  static JsonObject placed(String orderId, Checkout c) {
-    JsonArray items = new JsonArray();
-    for (PricedItem i : c.items()) {
-      items.add(new JsonObject().put("productId", i.productId()).put("quantity", i.quantity())
-          .put("unitPrice", i.unitPrice()).put("eventId", i.eventId()));
-    }
-    return new JsonObject().put("orderId", orderId).put("userId", c.userId()).put("checkoutId", c.checkoutId())
-        .put("status", Order.CONFIRMED).put("items", items).put("total", c.total()).put("couponId", c.couponId());
   }
 }

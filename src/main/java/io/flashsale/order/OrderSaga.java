@@ -67,14 +67,6 @@ public final class OrderSaga {
   // ------------------------------------------------------------------ place
 
   /**
-   * Runs the saga for a shopper's checkout; answers the CONFIRMED order, the PENDING order when the outcome is not
-   * known by the answer deadline (the saga goes on behind it), or the API error to return.
-   */
-  public Future<Order> place(String userId, String checkoutId, String paymentToken) {
-    return place(userId, checkoutId, paymentToken, null).map(Placement::order);
-  }
-
-  /**
    * What place answered: the order, and whether its 201 is already stored under the request's key (then the HTTP side
    * only tells Redis).
    */
@@ -82,8 +74,10 @@ public final class OrderSaga {
   }
 
   /**
-   * Place, with the request's Idempotency-Key ({@code null}: none): a placed order's 201 is stored under it in the
-   * same statement that records the capture.
+   * Runs the saga for a shopper's checkout; answers the CONFIRMED order, the PENDING order when the outcome is not
+   * known by the answer deadline (the saga goes on behind it), or the API error to return. With the request's
+   * Idempotency-Key ({@code null}: none) a placed order's 201 is stored under it by the statement that records the
+   * capture.
    */
   public Future<Placement> place(String userId, String checkoutId, String paymentToken, OrderStore.AnswerKey key) {
     String orderId = newOrderId();
@@ -92,7 +86,7 @@ public final class OrderSaga {
     return orders.placeFromCheckout(orderId, checkoutId, userId, now)
         .recover(err -> err instanceof ApiException api && api.code() == ErrorCode.ALREADY_ORDERED
             ? alreadyOrdered(checkoutId) : Future.failedFuture(err))
-        .compose(placed -> placed != null ? Future.succeededFuture(placed) : notPlaceable(orderId, checkoutId, userId, now))
+        .compose(placed -> placed != null ? Future.succeededFuture(placed) : notPlaceable(checkoutId, userId, now))
         // The authorisation is not a step of its own in PostgreSQL: it is recorded by the transaction that takes
         // the stock (recovery asks the provider for an order that stopped at STARTED).
         .compose(placed -> answerBy(orderId, authorize(placed.order(), placed.checkout(), paymentToken)
@@ -100,8 +94,8 @@ public final class OrderSaga {
                 key))));
   }
 
-  /** Why the checkout could not become an order (or, when it turns out to be an open hold after all, the order). */
-  private Future<OrderStore.Placed> notPlaceable(String orderId, String checkoutId, String userId, Instant now) {
+  /** Why the checkout could not become an order. */
+  private Future<OrderStore.Placed> notPlaceable(String checkoutId, String userId, Instant now) {
     return checkouts.checkout(checkoutId).compose(c -> {
       if (c == null) {
         return Future.failedFuture(ApiException.notFound("checkout", checkoutId));
@@ -116,10 +110,8 @@ public final class OrderSaga {
         return Future.failedFuture(new ApiException(ErrorCode.HOLD_EXPIRED, "the checkout's hold has expired or was"
             + " released; enter the checkout again", new JsonObject().put("checkoutId", checkoutId)));
       }
-      return orders.createPending(orderId, c, now)
-          .recover(err -> err instanceof ApiException api && api.code() == ErrorCode.ALREADY_ORDERED
-              ? alreadyOrdered(checkoutId) : Future.failedFuture(err))
-          .map(o -> new OrderStore.Placed(o, c));
+      // An open hold now, not when the statement ran (it changed in between): nothing was written, the retry runs.
+      return Future.failedFuture(ApiException.unavailable("the checkout changed while the order was placed; retry"));
     });
   }
 
@@ -154,7 +146,8 @@ public final class OrderSaga {
         // calling a failing provider again right now would only feed the storm (and reset the breaker's count).
         return orders.fail(orderId, SagaStep.STARTED, SagaStep.PAYMENT_UNKNOWN, "UNAVAILABLE")
             .transform(v -> Future.failedFuture(ar.cause() instanceof ApiException api ? api
-                : ApiException.unavailable("the payment provider did not answer; nothing was charged, retry shortly")));
+                : ApiException.unavailable("the payment provider did not answer; nothing is charged (an authorisation that"
+                + " lands late is voided), retry shortly")));
       }
       PaymentClient.Payment p = ar.result();
       if ("DECLINED".equals(p.status())) {
@@ -249,7 +242,7 @@ public final class OrderSaga {
    */
   private Future<Order> finish(String orderId) {
     return orders.get(orderId).compose(o -> orders.confirm(o)
-        .compose(confirmedNow -> confirmedNow ? Future.succeededFuture(o.withStatus(Order.CONFIRMED)) : orders.get(orderId))
+        .compose(confirmedNow -> confirmedNow ? Future.succeededFuture(o.confirmed(o.paymentId())) : orders.get(orderId))
         .compose(now -> !Order.CONFIRMED.equals(now.status()) ? Future.<Void>succeededFuture() : capture(now)
             .recover(err -> {
               LOG.warn("capture of order {} failed ({}); recovery will retry it", orderId, err.toString());

@@ -3,19 +3,6 @@ package io.flashsale.order;
 /** The SQL text of orders, in one place. */
 final class OrderSql {
 
-  /** A PENDING order, its items and its first history entry in one statement (one round trip). */
-  static final String INSERT_ORDER = """
-      with o as (
-        insert into orders (order_id, checkout_id, user_id, status, saga_step, subtotal, discount, total, coupon_id,
-                            created_at, updated_at)
-        values ($1, $2, $3, 'PENDING', 'STARTED', $4, $5, $6, $7, $8, now()) returning order_id),
-      i as (
-        insert into order_items (order_id, product_id, position, quantity, unit_price, event_id)
-        select o.order_id, t.product_id, t.position, t.quantity, t.unit_price, t.event_id
-        from o, unnest($9::text[], $10::int[], $11::int[], $12::bigint[], $13::text[])
-          as t(product_id, position, quantity, unit_price, event_id))
-      insert into order_history (order_id, status, at) select o.order_id, 'PENDING', $8 from o""";
-
   /**
    * The usual start of a saga in one round trip: the checkout, if it is this shopper's open hold at $4, becomes a
    * PENDING order (items, history) made at $4, and the checkout is answered as StockLedger reads it. No row: not an

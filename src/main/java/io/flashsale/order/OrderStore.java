@@ -6,7 +6,6 @@ import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
 import io.flashsale.infra.Topics;
 import io.flashsale.inventory.Checkout;
-import io.flashsale.inventory.ItemColumns;
 import io.flashsale.inventory.StockLedger;
 import io.flashsale.outbox.OutboxEvent;
 import io.flashsale.outbox.OutboxStore;
@@ -78,24 +77,6 @@ public final class OrderStore {
     return new Order(orderId, c.checkoutId(), c.userId(), Order.PENDING, SagaStep.STARTED, null, null, null,
         items, c.subtotal(), c.discount(), c.total(), c.couponId(), createdAt,
         List.of(new Order.HistoryEntry(Order.PENDING, createdAt)));
-  }
-
-  /** Stores a PENDING order made now (see {@link #createPending(String, Checkout, Instant)}). */
-  public Future<Order> createPending(String orderId, Checkout c) {
-    return createPending(orderId, c, now(java.time.Clock.systemUTC()));
-  }
-
-  /**
-   * Stores a PENDING order for the checkout, made at {@code createdAt} (microseconds, as PostgreSQL keeps it), with its
-   * items and history in one statement; answers the order as stored. A live order for it already → ALREADY_ORDERED.
-   */
-  public Future<Order> createPending(String orderId, Checkout c, Instant createdAt) {
-    ItemColumns lines = ItemColumns.of(c.items());
-    return pool.preparedQuery(OrderSql.INSERT_ORDER).execute(Tuple.wrap(new Object[] {orderId, c.checkoutId(),
-            c.userId(), c.subtotal(), c.discount(), c.total(), c.couponId(), createdAt.atOffset(ZoneOffset.UTC),
-            lines.productIds(), lines.positions(), lines.quantities(), lines.unitPrices(), lines.eventIds()}))
-        .map(pending(orderId, c, createdAt))
-        .recover(err -> Future.failedFuture(alreadyOrderedOr(err, c.checkoutId())));
   }
 
   /**
@@ -255,6 +236,11 @@ public final class OrderStore {
 
   private static Future<Void> history(SqlConnection tx, String orderId, String status) {
     return tx.preparedQuery(OrderSql.INSERT_HISTORY).execute(Tuple.of(orderId, status)).mapEmpty();
+  }
+
+  /** OrderPlaced's payload for an order made of checkout {@code c} (the same lines, prices and total). */
+  static JsonObject placedPayload(String orderId, Checkout c) {
+    return payload(pending(orderId, c, null), Order.CONFIRMED);
   }
 
   private static JsonObject payload(Order o, String status) {

@@ -106,10 +106,18 @@ public final class OrderVerticle extends VerticleBase {
 
   /** Keys whose answer is past its time go in batches, so the table holds about a day of orders, not all of them. */
   private void expireIdempotencyKeys() {
-    IdempotencyStore.expire(pool, config.integer("orders.idempotencyTtlSeconds"), 10_000)
+    expireIdempotencyKeys(0);
+  }
+
+  /** Batch after batch while batches come back full (a busy sale answers far more than one batch a minute). */
+  private void expireIdempotencyKeys(long sofar) {
+    int batch = 10_000;
+    IdempotencyStore.expire(pool, config.integer("orders.idempotencyTtlSeconds"), batch)
         .onSuccess(n -> {
-          if (n > 0) {
-            LOG.info("expired {} idempotency keys", n);
+          if (n >= batch) {
+            expireIdempotencyKeys(sofar + n);
+          } else if (sofar + n > 0) {
+            LOG.info("expired {} idempotency keys", sofar + n);
           }
         })
         .onFailure(err -> LOG.warn("expiring idempotency keys failed, retried in a minute: {}", err.toString()));

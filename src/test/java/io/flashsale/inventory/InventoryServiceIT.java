@@ -181,7 +181,9 @@ class InventoryServiceIT {
       await(service.recoverStaleConfirms());
       // ...the hold is back to HELD and its time runs out, then the stalled transaction finally commits.
       clock.advance(Duration.ofMinutes(10));
-      await(inv.ledger().confirm(held, null));
+      StockLedger.BatchResult late = await(inv.ledger().confirmBatch(
+          List.of(new ConfirmHook.Confirming(held, null, null)), ConfirmHook.NONE));
+      assertThat(late.confirmed()).containsExactly(held.checkoutId());
       await(service.sweepExpired(1000));
       assertThat(pgQuantity(inv, productId)).isEqualTo(2);
       assertThat(await(inv.cache().available(productId))).as("the sold unit did not come back in Redis").isEqualTo(2);

@@ -1,5 +1,7 @@
 package io.flashsale.inventory;
 
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
@@ -93,6 +95,29 @@ class RedlockIT {
     kill(1);
     assertThatThrownBy(() -> redlock(3).acquire("lock:q", 5_000).await(5, TimeUnit.SECONDS))
         .isInstanceOf(Redlock.LockUnavailableException.class).hasMessageContaining("1 of 3");
+  }
+
+  @Test
+  @DisplayName("takes a set of locks all or none: a set overlapping a held one gets none of its keys, and takes them"
+      + " all once the holder releases")
+  void allOrNone() throws Exception {
+    Promise<Void> held = Promise.promise();
+    Promise<Void> releaseFirst = Promise.promise();
+    Future<Void> first = redlock(1).withLocks(List.of("lock:a", "lock:b"), 10_000, locks -> {
+      held.complete();
+      return releaseFirst.future();
+    });
+    held.future().await(5, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> redlock(3).withLocks(List.of("lock:b", "lock:c"), 10_000,
+        locks -> Future.succeededFuture()).await(5, TimeUnit.SECONDS))
+        .isInstanceOf(Redlock.LockUnavailableException.class);
+    // The refused set kept nothing: lock:c is free.
+    Redlock.Lock c = redlock(1).acquire("lock:c", 10_000).await(5, TimeUnit.SECONDS);
+    redlock(1).release(c).await(5, TimeUnit.SECONDS);
+    releaseFirst.complete();
+    first.await(5, TimeUnit.SECONDS);
+    assertThat(redlock(1).withLocks(List.of("lock:b", "lock:c"), 10_000, locks -> Future.succeededFuture(locks.keys()))
+        .await(5, TimeUnit.SECONDS)).containsExactly("lock:b", "lock:c");
   }
 
   private static int freePort() throws IOException {

@@ -211,7 +211,8 @@ class OrderTimingIT {
           .await(10, TimeUnit.SECONDS));
     }
     String[] ids = {OrderSaga.newOrderId(), OrderSaga.newOrderId()};
-    orders.createPending(ids[0], checkouts.get(0)).await(10, TimeUnit.SECONDS);
+    assertThat(orders.placeFromCheckout(ids[0], checkouts.get(0).checkoutId(), checkouts.get(0).userId(),
+        OrderStore.now(java.time.Clock.systemUTC())).await(10, TimeUnit.SECONDS)).isNotNull();
     // Recovery found the late authorisation and moved the order on; the saga's failure (queued for a connection) lands
     // after it and must not fail an order whose stock may be taken next.
     assertThat(orders.advance(ids[0], SagaStep.STARTED, SagaStep.PAYMENT_AUTHORIZED, "pay_x", "AUTHORIZED")
@@ -224,7 +225,8 @@ class OrderTimingIT {
     assertThat(orders.fail(ids[0], SagaStep.PAYMENT_AUTHORIZED, SagaStep.COMPENSATED, "TEST").await(10, TimeUnit.SECONDS))
         .isTrue();
     // The other way round: the saga failed it first; recovery's late advance changes nothing.
-    orders.createPending(ids[1], checkouts.get(1)).await(10, TimeUnit.SECONDS);
+    assertThat(orders.placeFromCheckout(ids[1], checkouts.get(1).checkoutId(), checkouts.get(1).userId(),
+        OrderStore.now(java.time.Clock.systemUTC())).await(10, TimeUnit.SECONDS)).isNotNull();
     assertThat(orders.fail(ids[1], SagaStep.STARTED, SagaStep.PAYMENT_UNKNOWN, "UNAVAILABLE").await(10, TimeUnit.SECONDS))
         .isTrue();
     assertThat(orders.advance(ids[1], SagaStep.STARTED, SagaStep.PAYMENT_AUTHORIZED, "pay_y", "AUTHORIZED")
