@@ -4,6 +4,8 @@ import io.flashsale.outbox.OutboxEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
@@ -14,7 +16,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -25,9 +30,16 @@ import java.util.function.Function;
 public final class KafkaBatchConsumer {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaBatchConsumer.class);
+  /**
+   * Shared-data map where each running consumer of this process records how many partitions its group gave it
+   * (0 from subscribe until the group's first assignment), keyed by group and a sequence number.
+   */
+  public static final String ASSIGNMENTS = "flashsale.kafka.assignments";
+  private static final AtomicLong SEQ = new AtomicLong();
 
   private final Vertx vertx;
   private final String name;
+  private final String assignmentKey;
   private final KafkaConsumer<String, String> consumer;
   private final Function<KafkaConsumerRecords<String, String>, Future<?>> apply;
   private volatile boolean stopping;
@@ -38,6 +50,32 @@ public final class KafkaBatchConsumer {
     this.name = name;
     this.consumer = consumer;
     this.apply = apply;
+    this.assignmentKey = name + "#" + SEQ.incrementAndGet();
+    trackAssignment();
+  }
+
+  private void trackAssignment() {
+    LocalMap<String, Integer> assignments = vertx.sharedData().getLocalMap(ASSIGNMENTS);
+    Set<TopicPartition> held = ConcurrentHashMap.newKeySet();
+    assignments.put(assignmentKey, 0);
+    consumer.partitionsAssignedHandler(partitions -> {
+      held.addAll(partitions);
+      if (!stopping) {
+        assignments.put(assignmentKey, held.size());
+      }
+      LOG.info("{} consumer holds {} partitions", name, held.size());
+    });
+    consumer.partitionsRevokedHandler(partitions -> {
+      held.removeAll(partitions);
+      if (!stopping) {
+        assignments.put(assignmentKey, held.size());
+      }
+    });
+  }
+
+  /** Whether every consumer this process runs holds at least one partition (its group has assigned it). */
+  public static boolean allAssigned(Vertx vertx) {
+    return vertx.sharedData().<String, Integer>getLocalMap(ASSIGNMENTS).values().stream().allMatch(n -> n > 0);
   }
 
   /** Subscribes the consumer group {@code group} to {@code topics} and applies each batch as domain events. */
@@ -123,6 +161,7 @@ public final class KafkaBatchConsumer {
   /** Stops polling and closes the consumer; bounded, since a close during a group rebalance can wait long. */
   public Future<Void> stop() {
     stopping = true;
+    vertx.sharedData().getLocalMap(ASSIGNMENTS).remove(assignmentKey);
     return consumer.close().timeout(3, TimeUnit.SECONDS).onFailure(err -> LOG.warn("{} consumer did not close within"
         + " 3 s ({}); it may stay in its group until its session times out", name, err.toString())).otherwiseEmpty();
   }

@@ -3,6 +3,7 @@ package io.flashsale.support;
 import io.flashsale.FlashsaleApp;
 import io.flashsale.http.Auth;
 import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.KafkaBatchConsumer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -46,7 +47,26 @@ public final class TestApp implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("app did not start", e);
     }
+    awaitConsumersAssigned(vertx);
     return new TestApp(vertx, config, port);
+  }
+
+  /**
+   * A test's first event must not wait on its consumers' group join: after another app's consumers left the same
+   * groups (or a broker restart) the join can take a session timeout, longer than a test's wait for an effect.
+   * Skipped while the broker is down (tests that start the app without Kafka).
+   */
+  private static void awaitConsumersAssigned(Vertx vertx) {
+    if (!TestInfra.portOpen(9092)) {
+      return;
+    }
+    long start = System.nanoTime();
+    TestInfra.waitUntil(Duration.ofSeconds(60), () -> KafkaBatchConsumer.allAssigned(vertx),
+        "the app's Kafka consumers to be assigned partitions");
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    if (ms > 2_000) {
+      System.out.println("TestApp: consumers assigned after " + ms + " ms");
+    }
   }
 
   public int port() {
