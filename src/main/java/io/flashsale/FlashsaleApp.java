@@ -2,22 +2,25 @@ package io.flashsale;
 
 import io.flashsale.coupon.CouponIndexerVerticle;
 import io.flashsale.coupon.CouponService;
+import io.flashsale.display.DisplayConfig;
 import io.flashsale.display.DisplayMetrics;
 import io.flashsale.fanout.FanoutVerticle;
 import io.flashsale.fanout.KafkaBridgeVerticle;
 import io.flashsale.display.DisplayService;
-import io.flashsale.http.ApiVerticle;
 import io.flashsale.http.RequestMeter;
-import io.flashsale.http.KafkaProbeVerticle;
+import io.flashsale.ops.KafkaProbeVerticle;
 import io.flashsale.infra.AppConfig;
-import io.flashsale.infra.BusAddresses;
 import io.flashsale.infra.RedisSubscriberVerticle;
 import io.flashsale.inventory.ConfirmVerticle;
 import io.flashsale.inventory.InventoryConfig;
-import io.flashsale.inventory.InventoryMaintenanceVerticle;
+import io.flashsale.inventory.InventorySweepVerticle;
+import io.flashsale.inventory.StockChangesVerticle;
+import io.flashsale.inventory.StockDriftVerticle;
 import io.flashsale.inventory.InventoryVerticle;
 import io.flashsale.inventory.SoldOutBoard;
 import io.flashsale.order.OrderConfirmations;
+import io.flashsale.order.IdempotencyExpiryVerticle;
+import io.flashsale.order.OrderRecoveryVerticle;
 import io.flashsale.order.OrderVerticle;
 import io.flashsale.payment.PaymentSimulatorVerticle;
 import io.flashsale.infra.KafkaConfig;
@@ -38,9 +41,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.List;
 
 /** Assembles the application: which verticles run, how many, and in what order. */
@@ -48,14 +48,7 @@ public final class FlashsaleApp {
 
   private static final Logger LOG = LoggerFactory.getLogger(FlashsaleApp.class);
 
-  private static final Map<Vertx, DisplayService.Shared> DISPLAYS = Collections.synchronizedMap(new WeakHashMap<>());
-
   private FlashsaleApp() {
-  }
-
-  /** The display state shared by a deployment's API verticles (for ops tools and tests). */
-  public static DisplayService.Shared display(Vertx vertx) {
-    return DISPLAYS.get(vertx);
   }
 
   /** A Vert.x instance with native transport (where available) and Prometheus metrics. */
@@ -68,44 +61,50 @@ public final class FlashsaleApp {
 
   /** Deploys every verticle; answers the deployment ids (undeploy them, or close Vert.x, to stop). */
   public static Future<List<String>> deploy(Vertx vertx, AppConfig config) {
+    return deploy(vertx, config, Clock.systemUTC());
+  }
+
+  /** The same, every verticle reading time from {@code clock} (the one place the app's wall clock is chosen). */
+  public static Future<List<String>> deploy(Vertx vertx, AppConfig config, Clock clock) {
     config.checkSafeForEnvironment();
     int instances = config.integer("http.instances") > 0 ? config.integer("http.instances")
         : Runtime.getRuntime().availableProcessors();
     int inventoryInstances = InventoryConfig.from(config).instances() > 0 ? InventoryConfig.from(config).instances()
         : Runtime.getRuntime().availableProcessors();
-    SoldOutBoard board = new SoldOutBoard(Clock.systemUTC(), InventoryConfig.from(config).soldOutFlagMillis());
-    vertx.eventBus().<String>localConsumer(BusAddresses.STOCK_CHANGED, msg -> board.apply(msg.body()));
-    DisplayService.Shared display = DisplayService.Shared.create(config.integer("display.nearCacheMaxEntries"));
+    SoldOutBoard board = new SoldOutBoard(clock, InventoryConfig.from(config).soldOutFlagMillis());
+    DisplayService.Shared display = DisplayService.Shared.create(DisplayConfig.from(config).nearCacheMaxEntries());
     DisplayMetrics.register(display);
-    DISPLAYS.put(vertx, display);
-    vertx.eventBus().<String>localConsumer(BusAddresses.VIEW_INVALIDATED, msg -> display.invalidated(msg.body()));
     CouponService.Definitions couponDefinitions = new CouponService.Definitions();
     RequestMeter requests = new RequestMeter();
-    vertx.setPeriodic(1000, id -> requests.sample());
-    vertx.eventBus().<String>localConsumer(BusAddresses.COUPON_CHANGED, msg -> couponDefinitions.invalidate(msg.body()));
     List<String> ids = new ArrayList<>();
     KafkaTopics.ensure(vertx, KafkaConfig.from(config), Topics.from(config).all())
         .onFailure(err -> LOG.warn("could not create Kafka topics now ({}); the broker will create them on first use",
             err.toString()));
     Future<String> simulator = config.bool("payment.simulator.enabled")
         ? vertx.deployVerticle(new PaymentSimulatorVerticle(config)) : Future.succeededFuture("none");
-    return simulator.compose(x -> vertx.deployVerticle(new KafkaProbeVerticle(config))).onSuccess(ids::add)
+    return simulator.compose(x -> vertx.deployVerticle(new LocalNoticesVerticle(board, display, couponDefinitions)))
+        .onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new KafkaProbeVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new RedisSubscriberVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new OutboxRelayVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new ViewProjectorVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new SaleBoundaryVerticle(config))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(new InventoryMaintenanceVerticle(config, board))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(() -> new InventoryVerticle(config, board),
+        .compose(x -> vertx.deployVerticle(new InventorySweepVerticle(config, board, clock))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new StockChangesVerticle(config, board, clock))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new StockDriftVerticle(config, board, clock))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(() -> new InventoryVerticle(config, board, clock),
             new DeploymentOptions().setInstances(inventoryInstances))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new ConfirmVerticle(config, board,
-            new OrderConfirmations(Topics.from(config))))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(() -> new OrderVerticle(config, false),
+            new OrderConfirmations(Topics.from(config)), clock))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(() -> new OrderVerticle(config, clock),
             new DeploymentOptions().setInstances(inventoryInstances))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(new OrderVerticle(config, true))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new OrderRecoveryVerticle(config, clock))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new IdempotencyExpiryVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new CouponIndexerVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new FanoutVerticle(config))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(new KafkaBridgeVerticle(config))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(() -> new ApiVerticle(config, display, couponDefinitions, requests),
+        .compose(x -> config.bool("kafka.bridge") ? vertx.deployVerticle(new KafkaBridgeVerticle(config))
+            .onSuccess(ids::add) : Future.succeededFuture())
+        .compose(x -> vertx.deployVerticle(() -> new ApiVerticle(config, display, couponDefinitions, requests, clock),
             new DeploymentOptions().setInstances(instances))).onSuccess(ids::add)
         .map(x -> ids);
   }

@@ -116,7 +116,7 @@ final class DrillChecker {
   }
 
   private void redisFollows(List<String> products, List<String> failures) throws Exception {
-    inventory.service().reconcile(products).await(60, TimeUnit.SECONDS);
+    inventory.recovery().reconcile(products).await(60, TimeUnit.SECONDS);
     for (String p : products) {
       long pg = count("select quantity from stock where product_id = $1", Tuple.of(p));
       long held = count("""

@@ -26,22 +26,22 @@ public final class AdminCatalogRoutes {
   /** Mounts the routes on a router whose {@code /admin} part is already guarded by the admin role. */
   public void mount(Router router) {
     router.put("/admin/products/:productId").handler(ctx -> respond(ctx, body -> store.upsertProduct(
-        CatalogRequests.product(CatalogRequests.pathId(ctx.pathParam("productId"), "productId"), body))
+        CatalogRequests.product(JsonInput.pathId(ctx.pathParam("productId"), "productId"), body))
         .map(Product::toJson)));
     router.put("/admin/products/:productId/stock").handler(ctx -> respond(ctx, body -> {
-      String productId = CatalogRequests.pathId(ctx.pathParam("productId"), "productId");
+      String productId = JsonInput.pathId(ctx.pathParam("productId"), "productId");
       Long ifVersion = CatalogRequests.ifMatchVersion(ctx.request().getHeader(HttpHeaders.IF_MATCH));
       return followedByRedis(productId, store.setStock(productId, CatalogRequests.stockQuantity(body), ifVersion));
     }));
     router.post("/admin/products/:productId/stock/adjust").handler(ctx -> respond(ctx, body -> {
-      String productId = CatalogRequests.pathId(ctx.pathParam("productId"), "productId");
+      String productId = JsonInput.pathId(ctx.pathParam("productId"), "productId");
       return followedByRedis(productId, store.adjustStock(productId, CatalogRequests.stockDelta(body)));
     }));
     router.put("/admin/events/:eventId").handler(ctx -> respond(ctx, body -> store.upsertEvent(
-        CatalogRequests.event(CatalogRequests.pathId(ctx.pathParam("eventId"), "eventId"), body))
+        CatalogRequests.event(JsonInput.pathId(ctx.pathParam("eventId"), "eventId"), body))
         .map(SaleEvent::toJson)));
     router.put("/admin/users/:userId").handler(ctx -> respond(ctx, body -> {
-      String userId = CatalogRequests.pathId(ctx.pathParam("userId"), "userId");
+      String userId = JsonInput.pathId(ctx.pathParam("userId"), "userId");
       return store.upsertUser(userId, CatalogRequests.grade(body)).map(UserProfile::toJson);
     }));
   }

@@ -105,14 +105,6 @@ public final class CatalogRequests {
     return grade;
   }
 
-  public static String pathId(String value, String what) {
-    if (value == null || !JsonInput.ID.matcher(value).matches()) {
-      throw new ApiException(ErrorCode.BAD_REQUEST, what + " must be an id of 1-64 characters [A-Za-z0-9_-]",
-          new JsonObject().put("field", what));
-    }
-    return value;
-  }
-
   private static void checkPathId(JsonInput in, String field, String pathValue) {
     if (in.has(field) && !pathValue.equals(in.id(field))) {
       throw ApiException.badRequest("'" + field + "' in the body differs from the path", field);

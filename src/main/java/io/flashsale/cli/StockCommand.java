@@ -3,6 +3,7 @@ package io.flashsale.cli;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.inventory.Inventory;
 import io.flashsale.inventory.InventoryService;
+import io.flashsale.inventory.StockRecovery;
 import io.flashsale.inventory.SoldOutBoard;
 import io.vertx.core.Vertx;
 import picocli.CommandLine.Command;
@@ -42,18 +43,18 @@ final class StockCommand implements Runnable {
       long started = System.nanoTime();
       try {
         InventoryService service = inventory.service();
-        InventoryService.ReconcileReport report;
+        StockRecovery.ReconcileReport report;
         if (rebuild) {
-          report = service.rebuildExclusively(600).await(10, TimeUnit.MINUTES);
+          report = service.recovery().rebuildExclusively(600).await(10, TimeUnit.MINUTES);
         } else if (products != null && !products.isEmpty()) {
           List<String> unknown = inventory.ledger().unknownProducts(products).await(1, TimeUnit.MINUTES);
           if (!unknown.isEmpty()) {
             System.err.println("unknown product(s): " + String.join(", ", unknown) + " (nothing was reconciled)");
             return 1;
           }
-          report = service.reconcile(products).await(10, TimeUnit.MINUTES);
+          report = service.recovery().reconcile(products).await(10, TimeUnit.MINUTES);
         } else {
-          report = service.reconcileAll().await(30, TimeUnit.MINUTES);
+          report = service.recovery().reconcileAll().await(30, TimeUnit.MINUTES);
         }
         System.out.printf("reconciled %d products in %.2f s; Redis was off by %d units in total%n", report.products(),
             (System.nanoTime() - started) / 1e9, report.driftUnits());

@@ -120,7 +120,7 @@ public final class CouponIndexer {
           counts[0]++;
           progress.accept(1);
         })))
-        .compose(x -> pool.query("select user_id, grade from users").execute())
+        .compose(x -> pool.query(CouponSql.USER_GRADES).execute())
         .compose(rs -> {
           List<Map<String, String>> batches = new ArrayList<>();
           Map<String, String> batch = new HashMap<>();

@@ -1,7 +1,7 @@
 package io.flashsale.coupon;
 
 import io.flashsale.infra.AppConfig;
-import io.flashsale.infra.KafkaBatchConsumer;
+import io.flashsale.outbox.KafkaBatchConsumer;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.PgConfig;
 import io.flashsale.infra.RedisConfig;

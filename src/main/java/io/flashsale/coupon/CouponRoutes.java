@@ -1,6 +1,5 @@
 package io.flashsale.coupon;
 
-import io.flashsale.catalog.CatalogRequests;
 import io.flashsale.display.DisplayService;
 import io.flashsale.display.ViewKind;
 import io.flashsale.http.ApiException;
@@ -31,12 +30,12 @@ public final class CouponRoutes {
 
   public void mount(Router router, Auth auth) {
     router.put("/admin/coupons/:couponId").handler(ctx -> {
-      String couponId = CatalogRequests.pathId(ctx.pathParam("couponId"), "couponId");
+      String couponId = JsonInput.pathId(ctx.pathParam("couponId"), "couponId");
       Coupon c = CouponRequests.coupon(couponId, JsonInput.parse(ctx.body().buffer()));
       store.upsert(c).onSuccess(saved -> json(ctx, 200, saved.toJson())).onFailure(ctx::fail);
     });
     router.post("/admin/coupons/:couponId/grants").handler(ctx -> {
-      String couponId = CatalogRequests.pathId(ctx.pathParam("couponId"), "couponId");
+      String couponId = JsonInput.pathId(ctx.pathParam("couponId"), "couponId");
       store.grant(couponId, CouponRequests.userIds(JsonInput.parse(ctx.body().buffer())))
           .onSuccess(n -> json(ctx, 200, new JsonObject().put("granted", n))).onFailure(ctx::fail);
     });
@@ -45,7 +44,7 @@ public final class CouponRoutes {
 
   private void lookup(RoutingContext ctx) {
     Auth.Caller caller = ctx.get(Auth.CALLER);
-    String productId = CatalogRequests.pathId(ctx.pathParam("productId"), "productId");
+    String productId = JsonInput.pathId(ctx.pathParam("productId"), "productId");
     views.json(ViewKind.PRODUCT, productId).compose(view -> {
       if (view == null) {
         throw ApiException.notFound("product", productId);

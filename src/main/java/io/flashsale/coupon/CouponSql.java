@@ -40,6 +40,9 @@ final class CouponSql {
 
   static final String USER_GRADE = "select grade from users where user_id = $1";
 
+  /** Every user's grade (the grade sets of the coupon index). */
+  static final String USER_GRADES = "select user_id, grade from users";
+
   static final String RESERVE = """
       update coupon_grants set status = 'RESERVED', checkout_id = $3, updated_at = now()
       where coupon_id = $1 and user_id = $2 and status = 'AVAILABLE'""";

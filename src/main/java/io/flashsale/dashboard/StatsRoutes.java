@@ -1,10 +1,12 @@
 package io.flashsale.dashboard;
 
 import io.flashsale.fanout.FanoutEffects;
-import io.flashsale.http.HealthRoutes;
+import io.flashsale.ops.HealthRoutes;
 import io.flashsale.http.RequestMeter;
 import io.flashsale.infra.RedisKeys;
-import io.flashsale.inventory.InventoryMaintenanceVerticle;
+import io.flashsale.inventory.StockDriftVerticle;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -12,6 +14,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
@@ -22,6 +25,7 @@ import io.vertx.sqlclient.Row;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -37,10 +41,12 @@ public final class StatsRoutes {
   private final Redis redis;
   private final RedisKeys keys;
   private final RequestMeter requests;
+  private final Clock clock;
   private final Buffer page;
   private final io.flashsale.order.OrderStore orders;
 
-  public StatsRoutes(Vertx vertx, Pool pool, Redis redis, RedisKeys keys, RequestMeter requests) {
+  public StatsRoutes(Vertx vertx, Pool pool, Redis redis, RedisKeys keys, RequestMeter requests, Clock clock) {
+    this.clock = clock;
     this.vertx = vertx;
     this.pool = pool;
     this.redis = redis;
@@ -64,7 +70,7 @@ public final class StatsRoutes {
   }
 
   public Future<JsonObject> stats() {
-    Instant now = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MINUTES);
     List<String> minutes = new ArrayList<>();
     List<Request> batch = new ArrayList<>();
     for (int i = MINUTES - 1; i >= 0; i--) {
@@ -118,16 +124,23 @@ public final class StatsRoutes {
             .put("redisHeld", stock.isEmpty() ? null : nullable(stock.get(1).get(i))));
       }
       Object dlq = vertx.sharedData().getLocalMap(HealthRoutes.HEALTH_MAP).get(HealthRoutes.DLQ_DEPTH);
-      return new JsonObject().put("at", Instant.now().toString()).put("window", series)
+      return new JsonObject().put("at", clock.instant().toString()).put("window", series)
           .put("ordersInWindow", orders).put("krwInWindow", won)
           .put("ordersLastMinute", series.getJsonObject(series.size() - 1).getLong("orders"))
           .put("krwLastMinute", series.getJsonObject(series.size() - 1).getLong("krw"))
           .put("requestsPerSecond", Math.round(requests.perSecond())).put("requestsTotal", requests.total())
-          .put("stock", stockRows).put("driftUnits", InventoryMaintenanceVerticle.drift())
+          .put("stock", stockRows).put("driftUnits", drift())
           .put("dlqDepth", dlq == null ? 0 : dlq)
           .put("unresolvedPayments", unresolved.result()[0])
           .put("oldestUnresolvedPaymentSeconds", unresolved.result()[1]);
     });
+  }
+
+  /** The drift gauge {@link StockDriftVerticle} publishes (0 before its first measure, or without metrics). */
+  private static long drift() {
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    Gauge gauge = registry == null ? null : registry.find(StockDriftVerticle.GAUGE).gauge();
+    return gauge == null ? 0 : Math.round(gauge.value());
   }
 
   private static long number(Response r) {

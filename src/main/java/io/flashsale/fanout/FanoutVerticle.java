@@ -39,8 +39,9 @@ public final class FanoutVerticle extends VerticleBase {
     KafkaConfig kafka = KafkaConfig.from(config);
     Topics topics = Topics.from(config);
     RedisKeys keys = RedisKeys.from(config);
-    int attempts = config.integer("fanout.maxAttempts");
-    long backoff = config.integer("fanout.retryBackoffMillis");
+    FanoutConfig settings = FanoutConfig.from(config);
+    int attempts = settings.maxAttempts();
+    long backoff = settings.retryBackoffMillis();
     List<String> orders = List.of(topics.orders());
     return Future.all(
         IdempotentConsumer.start(vertx, kafka, topics, redis, keys, POINTS, orders, attempts, backoff,

@@ -1,6 +1,6 @@
 package io.flashsale.fanout;
 
-import io.flashsale.infra.KafkaBatchConsumer;
+import io.flashsale.outbox.KafkaBatchConsumer;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.infra.Topics;

@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * local bus at {@code kafka.in.<topic>} (each process gets them all, from "now": the partitions are assigned, not
  * subscribed — no consumer group, so restarts leave no group behind); a request to {@code kafka.out} with
  * {@code {topic, key, value}} is sent to Kafka. Durable domain events still go through the outbox — the bridge is for
- * listeners and for events that may be lost.
+ * listeners and for events that may be lost. Deployed only with {@code kafka.bridge} (it reads every domain event in
+ * every process).
  */
 public final class KafkaBridgeVerticle extends VerticleBase {
 
@@ -53,8 +54,13 @@ public final class KafkaBridgeVerticle extends VerticleBase {
     consumerConfig.remove("group.id");
     consumerConfig.put("auto.offset.reset", "latest");
     consumer = KafkaConsumer.create(vertx, consumerConfig);
-    consumer.handler(r -> vertx.eventBus().publish(BusAddresses.KAFKA_IN + r.topic().substring(prefix.length()),
-        new JsonObject(r.value())));
+    consumer.handler(r -> {
+      try {
+        vertx.eventBus().publish(BusAddresses.KAFKA_IN + r.topic().substring(prefix.length()), new JsonObject(r.value()));
+      } catch (RuntimeException e) {
+        LOG.warn("bridge skips unreadable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
+      }
+    });
     consumer.exceptionHandler(err -> LOG.warn("bridge consumer: {}", err.toString()));
     producer = KafkaProducer.create(vertx, kafka.producer("flashsale-bridge"));
     vertx.eventBus().<JsonObject>localConsumer(BusAddresses.KAFKA_OUT, msg -> {

@@ -31,6 +31,15 @@ public final class JsonInput {
     this.path = path;
   }
 
+  /** A path parameter that must be an id (1-64 of [A-Za-z0-9_-]); {@code what} names it in the 400. */
+  public static String pathId(String value, String what) {
+    if (value == null || !ID.matcher(value).matches()) {
+      throw new ApiException(ErrorCode.BAD_REQUEST, what + " must be an id of 1-64 characters [A-Za-z0-9_-]",
+          new JsonObject().put("field", what));
+    }
+    return value;
+  }
+
   /** Parses a request body that must be one JSON object. */
   public static JsonInput parse(Buffer body) {
     if (body == null || body.length() == 0) {

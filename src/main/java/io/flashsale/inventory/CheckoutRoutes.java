@@ -8,7 +8,6 @@ import io.flashsale.http.ApiException;
 import io.flashsale.http.Auth;
 import io.flashsale.http.BusErrors;
 import io.flashsale.http.JsonInput;
-import io.flashsale.catalog.CatalogRequests;
 import io.flashsale.infra.BusAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -118,7 +117,7 @@ public final class CheckoutRoutes {
   /** The owner's (or an admin's) view of a checkout: items, totals, coupon, expiry and status. */
   private void get(RoutingContext ctx) {
     Auth.Caller caller = ctx.get(Auth.CALLER);
-    String checkoutId = CatalogRequests.pathId(ctx.pathParam("checkoutId"), "checkoutId");
+    String checkoutId = JsonInput.pathId(ctx.pathParam("checkoutId"), "checkoutId");
     bus.<JsonObject>request(BusAddresses.INVENTORY_CHECKOUT, checkoutId, BUS).onFailure(err -> ctx.fail(BusErrors.toApi(err)))
         .onSuccess(reply -> {
           if (reply.body() == null) {
@@ -138,7 +137,7 @@ public final class CheckoutRoutes {
   private void release(RoutingContext ctx) {
     Auth.Caller caller = ctx.get(Auth.CALLER);
     // A bad id throws ApiException; the router turns what a handler throws into the error answer.
-    String checkoutId = CatalogRequests.pathId(ctx.pathParam("checkoutId"), "checkoutId");
+    String checkoutId = JsonInput.pathId(ctx.pathParam("checkoutId"), "checkoutId");
     bus.<JsonObject>request(BusAddresses.INVENTORY_RELEASE, new JsonObject().put("userId", caller.userId())
             .put("checkoutId", checkoutId), BUS)
         .onSuccess(x -> ctx.response().setStatusCode(204).end())

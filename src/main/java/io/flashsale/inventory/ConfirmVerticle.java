@@ -21,17 +21,19 @@ public final class ConfirmVerticle extends VerticleBase {
   private final AppConfig config;
   private final SoldOutBoard board;
   private final ConfirmHook hook;
+  private final Clock clock;
   private Inventory inventory;
 
-  public ConfirmVerticle(AppConfig config, SoldOutBoard board, ConfirmHook hook) {
+  public ConfirmVerticle(AppConfig config, SoldOutBoard board, ConfirmHook hook, Clock clock) {
     this.config = config;
     this.board = board;
     this.hook = hook;
+    this.clock = clock;
   }
 
   @Override
   public Future<?> start() {
-    inventory = Inventory.create(vertx, config, board, Clock.systemUTC(), hook);
+    inventory = Inventory.create(vertx, config, board, clock, hook);
     InventoryService service = inventory.service();
     MessageConsumer<JsonObject> confirm = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_CONFIRM, msg -> {
       JsonObject req = msg.body();

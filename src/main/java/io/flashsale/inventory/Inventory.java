@@ -67,6 +67,10 @@ public final class Inventory implements AutoCloseable {
     return service;
   }
 
+  public StockRecovery recovery() {
+    return service.recovery();
+  }
+
   public StockCache cache() {
     return cache;
   }

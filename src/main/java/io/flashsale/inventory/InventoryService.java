@@ -24,9 +24,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Holds, releases and confirms stock through the three layers: Redis Lua (all-or-nothing holds with per-user limits),
- * Redlock around the database decrement, and PostgreSQL's versioned decrement as the final truth. Keeps Redis
- * following PostgreSQL: reconcile on demand, and a full rebuild when Redis lost its data.
+ * The request path of stock: holds, releases and confirms through the three layers — Redis Lua (all-or-nothing holds
+ * with per-user limits), Redlock around the database decrement, and PostgreSQL's versioned decrement as the final
+ * truth. Confirms are group-committed by {@link StockConfirms}; expiry, recovery, rebuild and reconcile — Redis
+ * following PostgreSQL — are {@link StockRecovery}'s.
  */
 public final class InventoryService {
 
@@ -40,10 +41,7 @@ public final class InventoryService {
   private final SoldOutBoard board;
   private final Clock clock;
   private final Duration holdTtl;
-  private final long lockTtlMs;
-  private final long staleConfirmMillis;
-  private Future<Void> rebuilding;
-  private final Map<String, Future<ReconcileReport>> loading = new HashMap<>();
+  private final StockRecovery recovery;
   private final StockConfirms confirms;
 
   public InventoryService(Vertx vertx, StockCache cache, StockLedger ledger, Redlock redlock, RedisKeys keys,
@@ -56,13 +54,8 @@ public final class InventoryService {
     this.board = board;
     this.clock = clock;
     this.holdTtl = config.holdTtl();
-    this.lockTtlMs = config.lockTtlMillis();
-    this.staleConfirmMillis = config.staleConfirmMillis();
-    this.confirms = new StockConfirms(this, cache, ledger, redlock, keys, clock, config, confirmHook);
-  }
-
-  /** How a reconcile went: products looked at, and the units Redis was off by in total. */
-  public record ReconcileReport(int products, long driftUnits) {
+    this.recovery = new StockRecovery(vertx, cache, ledger, redlock, keys, clock, config);
+    this.confirms = new StockConfirms(recovery, cache, ledger, redlock, keys, clock, config, confirmHook);
   }
 
   // ------------------------------------------------------------------ hold
@@ -87,7 +80,7 @@ public final class InventoryService {
           checkout.checkoutId(), err.toString());
       // The insert may have committed with its answer lost: give back through PostgreSQL like any release (if that
       // fails too, the hold's expiry gives the units back later, PostgreSQL first).
-      return giveBack(userId, checkout.checkoutId(), Checkout.RELEASED).otherwiseEmpty()
+      return recovery.giveBack(userId, checkout.checkoutId(), Checkout.RELEASED).otherwiseEmpty()
           .transform(r -> Future.failedFuture(ApiException.unavailable("could not store the checkout; retry shortly")));
     })).map(checkout);
   }
@@ -111,24 +104,11 @@ public final class InventoryService {
             .put("eventId", item.eventId()).put("limitPerUser", item.limitPerUser()).put("remaining", answer.number())));
       }
       case "NOT_READY" -> retries > 0 ? Future.failedFuture(ApiException.unavailable("inventory is being rebuilt"))
-          : ensureReady().compose(x -> holdInRedis(checkout, retries + 1));
+          : recovery.ensureReady().compose(x -> holdInRedis(checkout, retries + 1));
       case "NOT_LOADED" -> retries > 0 ? Future.failedFuture(soldOut(answer.productId(), 0))
-          : load(answer.productId()).compose(x -> holdInRedis(checkout, retries + 1));
+          : recovery.load(answer.productId()).compose(x -> holdInRedis(checkout, retries + 1));
       default -> Future.failedFuture(new IllegalStateException("hold script answered " + answer.code()));
     });
-  }
-
-  /** Makes Redis follow PostgreSQL for one product, once however many callers ask at the same moment. */
-  public Future<ReconcileReport> load(String productId) {
-    Future<ReconcileReport> running = loading.get(productId);
-    if (running != null) {
-      return running;
-    }
-    // After a Redis loss the rebuild sets every product; a reconcile must not race it with Redis's empty counters.
-    Future<ReconcileReport> f = ensureReady().compose(x -> reconcile(List.of(productId)));
-    loading.put(productId, f);
-    f.onComplete(x -> loading.remove(productId));
-    return f;
   }
 
   // ------------------------------------------------------------------ release
@@ -148,33 +128,11 @@ public final class InventoryService {
 
   /** Compensation (also for the order saga): gives a held checkout's units back; idempotent. */
   public Future<Void> compensate(String userId, String checkoutId) {
-    return giveBack(userId, checkoutId, Checkout.RELEASED).compose(status -> Checkout.CONFIRMED.equals(status)
+    return recovery.giveBack(userId, checkoutId, Checkout.RELEASED).compose(status -> Checkout.CONFIRMED.equals(status)
         ? Future.failedFuture(new ApiException(ErrorCode.ALREADY_ORDERED,
             "checkout '" + checkoutId + "' was already turned into an order",
             new JsonObject().put("checkoutId", checkoutId)))
         : Future.succeededFuture());
-  }
-
-  /**
-   * Gives a hold back, PostgreSQL first: the checkout leaves HELD (with its coupon reservation) in one transaction,
-   * and only a checkout that PostgreSQL says did not become an order gives its units and limit back in Redis. A
-   * confirm racing us either committed first (then Redis settles the hold as sold) or can no longer commit. A step
-   * that fails leaves the hold where it was, to be retried (the sweeper keeps its expiry entry until Redis settles).
-   * Answers the checkout's PostgreSQL status afterwards.
-   */
-  Future<String> giveBack(String userId, String checkoutId, String state) {
-    long now = clock.millis();
-    return ledger.giveBack(checkoutId, state, Instant.ofEpochMilli(now)).compose(status -> {
-      if (status == null || Checkout.RELEASED.equals(status) || Checkout.EXPIRED.equals(status)) {
-        // No row (the hold never reached PostgreSQL) or no longer held: the units go back, also from a confirm
-        // that is still winding down — it can no longer commit.
-        return cache.release(userId, checkoutId, status == null ? state : status, now).map(status);
-      }
-      if (Checkout.CONFIRMED.equals(status)) {
-        return cache.endConfirm(userId, checkoutId, true).map(status);
-      }
-      return Future.succeededFuture(status);
-    });
   }
 
   // ------------------------------------------------------------------ confirm (see StockConfirms)
@@ -190,189 +148,14 @@ public final class InventoryService {
     return confirms.confirm(known, checkoutId, orderId, paymentId, deadlineMillis);
   }
 
-  // ------------------------------------------------------------------ expiry and recovery
-
-  /**
-   * Gives back the units of holds whose time has come; answers how many holds expired. PostgreSQL first (see
-   * {@link #giveBack}): a hold whose PostgreSQL step fails keeps its expiry entry and is retried on the next sweep.
-   */
-  public Future<Integer> sweepExpired(int max) {
-    long now = clock.millis();
-    return cache.expired(now, max).compose(members -> {
-      AtomicLong expired = new AtomicLong();
-      return Concurrently.forEach(members, 16, member -> {
-        int bar = member.indexOf('|');
-        return giveBack(member.substring(0, bar), member.substring(bar + 1), Checkout.EXPIRED).map(status -> {
-          if (Checkout.EXPIRED.equals(status)) {
-            expired.incrementAndGet();
-          }
-          return null;
-        }).otherwise(err -> {
-          LOG.warn("expiring hold {} failed, retried on the next sweep: {}", member, err.toString());
-          return null;
-        });
-      }).map(x -> (int) expired.get());
-    });
-  }
-
-  /**
-   * Settles confirms left CONFIRMING past the cut-off (their process died between the database commit and the
-   * Redis update), from PostgreSQL's status. Safe even if such a confirm were still running: a hold put back to HELD
-   * can only be given back through {@link #giveBack}, which PostgreSQL gates — and every confirm is bounded by its
-   * deadline and the pool's lock and statement timeouts, well inside the cut-off.
-   */
-  public Future<Integer> recoverStaleConfirms() {
-    return cache.staleConfirms(clock.millis() - staleConfirmMillis, 100).compose(members ->
-        Concurrently.forEach(members, 8, member -> {
-          int bar = member.indexOf('|');
-          String userId = member.substring(0, bar);
-          String checkoutId = member.substring(bar + 1);
-          return ledger.status(checkoutId).compose(status -> {
-            if (Checkout.CONFIRMED.equals(status)) {
-              return cache.endConfirm(userId, checkoutId, true);
-            }
-            if (Checkout.HELD.equals(status)) {
-              return cache.endConfirm(userId, checkoutId, false);
-            }
-            return cache.release(userId, checkoutId, Checkout.RELEASED, clock.millis());
-          });
-        }).map(members.size()));
-  }
-
-  /** Rebuilds the inventory once per process at a time when Redis lost it (sentinel missing). */
-  public Future<Void> ensureReady() {
-    if (rebuilding != null) {
-      return rebuilding;
-    }
-    Future<Void> f = cache.isReady().compose(ready -> ready ? Future.succeededFuture() : rebuildOrWait());
-    rebuilding = f;
-    f.onComplete(x -> rebuilding = null);
-    return f;
-  }
-
-  private Future<Void> rebuildOrWait() {
-    return cache.tryRebuildLock(120_000).compose(token -> {
-      if (token != null) {
-        // Another process may have finished a rebuild between our check and our lock: rebuilding again while holds
-        // are already being taken would overwrite them.
-        return cache.isReady().compose(ready -> ready ? Future.<Void>succeededFuture() : rebuild())
-            .eventually(() -> cache.dropRebuildLock(token));
-      }
-      // Another process rebuilds; wait for its sentinel (bounded).
-      Promise<Void> done = Promise.promise();
-      waitForReady(done, 100);
-      return done.future();
-    });
-  }
-
-  private void waitForReady(Promise<Void> done, int attemptsLeft) {
-    cache.isReady().onComplete(ar -> {
-      if (ar.succeeded() && ar.result()) {
-        done.complete();
-      } else if (attemptsLeft == 0) {
-        done.fail(ApiException.unavailable("inventory is being rebuilt; retry shortly"));
-      } else {
-        vertx.setTimer(100, id -> waitForReady(done, attemptsLeft - 1));
-      }
-    });
-  }
-
-  /**
-   * Redis lost its data: re-creates active holds, per-user limit counters and every product's available/held stock
-   * from PostgreSQL, then sets the sentinel. Holds and confirms answer NOT_READY until then.
-   */
-  public Future<ReconcileReport> rebuildReport() {
-    Instant now = Instant.ofEpochMilli(clock.millis());
-    return ledger.activeHolds(now).compose(rows -> {
-      Map<String, List<Row>> byCheckout = new LinkedHashMap<>();
-      rows.forEach(r -> byCheckout.computeIfAbsent(r.getString("checkout_id"), k -> new ArrayList<>()).add(r));
-      List<Map.Entry<String, List<Row>>> holds = new ArrayList<>(byCheckout.entrySet());
-      return Concurrently.forEach(holds, 32, e -> {
-        Row first = e.getValue().get(0);
-        StringBuilder items = new StringBuilder();
-        for (Row r : e.getValue()) {
-          if (items.length() > 0) {
-            items.append(';');
-          }
-          items.append(r.getString("product_id")).append(':').append(r.getInteger("quantity")).append(':')
-              .append(r.getInteger("limit_per_user")).append(':')
-              .append(r.getString("event_id") == null ? "" : r.getString("event_id"));
-        }
-        return cache.restoreHold(first.getString("user_id"), e.getKey(),
-            first.getOffsetDateTime("expires_at").toInstant().toEpochMilli(), items.toString());
-      });
-    }).compose(x -> ledger.limitCounters(now)).compose(rows -> {
-      Map<String, Map<String, Long>> perUser = new HashMap<>();
-      rows.forEach(r -> perUser.computeIfAbsent(r.getString("user_id"), k -> new HashMap<>())
-          .put(r.getString("event_id") + "|" + r.getString("product_id"), r.getLong("units")));
-      return Concurrently.forEach(new ArrayList<>(perUser.entrySet()), 32, e -> cache.setLimits(e.getKey(), e.getValue()));
-    }).compose(x -> ledger.allProductIds()).compose(ids -> resetFromTruth(ids, now, true))
-        .compose(report -> cache.markReady().map(report));
-  }
-
-  /**
-   * The operator's rebuild while the app may be serving ({@code stock reconcile --rebuild}): takes the rebuild lock
-   * (waiting for another rebuild to finish), drops the sentinel so holds and confirms wait instead of racing the
-   * reset, rebuilds, and lets them go on.
-   */
-  public Future<ReconcileReport> rebuildExclusively(int attemptsLeft) {
-    return cache.tryRebuildLock(120_000).compose(token -> {
-      if (token == null) {
-        if (attemptsLeft == 0) {
-          return Future.failedFuture(new IllegalStateException("another process holds the rebuild lock"));
-        }
-        Promise<ReconcileReport> later = Promise.promise();
-        vertx.setTimer(200, id -> rebuildExclusively(attemptsLeft - 1).onComplete(later));
-        return later.future();
-      }
-      return cache.markNotReady().compose(x -> rebuildReport()).eventually(() -> cache.dropRebuildLock(token));
-    });
-  }
-
-  public Future<Void> rebuild() {
-    long started = clock.millis();
-    return rebuildReport().onSuccess(r -> LOG.info("inventory rebuilt from PostgreSQL: {} products in {} ms",
-        r.products(), clock.millis() - started)).mapEmpty();
-  }
-
-  /**
-   * Sets Redis's available stock from PostgreSQL (quantity − units held), one product at a time under its Redlock so
-   * no confirm interleaves; answers the drift found.
-   */
-  public Future<ReconcileReport> reconcile(List<String> productIds) {
-    return resetFromTruth(productIds, Instant.ofEpochMilli(clock.millis()), false);
-  }
-
-  public Future<ReconcileReport> reconcileAll() {
-    return ledger.allProductIds().compose(this::reconcile);
-  }
-
-  private Future<ReconcileReport> resetFromTruth(List<String> productIds, Instant now, boolean heldFromDatabase) {
-    AtomicLong drift = new AtomicLong();
-    List<List<String>> batches = new ArrayList<>();
-    for (int i = 0; i < productIds.size(); i += 500) {
-      batches.add(productIds.subList(i, Math.min(productIds.size(), i + 500)));
-    }
-    return Concurrently.forEach(batches, 1, batch -> ledger.truth(batch, now).compose(truths ->
-        Concurrently.forEach(truths, 16, t -> (heldFromDatabase
-            // After a flush Redis has no holds: take them from the database. No lock needed — until the sentinel is
-            // back, holds and confirms wait, and reconciles wait for this rebuild.
-            ? cache.reset(t.productId(), t.quantity(), t.activeHeld())
-            // Live: under the product's lock (no confirm interleaves); Redis's held count includes holds the sweeper
-            // has not expired yet, so keep it.
-            : redlock.withLock(keys.lock("stock:" + t.productId()), lockTtlMs, lock -> ledger.truth(
-                List.of(t.productId()), now).compose(fresh ->
-                cache.reset(t.productId(), fresh.isEmpty() ? 0 : fresh.get(0).quantity(), null))))
-            .onSuccess(r -> {
-              if (r[0] >= 0) {
-                drift.addAndGet(Math.abs(r[0] - r[1]));
-              }
-            })))).map(x -> new ReconcileReport(productIds.size(), drift.get()));
+  /** Expiry, recovery, rebuild and reconcile of this inventory. */
+  public StockRecovery recovery() {
+    return recovery;
   }
 
   // ------------------------------------------------------------------ helpers
 
-  private static ApiException soldOut(String productId, long available) {
+  static ApiException soldOut(String productId, long available) {
     return new ApiException(ErrorCode.SOLD_OUT, available == 0 ? "'" + productId + "' is sold out"
         : "only " + available + " of '" + productId + "' left", new JsonObject().put("productId", productId)
         .put("available", available));

@@ -78,6 +78,8 @@ final class InventorySql {
 
   static final String ALL_PRODUCT_IDS = "select product_id from stock order by product_id";
 
+  static final String ALL_QUANTITIES = "select product_id, quantity from stock";
+
   static final String ACTIVE_HOLDS = """
       select c.checkout_id, c.user_id, c.expires_at, i.product_id, i.quantity, i.limit_per_user, i.event_id
       from checkouts c join checkout_items i on i.checkout_id = c.checkout_id

@@ -19,16 +19,18 @@ public final class InventoryVerticle extends VerticleBase {
 
   private final AppConfig config;
   private final SoldOutBoard board;
+  private final Clock clock;
   private Inventory inventory;
 
-  public InventoryVerticle(AppConfig config, SoldOutBoard board) {
+  public InventoryVerticle(AppConfig config, SoldOutBoard board, Clock clock) {
     this.config = config;
     this.board = board;
+    this.clock = clock;
   }
 
   @Override
   public Future<?> start() {
-    inventory = Inventory.create(vertx, config, board, Clock.systemUTC());
+    inventory = Inventory.create(vertx, config, board, clock);
     InventoryService service = inventory.service();
     MessageConsumer<JsonObject> hold = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_HOLD, msg -> {
       JsonObject req = msg.body();
@@ -49,13 +51,13 @@ public final class InventoryVerticle extends VerticleBase {
         inventory.ledger().checkout(msg.body()).onSuccess(c -> msg.reply(c == null ? null : c.toBusJson()))
             .onFailure(err -> BusErrors.reply(msg, err)));
     MessageConsumer<String> reconcile = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_RECONCILE, msg ->
-        service.load(msg.body()).onSuccess(r -> msg.reply(r.driftUnits())).onFailure(err -> BusErrors.reply(msg, err)));
+        service.recovery().load(msg.body()).onSuccess(r -> msg.reply(r.driftUnits())).onFailure(err -> BusErrors.reply(msg, err)));
     MessageConsumer<JsonObject> restocked = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_RESTOCKED, msg -> {
       String userId = msg.body().getString("userId");
       List<Future<?>> work = new java.util.ArrayList<>();
       for (Object o : msg.body().getJsonArray("items")) {
         JsonObject item = (JsonObject) o;
-        work.add(service.load(item.getString("productId")));
+        work.add(service.recovery().load(item.getString("productId")));
         if (item.getString("eventId") != null) {
           work.add(inventory.cache().giveBackLimit(userId, item.getString("eventId"), item.getString("productId"),
               item.getInteger("quantity")));

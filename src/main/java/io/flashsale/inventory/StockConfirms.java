@@ -24,7 +24,7 @@ public final class StockConfirms {
 
   private static final Logger LOG = LoggerFactory.getLogger(StockConfirms.class);
 
-  private final InventoryService inventory;
+  private final StockRecovery recovery;
   private final StockCache cache;
   private final StockLedger ledger;
   private final Redlock redlock;
@@ -35,9 +35,9 @@ public final class StockConfirms {
   private final ConfirmHook confirmHook;
   private final int confirmShards;
 
-  StockConfirms(InventoryService inventory, StockCache cache, StockLedger ledger, Redlock redlock, RedisKeys keys,
+  StockConfirms(StockRecovery recovery, StockCache cache, StockLedger ledger, Redlock redlock, RedisKeys keys,
                 Clock clock, InventoryConfig config, ConfirmHook confirmHook) {
-    this.inventory = inventory;
+    this.recovery = recovery;
     this.cache = cache;
     this.ledger = ledger;
     this.redlock = redlock;
@@ -87,14 +87,14 @@ public final class StockConfirms {
         case "OK" -> Future.succeededFuture(true);
         case "CONFIRMED" -> Future.succeededFuture(false);
         case "NOT_READY" -> retries > 0 ? Future.failedFuture(ApiException.unavailable("inventory is being rebuilt"))
-            : inventory.ensureReady().compose(x -> beginConfirm(c, retries + 1));
+            : recovery.ensureReady().compose(x -> beginConfirm(c, retries + 1));
         case "CONFIRMING" -> Future.failedFuture(new ApiException(ErrorCode.REQUEST_IN_PROGRESS,
             "this checkout is being confirmed"));
         case "MISSING" -> Checkout.HELD.equals(c.status()) && c.expiresAt().toEpochMilli() > clock.millis()
             // Redis lost the hold record after a flush: PostgreSQL's row is the truth and layer 3 still guards stock.
             ? Future.succeededFuture(true)
             : Checkout.CONFIRMED.equals(c.status()) ? Future.succeededFuture(false) : Future.failedFuture(InventoryService.holdExpired(c));
-        case "EXPIRED" -> inventory.giveBack(c.userId(), c.checkoutId(), Checkout.EXPIRED).compose(status ->
+        case "EXPIRED" -> recovery.giveBack(c.userId(), c.checkoutId(), Checkout.EXPIRED).compose(status ->
             Checkout.CONFIRMED.equals(status) ? Future.succeededFuture(false) : Future.failedFuture(InventoryService.holdExpired(c)));
         default -> Future.failedFuture(InventoryService.holdExpired(c));
       };
@@ -171,8 +171,8 @@ public final class StockConfirms {
       if (err instanceof ApiException api && api.code() == ErrorCode.SOLD_OUT) {
         // PostgreSQL has fewer units than Redis promised: the hold cannot be honoured.
         List<Future<?>> reconciled = new ArrayList<>();
-        c.items().forEach(i -> reconciled.add(inventory.load(i.productId())));
-        return inventory.giveBack(c.userId(), c.checkoutId(), Checkout.RELEASED)
+        c.items().forEach(i -> reconciled.add(recovery.load(i.productId())));
+        return recovery.giveBack(c.userId(), c.checkoutId(), Checkout.RELEASED)
             .compose(x -> Future.join(reconciled)).transform(x -> Future.failedFuture(err));
       }
       return cache.endConfirm(c.userId(), c.checkoutId(), false).transform(x -> Future.failedFuture(

@@ -349,10 +349,19 @@ public final class StockLedger {
   public Future<List<String>> unknownProducts(List<String> productIds) {
     return pool.preparedQuery(InventorySql.KNOWN_PRODUCTS).execute(Tuple.of((Object) productIds.toArray(String[]::new)))
         .map(rs -> {
-          java.util.Set<String> known = new java.util.HashSet<>();
+          Set<String> known = new HashSet<>();
           rs.forEach(r -> known.add(r.getString(0)));
           return productIds.stream().filter(id -> !known.contains(id)).toList();
         });
+  }
+
+  /** Every product's quantity in PostgreSQL (the drift measure's truth). */
+  public Future<Map<String, Long>> quantities() {
+    return pool.query(InventorySql.ALL_QUANTITIES).execute().map(rs -> {
+      Map<String, Long> out = new HashMap<>(rs.size() * 2);
+      rs.forEach(r -> out.put(r.getString(0), r.getLong(1)));
+      return out;
+    });
   }
 
   public Future<List<String>> allProductIds() {

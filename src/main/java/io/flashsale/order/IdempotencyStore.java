@@ -68,19 +68,12 @@ public final class IdempotencyStore {
   }
 
   private Future<Begin> durableBegin(String userId, String key, String hash) {
-    return pool.preparedQuery("""
-            insert into idempotency_keys (user_id, key, request_hash) values ($1, $2, $3)
-            on conflict (user_id, key) do update set created_at = now()
-              where idempotency_keys.completed_at is null
-                and idempotency_keys.created_at < now() - interval '120 seconds'
-                and idempotency_keys.request_hash = excluded.request_hash
-            returning completed_at""").execute(Tuple.of(userId, key, hash))
+    return pool.preparedQuery(OrderSql.BEGIN_KEY).execute(Tuple.of(userId, key, hash))
         .compose(rs -> {
           if (rs.rowCount() == 1) {
             return Future.succeededFuture(Begin.run());
           }
-          return pool.preparedQuery("select request_hash, status_code, response, completed_at from idempotency_keys"
-              + " where user_id = $1 and key = $2").execute(Tuple.of(userId, key)).map(rows -> {
+          return pool.preparedQuery(OrderSql.READ_KEY).execute(Tuple.of(userId, key)).map(rows -> {
                 Row r = rows.iterator().next();
                 if (!r.getString("request_hash").equals(hash)) {
                   throw conflict();
@@ -95,8 +88,7 @@ public final class IdempotencyStore {
 
   /** Stores the final answer (PostgreSQL first: it is the one that must not be lost). */
   public Future<Void> complete(String userId, String key, String hash, int status, String body) {
-    return pool.preparedQuery("update idempotency_keys set status_code = $3, response = $4, completed_at = now()"
-            + " where user_id = $1 and key = $2").execute(Tuple.of(userId, key, status, body))
+    return pool.preparedQuery(OrderSql.COMPLETE_KEY).execute(Tuple.of(userId, key, status, body))
         .compose(x -> remember(userId, key, hash, status, body));
   }
 
@@ -108,7 +100,7 @@ public final class IdempotencyStore {
 
   /** Frees the key after a retryable failure, so the retry runs again. */
   public Future<Void> abandon(String userId, String key) {
-    return pool.preparedQuery("delete from idempotency_keys where user_id = $1 and key = $2 and completed_at is null")
+    return pool.preparedQuery(OrderSql.ABANDON_KEY)
         .execute(Tuple.of(userId, key))
         .compose(x -> redis.send(Request.cmd(Command.DEL).arg(keys.idempotency(userId, key))).otherwiseEmpty())
         .mapEmpty();
@@ -119,12 +111,7 @@ public final class IdempotencyStore {
    * keys left in flight that long by a dead process; answers how many went.
    */
   public static Future<Integer> expire(Pool pool, long ttlSeconds, int max) {
-    return pool.preparedQuery("""
-            delete from idempotency_keys where ctid = any(array(
-              (select ctid from idempotency_keys where completed_at < now() - $1::bigint * interval '1 second' limit $2)
-              union all
-              (select ctid from idempotency_keys
-               where completed_at is null and created_at < now() - $1::bigint * interval '1 second' limit $2)))""")
+    return pool.preparedQuery(OrderSql.EXPIRE_KEYS)
         .execute(Tuple.of(ttlSeconds, max)).map(rs -> rs.rowCount());
   }
 

@@ -1,6 +1,5 @@
 package io.flashsale.order;
 
-import io.flashsale.catalog.CatalogRequests;
 import io.flashsale.http.ApiException;
 import io.flashsale.http.Auth;
 import io.flashsale.http.BusErrors;
@@ -194,7 +193,7 @@ public final class OrderRoutes {
   private void get(RoutingContext ctx) {
     Auth.Caller caller = ctx.get(Auth.CALLER);
     // A bad id throws ApiException; the router turns what a handler throws into the error answer.
-    String orderId = CatalogRequests.pathId(ctx.pathParam("orderId"), "orderId");
+    String orderId = JsonInput.pathId(ctx.pathParam("orderId"), "orderId");
     orders.get(orderId).onFailure(ctx::fail).onSuccess(o -> {
       if (o == null) {
         ctx.fail(ApiException.notFound("order", orderId));
@@ -209,7 +208,7 @@ public final class OrderRoutes {
   private void cancel(RoutingContext ctx) {
     Auth.Caller caller = ctx.get(Auth.CALLER);
     // A bad id throws ApiException; the router turns what a handler throws into the error answer.
-    String orderId = CatalogRequests.pathId(ctx.pathParam("orderId"), "orderId");
+    String orderId = JsonInput.pathId(ctx.pathParam("orderId"), "orderId");
     bus.<JsonObject>request(BusAddresses.ORDERS_CANCEL, new JsonObject().put("userId", caller.userId())
             .put("orderId", orderId), BUS)
         .onSuccess(reply -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

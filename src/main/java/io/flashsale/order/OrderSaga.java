@@ -9,6 +9,10 @@ import io.flashsale.inventory.Checkout;
 import io.flashsale.inventory.StockLedger;
 import io.flashsale.payment.PaymentClient;
 import io.flashsale.http.ErrorResponder;
+import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.Topics;
+import io.flashsale.inventory.InventoryConfig;
+import io.vertx.sqlclient.Pool;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -62,6 +66,17 @@ public final class OrderSaga {
     this.inventoryBus = new DeliveryOptions().setSendTimeout(config.inventoryTimeoutMillis());
     // The confirm carries its own deadline; the bus waits past it for the rolled-back answer of a late statement.
     this.confirmBus = new DeliveryOptions().setSendTimeout(config.confirmBusTimeoutMillis());
+  }
+
+  /** The saga as the app runs it: its stores on {@code pool}, {@code orders.*} settings. */
+  public static OrderSaga create(Vertx vertx, Pool pool, PaymentClient payments, AppConfig config, Clock clock) {
+    return new OrderSaga(vertx, new OrderStore(pool, Topics.from(config)), new StockLedger(pool, Topics.from(config),
+        InventoryConfig.from(config).decrementAttempts()), payments, clock, OrdersConfig.from(config));
+  }
+
+  /** The order store it writes to. */
+  OrderStore store() {
+    return orders;
   }
 
   // ------------------------------------------------------------------ place

@@ -116,7 +116,7 @@ final class OrderSql {
         update orders set payment_status = $2, saga_step = 'DONE', recovery_attempts = 0, updated_at = now()
         where order_id = $1 and status = 'CONFIRMED')
       update idempotency_keys set status_code = $5, response = $6, completed_at = now()
-      where user_id = $3 and key = $4""";
+      where user_id = $3 and key = $4""";  // the columns of COMPLETE_KEY: keep the two in step
 
   /** The money of a cancelled order came back (VOIDED or REFUNDED). */
   static final String RECORD_MONEY_BACK = """
@@ -142,6 +142,36 @@ final class OrderSql {
   /** A recovery attempt that could not settle the order: try again after a longer pause. */
   static final String BACK_OFF = """
       update orders set updated_at = now(), recovery_attempts = recovery_attempts + 1 where order_id = $1""";
+
+  // ------------------------------------------------------------------ idempotency keys
+
+  /** Claims the key (or re-claims one a dead process left in flight past 120 s): a row back means run the request. */
+  static final String BEGIN_KEY = """
+      insert into idempotency_keys (user_id, key, request_hash) values ($1, $2, $3)
+      on conflict (user_id, key) do update set created_at = now()
+        where idempotency_keys.completed_at is null
+          and idempotency_keys.created_at < now() - interval '120 seconds'
+          and idempotency_keys.request_hash = excluded.request_hash
+      returning completed_at""";
+
+  static final String READ_KEY = """
+      select request_hash, status_code, response, completed_at from idempotency_keys where user_id = $1 and key = $2""";
+
+  /** The stored answer; {@link #RECORD_CAPTURE_AND_ANSWER} writes the same columns with the order's capture. */
+  static final String COMPLETE_KEY = """
+      update idempotency_keys set status_code = $3, response = $4, completed_at = now()
+      where user_id = $1 and key = $2""";
+
+  static final String ABANDON_KEY = """
+      delete from idempotency_keys where user_id = $1 and key = $2 and completed_at is null""";
+
+  /** Up to $2 keys completed longer ago than $1 seconds, and up to $2 left in flight that long by a dead process. */
+  static final String EXPIRE_KEYS = """
+      delete from idempotency_keys where ctid = any(array(
+        (select ctid from idempotency_keys where completed_at < now() - $1::bigint * interval '1 second' limit $2)
+        union all
+        (select ctid from idempotency_keys
+         where completed_at is null and created_at < now() - $1::bigint * interval '1 second' limit $2)))""";
 
   private OrderSql() {
   }

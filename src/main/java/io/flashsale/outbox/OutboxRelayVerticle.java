@@ -39,12 +39,12 @@ public final class OutboxRelayVerticle extends VerticleBase {
     PgConfig pg = PgConfig.from(config);
     pool = pg.pool(vertx, "pg-outbox", 2);
     producer = KafkaProducer.create(vertx, KafkaConfig.from(config).producer("flashsale-outbox-relay"));
-    relay = new OutboxRelay(pool, producer, config.integer("outbox.batchSize"));
+    relay = new OutboxRelay(pool, producer, OutboxConfig.from(config).batchSize());
     subscriber = PgSubscriber.subscriber(vertx, pg.connectOptions())
         .reconnectPolicy(attempt -> Math.min(5_000L, 200L * (attempt + 1)));
     subscriber.channel("outbox").handler(payload -> trigger());
     subscriber.connect().onFailure(err -> LOG.warn("outbox LISTEN not connected yet ({}); sweeping only", err.toString()));
-    vertx.setPeriodic(config.integer("outbox.sweepMillis"), id -> trigger());
+    vertx.setPeriodic(OutboxConfig.from(config).sweepMillis(), id -> trigger());
     trigger();
     return Future.succeededFuture();
   }

@@ -122,9 +122,7 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
     }
     String status = "tok_declined".equals(token) ? "DECLINED" : "AUTHORIZED";
     // One round trip for a new payment; a repeated key reads the payment it made the first time.
-    delay.compose(x -> pool.preparedQuery("""
-            insert into sim_payments (payment_id, idempotency_key, amount, token, status) values ($1, $2, $3, $4, $5)
-            on conflict (idempotency_key) do nothing returning *""")
+    delay.compose(x -> pool.preparedQuery(SimulatorSql.AUTHORIZE)
         .execute(Tuple.of("pay_" + UUID.randomUUID().toString().replace("-", ""), key, amount, token, status)))
         .compose(rs -> rs.size() == 1 ? Future.succeededFuture(toJson(rs.iterator().next())) : byKey(key))
         .onSuccess(p -> json(ctx, "DECLINED".equals(p.getString("status")) ? 402 : 201, p))
@@ -140,14 +138,11 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
   /** Capture, void and refund, each idempotent: repeating one answers the same payment without a second effect. */
   private void transition(RoutingContext ctx, String target) {
     String id = ctx.pathParam("paymentId");
-    String from = switch (target) {
-      case "CAPTURED" -> "'AUTHORIZED'";
-      case "VOIDED" -> "'AUTHORIZED'";
-      default -> "'CAPTURED'";
+    String sql = switch (target) {
+      case "CAPTURED", "VOIDED" -> SimulatorSql.SETTLE_AUTHORIZED;
+      default -> SimulatorSql.REFUND_CAPTURED;
     };
-    String refunds = "REFUNDED".equals(target) ? ", refunds = refunds + 1" : "";
-    pool.preparedQuery("update sim_payments set status = $2" + refunds + ", updated_at = now() where payment_id = $1"
-            + " and status in (" + from + ") returning *").execute(Tuple.of(id, target))
+    pool.preparedQuery(sql).execute(Tuple.of(id, target))
         .compose(rs -> rs.size() == 1 ? Future.succeededFuture(toJson(rs.iterator().next())) : byId(id))
         .onSuccess(p -> {
           Long delay = ctx.get(ANSWER_DELAY);
@@ -169,12 +164,12 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> byKey(String key) {
-    return pool.preparedQuery("select * from sim_payments where idempotency_key = $1").execute(Tuple.of(key))
+    return pool.preparedQuery(SimulatorSql.BY_KEY).execute(Tuple.of(key))
         .map(rs -> rs.size() == 0 ? null : toJson(rs.iterator().next()));
   }
 
   private Future<JsonObject> byId(String id) {
-    return pool.preparedQuery("select * from sim_payments where payment_id = $1").execute(Tuple.of(id))
+    return pool.preparedQuery(SimulatorSql.BY_ID).execute(Tuple.of(id))
         .map(rs -> rs.size() == 0 ? null : toJson(rs.iterator().next()));
   }
 

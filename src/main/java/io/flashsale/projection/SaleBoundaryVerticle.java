@@ -1,6 +1,7 @@
 package io.flashsale.projection;
 
 import io.flashsale.catalog.SaleBoundaries;
+import io.flashsale.display.DisplayConfig;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.PgConfig;
 import io.flashsale.infra.Topics;
@@ -34,7 +35,7 @@ public final class SaleBoundaryVerticle extends VerticleBase {
   public Future<?> start() {
     pool = PgConfig.from(config).pool(vertx, "pg-boundaries", 1);
     boundaries = new SaleBoundaries(pool, Topics.from(config));
-    pollMillis = config.integer("display.boundaryPollMillis");
+    pollMillis = DisplayConfig.from(config).boundaryPollMillis();
     timer = vertx.setPeriodic(pollMillis, id -> tick());
     return Future.succeededFuture();
   }

@@ -4,7 +4,7 @@ import io.flashsale.display.ViewBuilder;
 import io.flashsale.display.ViewMaterializer;
 import io.flashsale.display.ViewStore;
 import io.flashsale.infra.AppConfig;
-import io.flashsale.infra.KafkaBatchConsumer;
+import io.flashsale.outbox.KafkaBatchConsumer;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.PgConfig;
 import io.flashsale.infra.RedisConfig;

@@ -1,6 +1,6 @@
 package io.flashsale.warmup;
 
-import io.flashsale.catalog.CatalogRequests;
+import io.flashsale.http.JsonInput;
 import io.flashsale.http.ApiException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +19,7 @@ public final class WarmupRoutes {
 
   public void mount(Router router) {
     router.post("/admin/events/:eventId/warmup").handler(ctx -> {
-      String eventId = CatalogRequests.pathId(ctx.pathParam("eventId"), "eventId");
+      String eventId = JsonInput.pathId(ctx.pathParam("eventId"), "eventId");
       warmup.warm(List.of(eventId), n -> { }).onSuccess(s -> {
         if (!s.failures().isEmpty()) {
           ctx.fail(ApiException.unavailable(s.failures().size() + " view(s) could not be written; retry shortly"));

@@ -16,7 +16,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 
@@ -48,23 +50,21 @@ public final class WarmupService {
 
   /** Events that are open now or open within {@code within}. */
   public Future<List<String>> upcoming(Instant now, Duration within) {
-    return ids("select event_id from events where starts_at <= $1 and ends_at > $2 order by starts_at",
+    return ids(WarmupSql.UPCOMING,
         Tuple.of(now.plus(within).atOffset(ZoneOffset.UTC), now.atOffset(ZoneOffset.UTC)));
   }
 
   /** Every event that has not ended. */
   public Future<List<String>> notEnded(Instant now) {
-    return ids("select event_id from events where ends_at > $1 order by starts_at",
+    return ids(WarmupSql.NOT_ENDED,
         Tuple.of(now.atOffset(ZoneOffset.UTC)));
   }
 
-  private static final String KNOWN_EVENTS = "select event_id from events where event_id = any($1)";
-
   /** The ids among {@code eventIds} that name no event. */
   public Future<List<String>> unknown(List<String> eventIds) {
-    return pool.preparedQuery(KNOWN_EVENTS)
-        .execute(io.vertx.sqlclient.Tuple.of((Object) eventIds.toArray(String[]::new))).map(rs -> {
-          java.util.Set<String> known = new java.util.HashSet<>();
+    return pool.preparedQuery(WarmupSql.KNOWN_EVENTS)
+        .execute(Tuple.of((Object) eventIds.toArray(String[]::new))).map(rs -> {
+          Set<String> known = new HashSet<>();
           rs.forEach(r -> known.add(r.getString(0)));
           return eventIds.stream().filter(id -> !known.contains(id)).toList();
         });
@@ -72,7 +72,7 @@ public final class WarmupService {
 
   /** How many views warming these events will write (the page and each product), for a progress bar. */
   public Future<Long> countViews(List<String> eventIds) {
-    return pool.preparedQuery("select count(*) from event_items where event_id = any($1)")
+    return pool.preparedQuery(WarmupSql.COUNT_ITEMS)
         .execute(Tuple.of((Object) eventIds.toArray(String[]::new)))
         .map(rs -> rs.iterator().next().getLong(0) + eventIds.size());
   }

@@ -270,7 +270,7 @@ class FanoutIT {
   @Test
   @DisplayName("The bridge: Kafka events reach in-process listeners on the event bus, and bus messages reach Kafka")
   void bridge() throws Exception {
-    try (TestApp app = TestApp.start()) {
+    try (TestApp app = TestApp.start(TestInfra.config().with(new JsonObject().put("kafka.bridge", true)))) {
       List<JsonObject> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
       app.vertx().eventBus().<JsonObject>localConsumer(BusAddresses.KAFKA_IN + Topics.USERS, m -> seen.add(m.body()))
           .completion().await(10, TimeUnit.SECONDS);

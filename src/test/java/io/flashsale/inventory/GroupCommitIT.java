@@ -64,7 +64,7 @@ class GroupCommitIT {
     sql("insert into products (product_id, name, brand, category, price) values ($1, 'Batch', 'b', 'c', 10000)",
         productId);
     sql("insert into stock (product_id, quantity) values ($1, " + units + ")", productId);
-    onLoop(() -> inv.service().reconcile(List.of(productId)));
+    onLoop(() -> inv.recovery().reconcile(List.of(productId)));
     return productId;
   }
 

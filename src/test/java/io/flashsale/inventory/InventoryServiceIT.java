@@ -75,11 +75,11 @@ class InventoryServiceIT {
           .isInstanceOf(ApiException.class).extracting(e -> ((ApiException) e).code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED);
 
       clock.advance(Duration.ofMinutes(9));
-      await(service.sweepExpired(1000));
+      await(service.recovery().sweepExpired(1000));
       assertThat(await(inv.cache().available(productId))).as("not expired before its time").isEqualTo(1);
 
       clock.advance(Duration.ofMinutes(2));
-      await(service.sweepExpired(1000));
+      await(service.recovery().sweepExpired(1000));
       assertThat(await(inv.cache().available(productId))).isEqualTo(3);
       assertThat(await(inv.ledger().checkout(held.checkoutId())).status()).isEqualTo(Checkout.EXPIRED);
       assertThat(await(service.hold("u-exp", List.of(new PricedItem(productId, 2, 7_000, "ev-x", 2)), null)))
@@ -157,7 +157,7 @@ class InventoryServiceIT {
     sql(inv, "insert into products (product_id, name, brand, category, price) values ($1, 'Quiet', 'b', 'c', 10000)",
         productId);
     sql(inv, "insert into stock (product_id, quantity) values ($1, " + units + ")", productId);
-    await(inv.service().reconcile(List.of(productId)));
+    await(inv.recovery().reconcile(List.of(productId)));
     return productId;
   }
 
@@ -178,13 +178,13 @@ class InventoryServiceIT {
       // The confirm starts (CONFIRMING in Redis) and then stalls on a row lock past the cut-off...
       assertThat(await(inv.cache().beginConfirm("u-stale", held.checkoutId(), clock.millis())).get(0)).isEqualTo("OK");
       clock.advance(Duration.ofSeconds(61));
-      await(service.recoverStaleConfirms());
+      await(service.recovery().recoverStaleConfirms());
       // ...the hold is back to HELD and its time runs out, then the stalled transaction finally commits.
       clock.advance(Duration.ofMinutes(10));
       StockLedger.BatchResult late = await(inv.ledger().confirmBatch(
           List.of(new ConfirmHook.Confirming(held, null, null)), ConfirmHook.NONE));
       assertThat(late.confirmed()).containsExactly(held.checkoutId());
-      await(service.sweepExpired(1000));
+      await(service.recovery().sweepExpired(1000));
       assertThat(pgQuantity(inv, productId)).isEqualTo(2);
       assertThat(await(inv.cache().available(productId))).as("the sold unit did not come back in Redis").isEqualTo(2);
       assertThat(await(inv.ledger().checkout(held.checkoutId())).status()).isEqualTo(Checkout.CONFIRMED);
@@ -213,13 +213,13 @@ class InventoryServiceIT {
       sql(inv, "create trigger " + trigger + " before update on checkouts for each row execute function " + trigger
           + "()", null);
       clock.advance(Duration.ofMinutes(11));
-      await(inv.service().sweepExpired(1000));
+      await(inv.recovery().sweepExpired(1000));
       assertThat(await(inv.cache().available(productId))).as("nothing given back while PostgreSQL still holds it")
           .isEqualTo(1);
       assertThat(grantStatus(inv, couponId)).isEqualTo("RESERVED");
 
       sql(inv, "drop trigger " + trigger + " on checkouts", null);
-      await(inv.service().sweepExpired(1000));
+      await(inv.recovery().sweepExpired(1000));
       assertThat(await(inv.cache().available(productId))).isEqualTo(2);
       assertThat(await(inv.ledger().checkout(checkoutId)).status()).isEqualTo(Checkout.EXPIRED);
       assertThat(grantStatus(inv, couponId)).as("the coupon came back with the hold").isEqualTo("AVAILABLE");

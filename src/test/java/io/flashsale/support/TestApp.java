@@ -3,7 +3,7 @@ package io.flashsale.support;
 import io.flashsale.FlashsaleApp;
 import io.flashsale.http.Auth;
 import io.flashsale.infra.AppConfig;
-import io.flashsale.infra.KafkaBatchConsumer;
+import io.flashsale.outbox.KafkaBatchConsumer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 

@@ -1,5 +1,7 @@
-package io.flashsale.http;
+package io.flashsale.ops;
 
+import io.flashsale.http.ApiException;
+import io.flashsale.http.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -21,6 +23,9 @@ public final class HealthRoutes {
   /** Where the probe records the records waiting in dead-letter topics. */
   public static final String DLQ_DEPTH = "dlqDepth";
 
+  /** The cheapest statement that proves a connection and a backend answer. */
+  private static final String PG_PROBE = "select 1";
+
   private final Vertx vertx;
   private final Redis redis;
   private final Pool pool;
@@ -33,16 +38,16 @@ public final class HealthRoutes {
 
   public void handle(RoutingContext ctx) {
     Future<String> redisCheck = check(redis.send(Request.cmd(Command.PING)));
-    Future<String> pgCheck = check(pool.query("select 1").execute());
+    Future<String> pgCheck = check(pool.query(PG_PROBE).execute());
     Future.join(redisCheck, pgCheck).onComplete(x -> {
       Object kafka = vertx.sharedData().getLocalMap(HEALTH_MAP).get(KAFKA);
       JsonObject checks = new JsonObject().put("redis", redisCheck.result()).put("postgres", pgCheck.result())
           .put("kafka", kafka == null ? "UNKNOWN" : kafka);
       boolean up = checks.stream().allMatch(e -> "UP".equals(e.getValue()));
-      JsonObject body = new JsonObject().put("status", up ? "UP" : "DOWN").put("checks", checks);
+      JsonObject body = up ? new JsonObject()
+          : new ApiException(ErrorCode.UNAVAILABLE, "a dependency is down", checks).toJson();
+      body.put("status", up ? "UP" : "DOWN").put("checks", checks);
       if (!up) {
-        body.put("error", new JsonObject().put("code", ErrorCode.UNAVAILABLE.name())
-            .put("message", "a dependency is down").put("details", checks));
         ctx.response().putHeader("Retry-After", "1");
       }
       ctx.response().setStatusCode(up ? 200 : 503).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

@@ -1,13 +1,20 @@
-package io.flashsale.http;
+package io.flashsale;
 
 import io.flashsale.catalog.AdminCatalogRoutes;
 import io.flashsale.catalog.CatalogStore;
+import io.flashsale.display.DisplayConfig;
 import io.flashsale.display.DisplayHandler;
 import io.flashsale.display.DisplayService;
 import io.flashsale.display.ViewBuilder;
 import io.flashsale.display.ViewKind;
 import io.flashsale.display.ViewMaterializer;
 import io.flashsale.display.ViewStore;
+import io.flashsale.http.ApiException;
+import io.flashsale.http.Auth;
+import io.flashsale.http.ErrorCode;
+import io.flashsale.http.ErrorResponder;
+import io.flashsale.http.RequestMeter;
+import io.flashsale.ops.HealthRoutes;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.PgConfig;
 import io.flashsale.infra.PipelinedRedis;
@@ -28,6 +35,7 @@ import io.flashsale.order.OrderStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -42,6 +50,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 
 /**
  * Serves the HTTP API. One instance per event loop, each with its own pools and near cache; the display path is
@@ -56,6 +66,10 @@ public final class ApiVerticle extends VerticleBase {
   private final DisplayService.Shared displayShared;
   private final CouponService.Definitions couponDefinitions;
   private final RequestMeter requests;
+  private final Clock clock;
+  private RequestMeter.Lane requestLane;
+  private CharSequence date;
+  private long dateTimer;
   private Pool pool;
   private Redis redis;
   private PipelinedRedis lanes;
@@ -64,8 +78,9 @@ public final class ApiVerticle extends VerticleBase {
   private Router router;
 
   public ApiVerticle(AppConfig config, DisplayService.Shared displayShared,
-                     CouponService.Definitions couponDefinitions, RequestMeter requests) {
+                     CouponService.Definitions couponDefinitions, RequestMeter requests, Clock clock) {
     this.config = config;
+    this.clock = clock;
     this.requests = requests;
     this.displayShared = displayShared;
     this.couponDefinitions = couponDefinitions;
@@ -73,6 +88,9 @@ public final class ApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    requestLane = requests.lane();
+    refreshDate();
+    dateTimer = vertx.setPeriodic(1000, id -> refreshDate());
     PgConfig pg = PgConfig.from(config);
     pool = pg.pool(vertx, "pg-api", 0);
     redis = Redis.createClient(vertx, RedisConfig.from(config).options());
@@ -81,9 +99,7 @@ public final class ApiVerticle extends VerticleBase {
     ViewMaterializer materializer = new ViewMaterializer(new ViewBuilder(pool, keys),
         new ViewStore(redis, keys, lanes::send));
     DisplayService displayService = new DisplayService(vertx, displayShared, materializer, redis, keys,
-        Clock.systemUTC(), new DisplayService.Settings(config.bool("display.nearCache"),
-        config.integer("display.nearCacheTtlMillis"), config.integer("display.notFoundTtlMillis"),
-        Double.parseDouble(config.string("display.xfetchBeta")), config.integer("display.rebuildLockMillis")));
+        clock, DisplayConfig.from(config).settings());
     display = new DisplayHandler(displayService);
 
     Auth auth = new Auth(vertx, config.string("auth.jwtSecret"));
@@ -97,13 +113,13 @@ public final class ApiVerticle extends VerticleBase {
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
     router.route("/admin/*").handler(auth.admin());
     new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config)), vertx.eventBus()).mount(router);
-    new StatsRoutes(vertx, pool, redis, keys, requests).mount(router);
+    new StatsRoutes(vertx, pool, redis, keys, requests, clock).mount(router);
     new WarmupRoutes(new WarmupService(pool, materializer.builder(), materializer.store())).mount(router);
     CouponStore couponStore = new CouponStore(pool, Topics.from(config));
     CouponService coupons = new CouponService(new CouponIndex(redis, keys), couponStore, couponDefinitions,
-        Clock.systemUTC());
-    new CouponRoutes(couponStore, coupons, displayService, Clock.systemUTC()).mount(router, auth);
-    new CheckoutRoutes(vertx.eventBus(), displayService, coupons, Clock.systemUTC()).mount(router, auth);
+        clock);
+    new CouponRoutes(couponStore, coupons, displayService, clock).mount(router, auth);
+    new CheckoutRoutes(vertx.eventBus(), displayService, coupons, clock).mount(router, auth);
     new OrderRoutes(vertx.eventBus(), new IdempotencyStore(redis, pool, keys, config.integer("orders.idempotencyTtlSeconds")),
         new OrderStore(pool, Topics.from(config))).mount(router, auth);
     router.get("/health").handler(new HealthRoutes(vertx, redis, pool)::handle);
@@ -121,8 +137,14 @@ public final class ApiVerticle extends VerticleBase {
     return server.requestHandler(this::route).listen();
   }
 
+  /** The {@code Date} header every answer carries, formatted once a second rather than once per request. */
+  private void refreshDate() {
+    date = HttpHeaders.createOptimized(DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().atZone(ZoneOffset.UTC)));
+  }
+
   private void route(HttpServerRequest req) {
-    requests.mark();
+    requestLane.mark();
+    req.response().putHeader(HttpHeaders.DATE, date);
     if (req.method() == HttpMethod.GET) {
       String path = req.path();
       if (path.startsWith(EVENTS_PREFIX) && path.indexOf('/', EVENTS_PREFIX.length()) < 0) {
@@ -151,6 +173,7 @@ public final class ApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(dateTimer);
     return Future.join(server.close(), lanes.close(), redis.close(), pool.close());
   }
 }

@@ -1,4 +1,4 @@
-package io.flashsale.http;
+package io.flashsale.ops;
 
 import io.flashsale.infra.AppConfig;
 import io.flashsale.fanout.DeadLetters;

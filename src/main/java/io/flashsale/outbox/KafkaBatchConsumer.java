@@ -1,6 +1,6 @@
-package io.flashsale.infra;
+package io.flashsale.outbox;
 
-import io.flashsale.outbox.OutboxEvent;
+import io.flashsale.infra.KafkaConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

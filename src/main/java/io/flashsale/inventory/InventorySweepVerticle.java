@@ -1,0 +1,71 @@
+package io.flashsale.inventory;
+
+import io.flashsale.infra.AppConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+
+/**
+ * One job, one per process: keep holds and confirms moving. Every {@code inventory.sweepMillis} it expires holds past
+ * their time and finishes confirms a crash left half-done; its start waits (at most 30 s) for the inventory to be
+ * ready, i.e. rebuilt from PostgreSQL after a Redis loss or on a fresh Redis.
+ */
+public final class InventorySweepVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(InventorySweepVerticle.class);
+
+  private final AppConfig config;
+  private final SoldOutBoard board;
+  private final Clock clock;
+  private Inventory inventory;
+  private boolean sweeping;
+  private long sweepTimer;
+
+  public InventorySweepVerticle(AppConfig config, SoldOutBoard board, Clock clock) {
+    this.config = config;
+    this.board = board;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<?> start() {
+    inventory = Inventory.create(vertx, config, board, clock);
+    sweepTimer = vertx.setPeriodic(InventoryConfig.from(config).sweepMillis(), id -> sweep());
+    // A large catalog's rebuild must not time the deployment out: past 30 s it goes on behind the start (holds and
+    // confirms wait for the sentinel anyway).
+    Promise<Void> readyOrLater = Promise.promise();
+    long later = vertx.setTimer(30_000, id -> {
+      LOG.warn("inventory still rebuilding after 30 s; starting anyway, checkouts wait for it");
+      readyOrLater.tryComplete();
+    });
+    inventory.recovery().ensureReady().onComplete(ar -> {
+      vertx.cancelTimer(later);
+      if (ar.failed()) {
+        LOG.warn("inventory not ready at start ({}); will retry every second", ar.cause().toString());
+      }
+      readyOrLater.tryComplete();
+    });
+    return readyOrLater.future();
+  }
+
+  private void sweep() {
+    if (sweeping) {
+      return;
+    }
+    sweeping = true;
+    StockRecovery recovery = inventory.recovery();
+    recovery.ensureReady().compose(x -> recovery.sweepExpired(1000)).compose(x -> recovery.recoverStaleConfirms())
+        .onFailure(err -> LOG.warn("inventory sweep: {}", err.toString()))
+        .onComplete(x -> sweeping = false);
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(sweepTimer);
+    return inventory.closeAsync();
+  }
+}

@@ -1,0 +1,65 @@
+package io.flashsale.inventory;
+
+import io.flashsale.infra.AppConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.micrometer.backends.BackendRegistries;
+
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One job, one per process: every 10 s, measure drift — Redis available + held against PostgreSQL's quantity, in
+ * units summed over products — and publish it as the gauge {@value #GAUGE} (the dashboard reads the gauge).
+ */
+public final class StockDriftVerticle extends VerticleBase {
+
+  public static final String GAUGE = "flashsale_stock_drift_units";
+
+  private final AppConfig config;
+  private final SoldOutBoard board;
+  private final Clock clock;
+  private final AtomicLong drift = new AtomicLong();
+  private Inventory inventory;
+  private long timer;
+
+  public StockDriftVerticle(AppConfig config, SoldOutBoard board, Clock clock) {
+    this.config = config;
+    this.board = board;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<?> start() {
+    inventory = Inventory.create(vertx, config, board, clock);
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry != null) {
+      Gauge.builder(GAUGE, drift, AtomicLong::get)
+          .description("units by which Redis (available + held) differs from PostgreSQL, summed over products")
+          .register(registry);
+    }
+    timer = vertx.setPeriodic(10_000, id -> measure());
+    return Future.succeededFuture();
+  }
+
+  private void measure() {
+    inventory.cache().snapshot().compose(redis -> inventory.ledger().quantities().map(pg -> {
+      long units = 0;
+      for (var e : pg.entrySet()) {
+        long[] cached = redis.get(e.getKey());
+        if (cached != null) {
+          units += Math.abs(cached[0] + cached[1] - e.getValue());
+        }
+      }
+      return units;
+    })).onSuccess(drift::set);
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(timer);
+    return inventory.closeAsync();
+  }
+}

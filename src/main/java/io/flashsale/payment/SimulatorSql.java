@@ -1,0 +1,27 @@
+package io.flashsale.payment;
+
+/** The payment simulator's books: one row per payment, moved only along AUTHORIZED → CAPTURED → REFUNDED or VOIDED. */
+final class SimulatorSql {
+
+  /** A new payment, or nothing if its idempotency key already made one (the caller then reads it by key). */
+  static final String AUTHORIZE = """
+      insert into sim_payments (payment_id, idempotency_key, amount, token, status) values ($1, $2, $3, $4, $5)
+      on conflict (idempotency_key) do nothing returning *""";
+
+  /** Capture or void ($2) of an authorised payment; no row when it is not AUTHORIZED. */
+  static final String SETTLE_AUTHORIZED = """
+      update sim_payments set status = $2, updated_at = now() where payment_id = $1 and status = 'AUTHORIZED'
+      returning *""";
+
+  /** Refund ($2 = REFUNDED) of a captured payment; no row when it is not CAPTURED. */
+  static final String REFUND_CAPTURED = """
+      update sim_payments set status = $2, refunds = refunds + 1, updated_at = now()
+      where payment_id = $1 and status = 'CAPTURED' returning *""";
+
+  static final String BY_KEY = "select * from sim_payments where idempotency_key = $1";
+
+  static final String BY_ID = "select * from sim_payments where payment_id = $1";
+
+  private SimulatorSql() {
+  }
+}
