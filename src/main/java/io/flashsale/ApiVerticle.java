@@ -11,6 +11,7 @@ import io.flashsale.display.ViewMaterializer;
 import io.flashsale.display.ViewStore;
 import io.flashsale.http.ApiException;
 import io.flashsale.http.Auth;
+import io.flashsale.http.DateHeader;
 import io.flashsale.http.ErrorCode;
 import io.flashsale.http.ErrorResponder;
 import io.flashsale.http.RequestMeter;
@@ -26,11 +27,15 @@ import io.flashsale.dashboard.StatsRoutes;
 import io.flashsale.coupon.CouponRoutes;
 import io.flashsale.coupon.CouponService;
 import io.flashsale.coupon.CouponStore;
-import io.flashsale.inventory.CheckoutRoutes;
+import io.flashsale.checkout.CheckoutRoutes;
+import io.flashsale.inventory.InventoryClient;
+import io.flashsale.inventory.InventoryConfig;
 import io.flashsale.warmup.WarmupRoutes;
 import io.flashsale.warmup.WarmupService;
 import io.flashsale.order.IdempotencyStore;
+import io.flashsale.order.OrderClient;
 import io.flashsale.order.OrderRoutes;
+import io.flashsale.order.OrdersConfig;
 import io.flashsale.order.OrderStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -50,8 +55,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 
 /**
  * Serves the HTTP API. One instance per event loop, each with its own pools and near cache; the display path is
@@ -68,8 +71,7 @@ public final class ApiVerticle extends VerticleBase {
   private final RequestMeter requests;
   private final Clock clock;
   private RequestMeter.Lane requestLane;
-  private CharSequence date;
-  private long dateTimer;
+  private DateHeader date;
   private Pool pool;
   private Redis redis;
   private PipelinedRedis lanes;
@@ -89,8 +91,7 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     requestLane = requests.lane();
-    refreshDate();
-    dateTimer = vertx.setPeriodic(1000, id -> refreshDate());
+    date = new DateHeader(vertx, clock);
     PgConfig pg = PgConfig.from(config);
     pool = pg.pool(vertx, "pg-api", 0);
     redis = Redis.createClient(vertx, RedisConfig.from(config).options());
@@ -112,15 +113,18 @@ public final class ApiVerticle extends VerticleBase {
         .setBodyLimit(config.integer("http.bodyLimit")));
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
     router.route("/admin/*").handler(auth.admin());
-    new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config)), vertx.eventBus()).mount(router);
+    InventoryClient inventory = new InventoryClient(vertx.eventBus(), InventoryConfig.from(config));
+    // Read-your-writes for the admin, bounded: past 2 s the stock event on Kafka brings Redis along.
+    new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config)), productId -> inventory.reconcile(productId, 2_000))
+        .mount(router);
     new StatsRoutes(vertx, pool, redis, keys, requests, clock).mount(router);
     new WarmupRoutes(new WarmupService(pool, materializer.builder(), materializer.store())).mount(router);
     CouponStore couponStore = new CouponStore(pool, Topics.from(config));
     CouponService coupons = new CouponService(new CouponIndex(redis, keys), couponStore, couponDefinitions,
         clock);
     new CouponRoutes(couponStore, coupons, displayService, clock).mount(router, auth);
-    new CheckoutRoutes(vertx.eventBus(), displayService, coupons, clock).mount(router, auth);
-    new OrderRoutes(vertx.eventBus(), new IdempotencyStore(redis, pool, keys, config.integer("orders.idempotencyTtlSeconds")),
+    new CheckoutRoutes(inventory, displayService, coupons, clock).mount(router, auth);
+    new OrderRoutes(new OrderClient(vertx.eventBus(), OrdersConfig.from(config)), new IdempotencyStore(redis, pool, keys, config.integer("orders.idempotencyTtlSeconds")),
         new OrderStore(pool, Topics.from(config))).mount(router, auth);
     router.get("/health").handler(new HealthRoutes(vertx, redis, pool)::handle);
     router.get("/metrics").handler(PrometheusScrapingHandler.create());
@@ -137,14 +141,9 @@ public final class ApiVerticle extends VerticleBase {
     return server.requestHandler(this::route).listen();
   }
 
-  /** The {@code Date} header every answer carries, formatted once a second rather than once per request. */
-  private void refreshDate() {
-    date = HttpHeaders.createOptimized(DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().atZone(ZoneOffset.UTC)));
-  }
-
   private void route(HttpServerRequest req) {
     requestLane.mark();
-    req.response().putHeader(HttpHeaders.DATE, date);
+    req.response().putHeader(HttpHeaders.DATE, date.value());
     if (req.method() == HttpMethod.GET) {
       String path = req.path();
       if (path.startsWith(EVENTS_PREFIX) && path.indexOf('/', EVENTS_PREFIX.length()) < 0) {
@@ -173,7 +172,7 @@ public final class ApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(dateTimer);
+    date.close();
     return Future.join(server.close(), lanes.close(), redis.close(), pool.close());
   }
 }

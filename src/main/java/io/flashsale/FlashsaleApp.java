@@ -72,7 +72,7 @@ public final class FlashsaleApp {
     int inventoryInstances = InventoryConfig.from(config).instances() > 0 ? InventoryConfig.from(config).instances()
         : Runtime.getRuntime().availableProcessors();
     SoldOutBoard board = new SoldOutBoard(clock, InventoryConfig.from(config).soldOutFlagMillis());
-    DisplayService.Shared display = DisplayService.Shared.create(DisplayConfig.from(config).nearCacheMaxEntries());
+    DisplayService.Shared display = DisplayService.Shared.create(DisplayConfig.from(config).nearCacheMaxEntries(), clock);
     DisplayMetrics.register(display);
     CouponService.Definitions couponDefinitions = new CouponService.Definitions();
     RequestMeter requests = new RequestMeter();

@@ -1,5 +1,6 @@
 package io.flashsale.bench;
 
+import io.flashsale.http.DateHeader;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -7,6 +8,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
+
+import java.time.Clock;
 
 /**
  * The display bench's baseline: a bare Vert.x server that answers every request with the same bytes from memory and
@@ -24,6 +27,7 @@ public final class BareServer extends VerticleBase {
   private final Buffer body;
   private final CharSequence etag;
   private final int port;
+  private DateHeader date;
 
   public BareServer(Buffer body, String etag, int port) {
     this.body = body;
@@ -37,9 +41,10 @@ public final class BareServer extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    date = new DateHeader(vertx, Clock.systemUTC());
     return vertx.createHttpServer(new HttpServerOptions().setTcpNoDelay(true).setTcpFastOpen(true))
-        .requestHandler(req -> req.response().putHeader(ETAG, etag).putHeader(CACHE_CONTROL, PUBLIC_1S)
-            .putHeader(CONTENT_TYPE, JSON).end(body))
+        .requestHandler(req -> req.response().putHeader(HttpHeaders.DATE, date.value()).putHeader(ETAG, etag)
+            .putHeader(CACHE_CONTROL, PUBLIC_1S).putHeader(CONTENT_TYPE, JSON).end(body))
         .listen(port, "127.0.0.1");
   }
 }

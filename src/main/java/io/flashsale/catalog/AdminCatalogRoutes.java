@@ -1,9 +1,6 @@
 package io.flashsale.catalog;
 
 import io.flashsale.http.JsonInput;
-import io.flashsale.infra.BusAddresses;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
@@ -16,11 +13,12 @@ import java.util.function.Function;
 public final class AdminCatalogRoutes {
 
   private final CatalogStore store;
-  private final EventBus bus;
+  /** Makes Redis follow PostgreSQL for one product (the inventory's, given by the app's wiring: no cycle). */
+  private final Function<String, Future<?>> followStock;
 
-  public AdminCatalogRoutes(CatalogStore store, EventBus bus) {
+  public AdminCatalogRoutes(CatalogStore store, Function<String, Future<?>> followStock) {
     this.store = store;
-    this.bus = bus;
+    this.followStock = followStock;
   }
 
   /** Mounts the routes on a router whose {@code /admin} part is already guarded by the admin role. */
@@ -51,8 +49,7 @@ public final class AdminCatalogRoutes {
    * and the stock event on Kafka brings Redis along a moment later.
    */
   private Future<JsonObject> followedByRedis(String productId, Future<StockLevel> change) {
-    return change.compose(stock -> bus.request(BusAddresses.INVENTORY_RECONCILE, productId,
-        new DeliveryOptions().setSendTimeout(2_000)).transform(x -> Future.succeededFuture(stock.toJson())));
+    return change.compose(stock -> followStock.apply(productId).transform(x -> Future.succeededFuture(stock.toJson())));
   }
 
   private static void respond(RoutingContext ctx, Function<JsonInput, Future<JsonObject>> action) {

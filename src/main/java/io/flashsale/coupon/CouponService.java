@@ -96,6 +96,23 @@ public final class CouponService {
     });
   }
 
+  /**
+   * The coupon's discount on a checkout: the rule applied to each line's product at its unit price, the best line
+   * counting once. Fails with COUPON_NOT_APPLICABLE when it applies to no line.
+   */
+  public Future<Long> discount(String userId, String couponId, List<CouponRule.ProductFacts> lines) {
+    List<Future<Long>> perLine = new ArrayList<>(lines.size());
+    for (CouponRule.ProductFacts line : lines) {
+      perLine.add(offers(userId, line).map(offers -> offers.stream().filter(o -> o.couponId().equals(couponId))
+          .mapToLong(CouponRule.Offer::discount).max().orElse(-1)));
+    }
+    return Future.all(new ArrayList<>(perLine)).compose(x -> {
+      long best = perLine.stream().mapToLong(Future::result).max().orElse(-1);
+      return best < 0 ? Future.failedFuture(notApplicable(couponId, "does not apply to these items for you now"))
+          : Future.succeededFuture(best);
+    });
+  }
+
   /** Takes the user's grant of the coupon for the checkout, or fails with COUPON_NOT_APPLICABLE. */
   public Future<Void> reserve(String userId, String couponId, String checkoutId) {
     return index.take(userId, couponId).compose(took -> {

@@ -24,8 +24,8 @@ public final class DisplayService {
 
   /** Shared by every API verticle of a process. */
   public record Shared(NearCache cache, SingleFlight<ViewCodec.Decoded> flights, AtomicLong rebuilds) {
-    public static Shared create(int maxEntries) {
-      return new Shared(new NearCache(maxEntries), new SingleFlight<>(), new AtomicLong());
+    public static Shared create(int maxEntries, Clock clock) {
+      return new Shared(new NearCache(maxEntries), new SingleFlight<>(clock, 10_000), new AtomicLong());
     }
 
     /**

@@ -96,6 +96,7 @@ public final class Auth {
   public Future<Caller> verify(String token) {
     Verified known = verified.getIfPresent(token);
     if (known != null) {
+      // The system clock, not the app's: the JWT library checks exp against it too, and the two must agree.
       if (System.currentTimeMillis() <= known.usableUntilMillis()) {
         return Future.succeededFuture(known.caller());
       }

@@ -36,11 +36,9 @@ public final class ConfirmVerticle extends VerticleBase {
     inventory = Inventory.create(vertx, config, board, clock, hook);
     InventoryService service = inventory.service();
     MessageConsumer<JsonObject> confirm = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_CONFIRM, msg -> {
-      JsonObject req = msg.body();
-      JsonObject known = req.getJsonObject("checkout");
-      service.confirm(known == null ? null : Checkout.fromBusJson(known), req.getString("checkoutId"),
-              req.getString("orderId"), req.getString("paymentId"), req.getLong("deadline", Long.MAX_VALUE))
-          .onSuccess(c -> msg.reply(c.checkout().toBusJson().put("orderConfirmed", c.orderConfirmed())))
+      InventoryClient.ConfirmRequest req = InventoryClient.ConfirmRequest.fromJson(msg.body());
+      service.confirm(req.known(), req.checkoutId(), req.orderId(), req.paymentId(), req.deadline())
+          .onSuccess(c -> msg.reply(InventoryClient.toJson(c)))
           .onFailure(err -> BusErrors.reply(msg, err));
     });
     return confirm.completion();

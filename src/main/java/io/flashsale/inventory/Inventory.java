@@ -41,6 +41,12 @@ public final class Inventory implements AutoCloseable {
 
   /** With {@code hook}: what commits with each batch of confirms (the app confirms the orders there). */
   public static Inventory create(Vertx vertx, AppConfig config, SoldOutBoard board, Clock clock, ConfirmHook hook) {
+    return create(vertx, config, board, clock, hook, 4);
+  }
+
+  /** With at most {@code pgConnections} PostgreSQL connections (background jobs need fewer than the request path). */
+  public static Inventory create(Vertx vertx, AppConfig config, SoldOutBoard board, Clock clock, ConfirmHook hook,
+                                 int pgConnections) {
     InventoryConfig inv = InventoryConfig.from(config);
     RedisKeys keys = RedisKeys.from(config);
     Redis redis = Redis.createClient(vertx, RedisConfig.from(config).options());
@@ -52,7 +58,7 @@ public final class Inventory implements AutoCloseable {
     // Small: holds and confirms are short transactions, and PostgreSQL's connections are shared by every verticle.
     // lock_timeout / statement_timeout: a confirm stalled on a row lock fails (rolled back) instead of committing long
     // after its caller gave up.
-    Pool pool = PgConfig.from(config).pool(vertx, "pg-inventory", 4, java.util.Map.of(
+    Pool pool = PgConfig.from(config).pool(vertx, "pg-inventory", pgConnections, java.util.Map.of(
         "lock_timeout", String.valueOf(inv.pgLockTimeoutMillis()),
         "statement_timeout", String.valueOf(inv.pgStatementTimeoutMillis())));
     StockCache cache = new StockCache(redis, keys);

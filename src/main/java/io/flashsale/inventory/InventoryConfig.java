@@ -19,6 +19,19 @@ public record InventoryConfig(Duration holdTtl, List<String> redlockNodes, long 
                               long pgStatementTimeoutMillis, long staleConfirmMillis, int confirmBatchMax,
                               int confirmShards) {
 
+  /** How long a caller waits for the inventory's answer to a hold, release, read or restock on the bus. */
+  public long busTimeoutMillis() {
+    return 10_000;
+  }
+
+  /**
+   * How long a confirm's bus request waits: past the confirm's own deadline, long enough for a statement that started
+   * just before it to be rolled back and answered.
+   */
+  public long confirmBusTimeoutMillis() {
+    return confirmTimeoutMillis + 2 * pgStatementTimeoutMillis + 2_000;
+  }
+
   public static InventoryConfig from(AppConfig c) {
     List<String> nodes = Arrays.stream(c.string("inventory.redlockNodes").split(",")).map(String::trim)
         .filter(s -> !s.isEmpty()).toList();

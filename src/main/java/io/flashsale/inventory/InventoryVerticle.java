@@ -9,6 +9,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -33,18 +34,15 @@ public final class InventoryVerticle extends VerticleBase {
     inventory = Inventory.create(vertx, config, board, clock);
     InventoryService service = inventory.service();
     MessageConsumer<JsonObject> hold = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_HOLD, msg -> {
-      JsonObject req = msg.body();
-      List<PricedItem> items = req.getJsonArray("items").stream()
-          .map(o -> PricedItem.fromBusJson((JsonObject) o)).toList();
-      String checkoutId = req.getString("checkoutId", InventoryService.newCheckoutId());
-      service.hold(checkoutId, req.getString("userId"), items, req.getString("couponId"), req.getLong("discount", 0L))
+      InventoryClient.HoldRequest req = InventoryClient.HoldRequest.fromJson(msg.body());
+      String checkoutId = req.checkoutId() == null ? InventoryService.newCheckoutId() : req.checkoutId();
+      service.hold(checkoutId, req.userId(), req.items(), req.couponId(), req.discount())
           .onSuccess(c -> msg.reply(c.toBusJson())).onFailure(err -> BusErrors.reply(msg, err));
     });
     MessageConsumer<JsonObject> release = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_RELEASE, msg -> {
-      JsonObject req = msg.body();
-      Future<Void> done = req.getBoolean("compensation", false)
-          ? service.compensate(req.getString("userId"), req.getString("checkoutId"))
-          : service.release(req.getString("userId"), req.getString("checkoutId"));
+      InventoryClient.ReleaseRequest req = InventoryClient.ReleaseRequest.fromJson(msg.body());
+      Future<Void> done = req.compensation() ? service.compensate(req.userId(), req.checkoutId())
+          : service.release(req.userId(), req.checkoutId());
       done.onSuccess(v -> msg.reply(new JsonObject())).onFailure(err -> BusErrors.reply(msg, err));
     });
     MessageConsumer<String> get = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_CHECKOUT, msg ->
@@ -53,14 +51,12 @@ public final class InventoryVerticle extends VerticleBase {
     MessageConsumer<String> reconcile = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_RECONCILE, msg ->
         service.recovery().load(msg.body()).onSuccess(r -> msg.reply(r.driftUnits())).onFailure(err -> BusErrors.reply(msg, err)));
     MessageConsumer<JsonObject> restocked = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_RESTOCKED, msg -> {
-      String userId = msg.body().getString("userId");
-      List<Future<?>> work = new java.util.ArrayList<>();
-      for (Object o : msg.body().getJsonArray("items")) {
-        JsonObject item = (JsonObject) o;
-        work.add(service.recovery().load(item.getString("productId")));
-        if (item.getString("eventId") != null) {
-          work.add(inventory.cache().giveBackLimit(userId, item.getString("eventId"), item.getString("productId"),
-              item.getInteger("quantity")));
+      InventoryClient.Restocked req = InventoryClient.Restocked.fromJson(msg.body());
+      List<Future<?>> work = new ArrayList<>();
+      for (InventoryClient.Restocked.Line item : req.items()) {
+        work.add(service.recovery().load(item.productId()));
+        if (item.eventId() != null) {
+          work.add(inventory.cache().giveBackLimit(req.userId(), item.eventId(), item.productId(), item.quantity()));
         }
       }
       Future.all(work).onSuccess(x -> msg.reply(new JsonObject())).onFailure(err -> BusErrors.reply(msg, err));

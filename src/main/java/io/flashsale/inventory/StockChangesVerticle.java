@@ -34,7 +34,7 @@ public final class StockChangesVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    inventory = Inventory.create(vertx, config, board, clock);
+    inventory = Inventory.create(vertx, config, board, clock, ConfirmHook.NONE, 2);
     return KafkaBatchConsumer.start(vertx, KafkaConfig.from(config), "inventory-stock",
         List.of(Topics.from(config).products()), this::apply).onSuccess(c -> stockChanges = c);
   }

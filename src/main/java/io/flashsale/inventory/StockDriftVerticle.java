@@ -24,6 +24,7 @@ public final class StockDriftVerticle extends VerticleBase {
   private final AtomicLong drift = new AtomicLong();
   private Inventory inventory;
   private long timer;
+  private Gauge gauge;
 
   public StockDriftVerticle(AppConfig config, SoldOutBoard board, Clock clock) {
     this.config = config;
@@ -33,10 +34,11 @@ public final class StockDriftVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    inventory = Inventory.create(vertx, config, board, clock);
+    inventory = Inventory.create(vertx, config, board, clock, ConfirmHook.NONE, 1);
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     if (registry != null) {
-      Gauge.builder(GAUGE, drift, AtomicLong::get)
+      // Held strongly and removed at stop: a redeployed verticle registers its own, not a dead one's.
+      gauge = Gauge.builder(GAUGE, drift, AtomicLong::get).strongReference(true)
           .description("units by which Redis (available + held) differs from PostgreSQL, summed over products")
           .register(registry);
     }
@@ -60,6 +62,10 @@ public final class StockDriftVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timer);
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry != null && gauge != null) {
+      registry.remove(gauge);
+    }
     return inventory.closeAsync();
   }
 }

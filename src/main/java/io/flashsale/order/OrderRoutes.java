@@ -2,14 +2,10 @@ package io.flashsale.order;
 
 import io.flashsale.http.ApiException;
 import io.flashsale.http.Auth;
-import io.flashsale.http.BusErrors;
 import io.flashsale.http.ErrorCode;
 import io.flashsale.http.ErrorResponder;
 import io.flashsale.http.JsonInput;
-import io.flashsale.infra.BusAddresses;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -27,16 +23,12 @@ public final class OrderRoutes {
 
   private static final Pattern KEY = Pattern.compile("[\\x21-\\x7E]{1,64}");
 
-  /** Reply header of a placed order: "true" when the saga already stored the 201 under the request's key. */
-  static final String ANSWER_STORED = "fs-answer-stored";
-  private static final DeliveryOptions BUS = new DeliveryOptions().setSendTimeout(30_000);
-
-  private final EventBus bus;
+  private final OrderClient saga;
   private final IdempotencyStore idempotency;
   private final OrderStore orders;
 
-  public OrderRoutes(EventBus bus, IdempotencyStore idempotency, OrderStore orders) {
-    this.bus = bus;
+  public OrderRoutes(OrderClient saga, IdempotencyStore idempotency, OrderStore orders) {
+    this.saga = saga;
     this.idempotency = idempotency;
     this.orders = orders;
   }
@@ -76,9 +68,8 @@ public final class OrderRoutes {
         replay(ctx, begin);
         return;
       }
-      bus.<JsonObject>request(BusAddresses.ORDERS_PLACE, new JsonObject().put("userId", caller.userId())
-          .put("checkoutId", checkoutId).put("token", token).put("idempotencyKey", key), BUS)
-          .map(reply -> answerOf(reply.body(), "true".equals(reply.headers().get(ANSWER_STORED))))
+      saga.place(new OrderClient.PlaceRequest(caller.userId(), checkoutId, token, key))
+          .map(placed -> answerOf(placed.order(), placed.answerStored()))
           .recover(err -> failureAnswer(err, caller.userId(), checkoutId))
           .compose(answer -> (answer.status() >= 500 ? idempotency.abandon(caller.userId(), key)
               : answer.stored() ? idempotency.remember(caller.userId(), key, hash, answer.status(), answer.body())
@@ -114,7 +105,7 @@ public final class OrderRoutes {
    * shopper's retry into ALREADY_ORDERED.
    */
   private Future<Answer> failureAnswer(Throwable err, String userId, String checkoutId) {
-    ApiException api = ErrorResponder.classify(BusErrors.toApi(err), 500);
+    ApiException api = ErrorResponder.classify(err, 500);
     Answer error = new Answer(api.code().status(), api.toJson().encode(), null);
     if (api.code().status() < 500) {
       return Future.succeededFuture(error);
@@ -209,11 +200,10 @@ public final class OrderRoutes {
     Auth.Caller caller = ctx.get(Auth.CALLER);
     // A bad id throws ApiException; the router turns what a handler throws into the error answer.
     String orderId = JsonInput.pathId(ctx.pathParam("orderId"), "orderId");
-    bus.<JsonObject>request(BusAddresses.ORDERS_CANCEL, new JsonObject().put("userId", caller.userId())
-            .put("orderId", orderId), BUS)
-        .onSuccess(reply -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-            .end(reply.body().toBuffer()))
-        .onFailure(err -> ctx.fail(BusErrors.toApi(err)));
+    saga.cancel(new OrderClient.CancelRequest(caller.userId(), orderId))
+        .onSuccess(order -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            .end(order.toBuffer()))
+        .onFailure(ctx::fail);
   }
 
   private static String sha256(String s) {

@@ -1,11 +1,10 @@
 package io.flashsale.order;
 
 import io.flashsale.http.ApiException;
-import io.flashsale.http.BusErrors;
 import io.flashsale.http.ErrorCode;
-import io.flashsale.infra.BusAddresses;
 import io.flashsale.infra.Ids;
 import io.flashsale.inventory.Checkout;
+import io.flashsale.inventory.InventoryClient;
 import io.flashsale.inventory.StockLedger;
 import io.flashsale.payment.PaymentClient;
 import io.flashsale.http.ErrorResponder;
@@ -16,9 +15,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,31 +43,28 @@ public final class OrderSaga {
   private final OrderStore orders;
   private final StockLedger checkouts;
   private final PaymentClient payments;
-  private final EventBus bus;
   private final Vertx vertx;
   private final Clock clock;
   private final OrdersConfig config;
-  private final DeliveryOptions inventoryBus;
-  private final DeliveryOptions confirmBus;
+  private final InventoryClient inventory;
 
-  public OrderSaga(Vertx vertx, OrderStore orders, StockLedger checkouts, PaymentClient payments, Clock clock,
-                   OrdersConfig config) {
+  public OrderSaga(Vertx vertx, OrderStore orders, StockLedger checkouts, InventoryClient inventory,
+                   PaymentClient payments, Clock clock, OrdersConfig config) {
     this.vertx = vertx;
     this.orders = orders;
     this.checkouts = checkouts;
     this.payments = payments;
-    this.bus = vertx.eventBus();
+    this.inventory = inventory;
     this.clock = clock;
     this.config = config;
-    this.inventoryBus = new DeliveryOptions().setSendTimeout(config.inventoryTimeoutMillis());
-    // The confirm carries its own deadline; the bus waits past it for the rolled-back answer of a late statement.
-    this.confirmBus = new DeliveryOptions().setSendTimeout(config.confirmBusTimeoutMillis());
   }
 
   /** The saga as the app runs it: its stores on {@code pool}, {@code orders.*} settings. */
   public static OrderSaga create(Vertx vertx, Pool pool, PaymentClient payments, AppConfig config, Clock clock) {
+    InventoryConfig inventory = InventoryConfig.from(config);
     return new OrderSaga(vertx, new OrderStore(pool, Topics.from(config)), new StockLedger(pool, Topics.from(config),
-        InventoryConfig.from(config).decrementAttempts()), payments, clock, OrdersConfig.from(config));
+        inventory.decrementAttempts()), new InventoryClient(vertx.eventBus(), inventory), payments, clock,
+        OrdersConfig.from(config));
   }
 
   /** The order store it writes to. */
@@ -191,14 +184,11 @@ public final class OrderSaga {
   private Future<Placement> confirmStockAndFinish(Order o, Checkout known, String paymentId, String fromStep,
                                                   OrderStore.AnswerKey key) {
     String orderId = o.orderId();
-    JsonObject request = new JsonObject().put("checkoutId", o.checkoutId()).put("orderId", orderId)
-        .put("paymentId", paymentId).put("deadline", clock.millis() + config.confirmTimeoutMillis());
-    if (known != null) {
-      request.put("checkout", known.toBusJson());
-    }
-    return bus.<JsonObject>request(BusAddresses.INVENTORY_CONFIRM, request, confirmBus).transform(ar -> {
+    InventoryClient.ConfirmRequest request = new InventoryClient.ConfirmRequest(o.checkoutId(), orderId, paymentId,
+        clock.millis() + config.confirmTimeoutMillis(), known);
+    return inventory.confirm(request).transform(ar -> {
       if (ar.succeeded()) {
-        if (ar.result().body().getBoolean("orderConfirmed", false)) {
+        if (ar.result().orderConfirmed()) {
           crashPoint(SagaStep.STOCK_CONFIRMED);
           return captureConfirmed(o.confirmed(paymentId), key);
         }
@@ -211,7 +201,7 @@ public final class OrderSaga {
             .onSuccess(x -> crashPoint(SagaStep.STOCK_CONFIRMED))
             .compose(x -> finish(orderId)).map(done -> new Placement(done, false));
       }
-      ApiException api = ErrorResponder.classify(BusErrors.toApi(ar.cause()), 500);
+      ApiException api = ErrorResponder.classify(ar.cause(), 500);
       if (api.code().status() >= 500 || api.code() == ErrorCode.REQUEST_IN_PROGRESS) {
         // Unknown: the confirm may still run, or may have committed before its answer was lost. PostgreSQL will
         // tell recovery (the confirm is idempotent on the checkout's status); until then the order is PENDING.
@@ -348,11 +338,9 @@ public final class OrderSaga {
         if (!cancelled) {
           return Future.succeededFuture(); // a concurrent cancel won; it returns the money
         }
-        JsonArray items = new JsonArray();
-        o.items().forEach(i -> items.add(new JsonObject().put("productId", i.productId())
-            .put("quantity", i.quantity()).put("eventId", i.eventId())));
-        Future<Void> redis = bus.request(BusAddresses.INVENTORY_RESTOCKED, new JsonObject().put("userId", o.userId())
-            .put("items", items), inventoryBus).otherwiseEmpty().mapEmpty();
+        Future<Void> redis = inventory.restocked(new InventoryClient.Restocked(o.userId(), o.items().stream()
+            .map(i -> new InventoryClient.Restocked.Line(i.productId(), i.quantity(), i.eventId())).toList()))
+            .otherwiseEmpty();
         return redis.compose(x -> giveMoneyBack(o).recover(err -> {
           LOG.warn("order {} cancelled; its money-back failed ({}), recovery retries it", orderId, err.toString());
           return Future.succeededFuture();
@@ -379,8 +367,7 @@ public final class OrderSaga {
   // ------------------------------------------------------------------ helpers
 
   private Future<Void> releaseHold(String userId, String checkoutId) {
-    return bus.request(BusAddresses.INVENTORY_RELEASE, new JsonObject().put("userId", userId)
-        .put("checkoutId", checkoutId).put("compensation", true), inventoryBus).mapEmpty();
+    return inventory.release(new InventoryClient.ReleaseRequest(userId, checkoutId, true));
   }
 
   /**

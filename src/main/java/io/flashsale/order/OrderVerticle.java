@@ -34,17 +34,18 @@ public final class OrderVerticle extends VerticleBase {
     payments = new PaymentClient(vertx, PaymentConfig.from(config));
     OrderSaga saga = OrderSaga.create(vertx, pool, payments, config, clock);
     MessageConsumer<JsonObject> place = vertx.eventBus().localConsumer(BusAddresses.ORDERS_PLACE, msg -> {
-      JsonObject req = msg.body();
-      String key = req.getString("idempotencyKey");
-      saga.place(req.getString("userId"), req.getString("checkoutId"), req.getString("token"),
-              key == null ? null : new OrderStore.AnswerKey(req.getString("userId"), key))
+      OrderClient.PlaceRequest req = OrderClient.PlaceRequest.fromJson(msg.body());
+      saga.place(req.userId(), req.checkoutId(), req.token(),
+              req.idempotencyKey() == null ? null : new OrderStore.AnswerKey(req.userId(), req.idempotencyKey()))
           .onSuccess(p -> msg.reply(p.order().toJson(false), new DeliveryOptions()
-              .addHeader(OrderRoutes.ANSWER_STORED, String.valueOf(p.answerStored()))))
+              .addHeader(OrderClient.ANSWER_STORED, String.valueOf(p.answerStored()))))
           .onFailure(err -> BusErrors.reply(msg, err));
     });
-    MessageConsumer<JsonObject> cancel = vertx.eventBus().localConsumer(BusAddresses.ORDERS_CANCEL, msg ->
-        saga.cancel(msg.body().getString("userId"), msg.body().getString("orderId"))
-            .onSuccess(o -> msg.reply(o.toJson(true))).onFailure(err -> BusErrors.reply(msg, err)));
+    MessageConsumer<JsonObject> cancel = vertx.eventBus().localConsumer(BusAddresses.ORDERS_CANCEL, msg -> {
+      OrderClient.CancelRequest req = OrderClient.CancelRequest.fromJson(msg.body());
+      saga.cancel(req.userId(), req.orderId()).onSuccess(o -> msg.reply(o.toJson(true)))
+          .onFailure(err -> BusErrors.reply(msg, err));
+    });
     return Future.all(place.completion(), cancel.completion());
   }
 

@@ -1,4 +1,4 @@
-package io.flashsale.inventory;
+package io.flashsale.checkout;
 
 import io.flashsale.http.ApiException;
 import io.flashsale.http.JsonInput;

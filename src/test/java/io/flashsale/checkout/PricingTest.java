@@ -1,4 +1,4 @@
-package io.flashsale.inventory;
+package io.flashsale.checkout;
 
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;

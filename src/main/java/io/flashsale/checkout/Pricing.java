@@ -1,7 +1,8 @@
-package io.flashsale.inventory;
+package io.flashsale.checkout;
 
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
+import io.flashsale.inventory.PricedItem;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
