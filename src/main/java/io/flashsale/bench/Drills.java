@@ -15,18 +15,13 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,35 +33,29 @@ import java.util.function.IntFunction;
  * Redis, three Redlock nodes and the local PostgreSQL and Kafka; a flash-sale load runs over both while one fault is
  * injected per drill by stopping real processes; afterwards a checker reads PostgreSQL, Redis and the load's records
  * and asserts that nothing was oversold, lost, doubled or left unpaid.
+ * The processes are {@link DrillProcesses}, the HTTP client {@link DrillHttp}, the invariants {@code DrillChecker};
+ * what stays here is the drill list, the run and the faults that need more than one line.
  */
 public final class Drills {
 
-  private static final int APP_A = 18201;
-  private static final int APP_B = 18202;
-  private static final int PAYMENT = 18290;
-  private static final int REDIS = 16379;
-  private static final int[] LOCK_NODES = {16391, 16392, 16393};
+  private static final int APP_A = DrillProcesses.APP_A;
+  private static final int APP_B = DrillProcesses.APP_B;
+  private static final int REDIS = DrillProcesses.REDIS;
+  private static final int[] LOCK_NODES = DrillProcesses.LOCK_NODES;
   private static final long STOCK = 300;
 
-  private final Path jar;
-  private final Path root;
   private final Path out;
   private final int seconds;
   private final AppConfig base = AppConfig.load();
   private final String run = Long.toString(System.currentTimeMillis(), 36);
+  private final DrillProcesses processes;
+  private final DrillHttp http = new DrillHttp();
   private final Vertx vertx = Vertx.vertx();
-  private final Map<Integer, Process> redisServers = new HashMap<>();
-  private final Map<Integer, AppProcess> apps = new HashMap<>();
-  private final Path work;
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(3)).build();
 
   public Drills(Path jar, Path root, Path out, int seconds) throws IOException {
-    this.jar = jar;
-    this.root = root;
     this.out = out;
     this.seconds = seconds;
-    this.work = Files.createTempDirectory("flashsale-drills");
+    this.processes = new DrillProcesses(jar, root, base, run);
   }
 
   /** One fault: what is done to the system while the load runs. */
@@ -94,37 +83,37 @@ public final class Drills {
     // Redis killed and restarted empty while shoppers check out with a coupon: inventory and coupon index both rebuild
     // themselves from PostgreSQL; a coupon lookup answers 503 meanwhile, never a wrong "no coupons".
     drills.put("redis-restart-empty", new Spec(() -> {
-      kill(redisServers.get(REDIS));
+      processes.kill(processes.redis(REDIS));
       pause(3);
-      startRedis(REDIS);
+      processes.startRedis(REDIS);
       couponLookupsHeal();
     }, STOCK, 1, DrillLoad.Mode.plain(), true));
-    drills.put("redlock-node-down", Spec.of(() -> kill(redisServers.get(LOCK_NODES[0]))));
+    drills.put("redlock-node-down", Spec.of(() -> processes.kill(processes.redis(LOCK_NODES[0]))));
     drills.put("kafka-down-30s", Spec.of(() -> {
-      infra("stop", "kafka");
+      processes.infra("stop", "kafka");
       if (AppProcess.listening(9092)) {
         throw new IllegalStateException("the Kafka broker still answers: it was not started by this checkout's"
             + " scripts/infra, so the drill cannot stop it");
       }
       pause(30);
-      infra("start", "kafka");
+      processes.infra("start", "kafka");
     }));
     drills.put("postgres-restart", Spec.of(() -> {
       String version = new String(new ProcessBuilder("bash", "-c", "ls /etc/postgresql | sort -V | tail -1").start()
           .getInputStream().readAllBytes()).trim();
-      exec("pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart");
+      processes.exec("pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart");
     }));
     drills.put("app-kill-9", Spec.of(() -> {
-      apps.get(APP_A).kill9();
+      processes.app(APP_A).kill9();
       pause(5);
-      apps.put(APP_A, startApp(APP_A));
+      processes.startApp(APP_A);
     }));
     drills.put("payment-50pct-then-slow", Spec.of(() -> {
-      faults(new JsonObject().put("errorRate", 0.5));
+      http.faults(new JsonObject().put("errorRate", 0.5));
       pause(10);
-      faults(new JsonObject().put("latencyMillis", 3000));
+      http.faults(new JsonObject().put("latencyMillis", 3000));
       pause(10);
-      faults(new JsonObject());
+      http.faults(new JsonObject());
     }));
     // A second PostgreSQL session holds the hot products' stock row locks for 25 s while shoppers order: confirms
     // must not commit after their callers gave up, and no unit may leave stock without a live order.
@@ -132,9 +121,9 @@ public final class Drills {
     // A fifth of captures land 3 s late (after the client's 2 s timeout) and every shopper cancels right after
     // ordering: no money may stay captured or authorised for a cancelled order.
     drills.put("late-capture-cancel", new Spec(() -> {
-      faults(new JsonObject().put("captureLateRate", 0.2).put("captureLateMillis", 3000));
+      http.faults(new JsonObject().put("captureLateRate", 0.2).put("captureLateMillis", 3000));
       pause(Math.max(5, seconds / 2));
-      faults(new JsonObject());
+      http.faults(new JsonObject());
     }, STOCK, 1, new DrillLoad.Mode(1, null, true, false), false));
     // Shoppers with a coupon DELETE their checkout (on the other instance) while its order runs: the coupon is
     // redeemed iff the order is live, and the units follow the winner.
@@ -152,23 +141,23 @@ public final class Drills {
     // other's — none is lost or applied twice.
     drills.put("dlq-replay", Spec.of(this::dlqReplay));
     List<String> lines = new ArrayList<>();
-    AppConfig config = drillConfig();
+    AppConfig config = processes.config();
     Pool pool = PgConfig.from(config).pool(vertx, "pg-drills", 4);
     try {
       vertx.deployVerticle(new PaymentSimulatorVerticle(config)).await(30, TimeUnit.SECONDS);
-      startRedis(REDIS);
+      processes.startRedis(REDIS);
       for (int port : LOCK_NODES) {
-        startRedis(port);
+        processes.startRedis(port);
       }
-      apps.put(APP_A, startApp(APP_A));
-      apps.put(APP_B, startApp(APP_B));
+      processes.startApp(APP_A);
+      processes.startApp(APP_B);
       for (Map.Entry<String, Spec> drill : drills.entrySet()) {
         if (!only.isEmpty() && !only.contains(drill.getKey())) {
           continue;
         }
         for (int port : LOCK_NODES) {
-          if (!redisServers.get(port).isAlive()) {
-            startRedis(port);
+          if (!processes.redis(port).isAlive()) {
+            processes.startRedis(port);
           }
         }
         System.out.printf("%n=== drill %s ===%n", drill.getKey());
@@ -217,9 +206,9 @@ public final class Drills {
     for (int i = 0; i < 4; i++) {
       String id = eventId + "-p" + i;
       products.add(id);
-      admin(APP_B, "PUT", "/admin/products/" + id, admin, new JsonObject().put("name", "Drill Parka " + i)
+      http.admin(APP_B, "PUT", "/admin/products/" + id, admin, new JsonObject().put("name", "Drill Parka " + i)
           .put("brand", "Drill").put("category", "Outerwear").put("price", 100_000));
-      admin(APP_B, "PUT", "/admin/products/" + id + "/stock", admin, new JsonObject().put("quantity", spec.stock()));
+      http.admin(APP_B, "PUT", "/admin/products/" + id + "/stock", admin, new JsonObject().put("quantity", spec.stock()));
       items.add(new JsonObject().put("productId", id).put("salePrice", 70_000).put("limitPerUser", spec.limitPerUser()));
     }
     currentProducts = products;
@@ -227,7 +216,7 @@ public final class Drills {
     faultFindings.clear();
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     Instant endsAt = spec.backToBack() ? now.plusSeconds(Math.max(12, seconds / 2)) : now.plus(1, ChronoUnit.DAYS);
-    admin(APP_B, "PUT", "/admin/events/" + eventId, admin, new JsonObject().put("title", "Drill " + name)
+    http.admin(APP_B, "PUT", "/admin/events/" + eventId, admin, new JsonObject().put("title", "Drill " + name)
         .put("startsAt", now.minus(1, ChronoUnit.MINUTES).toString()).put("endsAt", endsAt.toString())
         .put("items", items));
     boundary = spec.backToBack() ? endsAt : null;
@@ -235,10 +224,10 @@ public final class Drills {
       JsonArray next = new JsonArray();
       products.forEach(p -> next.add(new JsonObject().put("productId", p).put("salePrice", NEXT_SALE_PRICE)
           .put("limitPerUser", spec.limitPerUser() + 1)));
-      admin(APP_B, "PUT", "/admin/events/" + eventId + "-next", admin, new JsonObject().put("title", "Drill next")
+      http.admin(APP_B, "PUT", "/admin/events/" + eventId + "-next", admin, new JsonObject().put("title", "Drill next")
           .put("startsAt", endsAt.toString()).put("endsAt", now.plus(1, ChronoUnit.DAYS).toString()).put("items", next));
     }
-    waitFor(Duration.ofSeconds(30), () -> get(APP_B, "/api/products/" + products.get(0)).contains("limitPerUser"));
+    waitFor(Duration.ofSeconds(30), () -> http.get(APP_B, "/api/products/" + products.get(0)).contains("limitPerUser"));
     IntFunction<String> shopper = i -> "drill-" + run + "-" + name + "-" + i;
     DrillLoad.Mode mode = spec.mode();
     if (spec.coupon()) {
@@ -288,7 +277,7 @@ public final class Drills {
     for (int port : List.of(APP_A, APP_B)) {
       String nextSale = "drill-" + run + "-sale-boundary-next";
       long started = System.currentTimeMillis();
-      boolean switched = waitFor(Duration.ofSeconds(10), () -> get(port, "/api/products/" + currentProducts.get(0))
+      boolean switched = waitFor(Duration.ofSeconds(10), () -> http.get(port, "/api/products/" + currentProducts.get(0))
           .contains(nextSale));
       long tookMs = System.currentTimeMillis() - at.toEpochMilli();
       System.out.printf("  :%d product view on the next sale %d ms after the boundary%n", port, tookMs);
@@ -306,8 +295,7 @@ public final class Drills {
     long started = System.currentTimeMillis();
     int[] wrong = {0};
     boolean healed = waitFor(Duration.ofSeconds(60), () -> {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + APP_A + path))
-          .header("Authorization", "Bearer " + watcherToken).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = http.getWith(APP_A, path, watcherToken);
       if (r.statusCode() == 200 && !r.body().contains(currentCoupon)) {
         wrong[0]++;
       }
@@ -329,7 +317,7 @@ public final class Drills {
     String fn = "drill_refuse_" + run.replaceAll("[^a-z0-9]", "");
     String shoppers = "drill-" + run + "-dlq-replay-%";
     Pool admin = PgConfig.from(base).pool(vertx, "pg-drill-dlq", 1);
-    AppConfig config = drillConfig();
+    AppConfig config = processes.config();
     io.flashsale.fanout.DeadLetters letters = new io.flashsale.fanout.DeadLetters(vertx,
         io.flashsale.infra.KafkaConfig.from(config), io.flashsale.infra.Topics.from(config));
     String orders = io.flashsale.infra.Topics.from(config).orders();
@@ -342,8 +330,8 @@ public final class Drills {
             + "()").execute().await(10, TimeUnit.SECONDS);
       }
       System.out.println("  points and notifications refuse the drill's shoppers; waiting for dead letters...");
-      boolean both = waitFor(Duration.ofSeconds(240), () -> !letters.pending(orders, "points").isEmpty()
-          && !letters.pending(orders, "notifications").isEmpty());
+      boolean both = waitFor(Duration.ofSeconds(240), () -> !letters.pending(orders, "points").await(60, TimeUnit.SECONDS).isEmpty()
+          && !letters.pending(orders, "notifications").await(60, TimeUnit.SECONDS).isEmpty());
       for (String table : List.of("points_ledger", "notifications")) {
         admin.query("drop trigger if exists " + fn + " on " + table).execute().await(10, TimeUnit.SECONDS);
       }
@@ -351,9 +339,9 @@ public final class Drills {
         faultFindings.add("no dead letters for both consumers within 240 s");
         return;
       }
-      int notificationsWaiting = letters.pending(orders, "notifications").size();
-      int replayed = letters.replay(orders, "points");
-      List<io.flashsale.fanout.DeadLetters.Letter> left = letters.pending(orders, null);
+      int notificationsWaiting = letters.pending(orders, "notifications").await(60, TimeUnit.SECONDS).size();
+      int replayed = letters.replay(orders, "points").await(5, TimeUnit.MINUTES);
+      List<io.flashsale.fanout.DeadLetters.Letter> left = letters.pending(orders, null).await(60, TimeUnit.SECONDS);
       System.out.printf("  replayed %d points letter(s); %d notifications letter(s) still listed%n", replayed,
           left.size());
       if (left.isEmpty() || left.stream().anyMatch(l -> !"notifications".equals(l.consumer()))
@@ -361,14 +349,14 @@ public final class Drills {
         faultFindings.add("after replaying points only, the listed letters were " + left.size() + " (expected the "
             + notificationsWaiting + "+ notifications letters, and no points letter)");
       }
-      int rest = letters.replay(orders, null);
+      int rest = letters.replay(orders, null).await(5, TimeUnit.MINUTES);
       System.out.printf("  replayed %d more letter(s) (every consumer)%n", rest);
       boolean notified = waitFor(Duration.ofSeconds(120), () -> scalar(admin, """
           select count(*) from orders o where o.status in ('CONFIRMED', 'CANCELLED') and o.user_id like $1
           and not exists (select 1 from notifications n where n.user_id = o.user_id)""", Tuple.of(shoppers)) == 0);
-      if (!notified || !letters.pending(orders, null).isEmpty()) {
+      if (!notified || !letters.pending(orders, null).await(60, TimeUnit.SECONDS).isEmpty()) {
         faultFindings.add("after both replays: " + (notified ? "" : "orders without their notification; ")
-            + letters.pending(orders, null).size() + " letter(s) still listed");
+            + letters.pending(orders, null).await(60, TimeUnit.SECONDS).size() + " letter(s) still listed");
       }
     } finally {
       for (String table : List.of("points_ledger", "notifications")) {
@@ -390,18 +378,18 @@ public final class Drills {
       writer.close();
     }
     long started = System.currentTimeMillis();
-    admin(APP_B, "PUT", "/admin/events/" + prefix, currentAdmin, BigSale.event(prefix, n));
+    http.admin(APP_B, "PUT", "/admin/events/" + prefix, currentAdmin, BigSale.event(prefix, n));
     boolean page = waitFor(Duration.ofSeconds(120), () -> {
-      String body = get(APP_A, "/api/events/" + prefix);
+      String body = http.get(APP_A, "/api/events/" + prefix);
       return body.startsWith("{") && new JsonObject(body).getJsonArray("products", new JsonArray()).size() == n;
     });
     boolean views = page && waitFor(Duration.ofSeconds(120), () -> {
       for (int i = 1; i <= n; i += 97) {
-        if (!get(APP_A, "/api/products/" + prefix + "-" + i).contains(prefix)) {
+        if (!http.get(APP_A, "/api/products/" + prefix + "-" + i).contains(prefix)) {
           return false;
         }
       }
-      return get(APP_B, "/api/products/" + prefix + "-" + n).contains(prefix);
+      return http.get(APP_B, "/api/products/" + prefix + "-" + n).contains(prefix);
     });
     System.out.printf("  big event: page %s, product views %s, %d ms after the upsert%n", page ? "complete" : "INCOMPLETE",
         views ? "follow" : "DO NOT FOLLOW", System.currentTimeMillis() - started);
@@ -427,7 +415,7 @@ public final class Drills {
       throws Exception {
     String couponId = eventId + "-c";
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-    admin(APP_B, "PUT", "/admin/coupons/" + couponId, admin, new JsonObject().put("name", "Drill 1,000 off")
+    http.admin(APP_B, "PUT", "/admin/coupons/" + couponId, admin, new JsonObject().put("name", "Drill 1,000 off")
         .put("type", "FIXED").put("value", 1_000).put("validFrom", now.minus(1, ChronoUnit.HOURS).toString())
         .put("validTo", now.plus(1, ChronoUnit.DAYS).toString())
         .put("target", new JsonObject().put("brands", new JsonArray().add("Drill"))));
@@ -436,16 +424,16 @@ public final class Drills {
       for (int i = batch * 1000; i < (batch + 1) * 1000; i++) {
         users.add(shopper.apply(i));
       }
-      admin(APP_B, "POST", "/admin/coupons/" + couponId + "/grants", admin, new JsonObject().put("userIds", users));
+      http.admin(APP_B, "POST", "/admin/coupons/" + couponId + "/grants", admin, new JsonObject().put("userIds", users));
     }
     // A watcher who holds the coupon and never uses it: its lookups tell whether the index is right.
-    admin(APP_B, "POST", "/admin/coupons/" + couponId + "/grants", admin, new JsonObject().put("userIds",
+    http.admin(APP_B, "POST", "/admin/coupons/" + couponId + "/grants", admin, new JsonObject().put("userIds",
         new JsonArray().add(eventId + "-watcher")));
     watcherToken = auth.issue(eventId + "-watcher", false, Duration.ofHours(2));
     currentCoupon = couponId;
     String last = auth.issue(shopper.apply(9_999), false, Duration.ofHours(1));
-    if (!waitFor(Duration.ofSeconds(60), () -> getAs(APP_A, "/api/products/" + productId + "/coupons", last)
-        .contains(couponId) && getAs(APP_A, "/api/products/" + productId + "/coupons", watcherToken).contains(couponId))) {
+    if (!waitFor(Duration.ofSeconds(60), () -> http.getAs(APP_A, "/api/products/" + productId + "/coupons", last)
+        .contains(couponId) && http.getAs(APP_A, "/api/products/" + productId + "/coupons", watcherToken).contains(couponId))) {
       throw new IllegalStateException("the coupon index did not pick up the drill's grants in 60 s");
     }
     return couponId;
@@ -504,7 +492,7 @@ public final class Drills {
     for (String[] t : targets) {
       for (String token : tokens) {
         for (String body : bodies) {
-          int status = send(APP_B, t[0], t[1], token, body);
+          int status = http.send(APP_B, t[0], t[1], token, body);
           statuses.merge(status, 1, Integer::sum);
           requests++;
         }
@@ -529,119 +517,6 @@ public final class Drills {
              + (select count(*) from coupons where coupon_id like 'fuzz-%')
              + (select count(*) from checkouts where user_id like 'fuzz-%')
              + (select count(*) from orders where user_id like 'fuzz-%')""", Tuple.tuple());
-  }
-
-  private int send(int port, String method, String path, String token, String body) {
-    try {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .timeout(Duration.ofSeconds(10)).header("content-type", "application/json")
-          .header("Idempotency-Key", "fuzz-key").method(method, body.isEmpty() && method.equals("GET")
-              ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-      if (token != null) {
-        b.header("Authorization", token.startsWith("Bearer") ? token : "Bearer " + token);
-      }
-      return http.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-    } catch (IllegalArgumentException e) {
-      return 400; // the client refused to send it (an invalid URI): nothing reached the server
-    } catch (IOException e) {
-      // The server may close the connection on a request it refuses before reading it all (a huge body or URI):
-      // that is a refusal, not a server error.
-      return body.length() > 65_536 || path.length() > 4096 ? 413 : 599;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return 599;
-    }
-  }
-
-  // ------------------------------------------------------------------ processes
-
-  private AppConfig drillConfig() {
-    JsonObject o = new JsonObject().put("redis.url", "redis://127.0.0.1:" + REDIS + "/0")
-        .put("redis.prefix", "drill-" + run + ":").put("kafka.topicPrefix", "drill-" + run + ".")
-        .put("inventory.redlockNodes", lockNodes()).put("payment.url", "http://127.0.0.1:" + PAYMENT)
-        .put("payment.simulator.port", PAYMENT).put("payment.simulator.enabled", false)
-        .put("orders.recoveryAfterMillis", 3000).put("orders.recoverySweepMillis", 1000)
-        // The simulator is local: a payment it has no record of 20 s after the order is not coming.
-        .put("orders.paymentHorizonMillis", 20000);
-    return base.with(o);
-  }
-
-  private String lockNodes() {
-    List<String> urls = new ArrayList<>();
-    for (int p : LOCK_NODES) {
-      urls.add("redis://127.0.0.1:" + p + "/0");
-    }
-    return String.join(",", urls);
-  }
-
-  private AppProcess startApp(int port) throws Exception {
-    Map<String, String> env = new HashMap<>();
-    JsonObject c = drillConfig().asJson();
-    for (String key : List.of("redis.url", "redis.prefix", "kafka.topicPrefix", "inventory.redlockNodes", "payment.url",
-        "payment.simulator.enabled", "orders.recoveryAfterMillis", "orders.recoverySweepMillis",
-        "orders.paymentHorizonMillis")) {
-      env.put(AppConfig.envName(key), String.valueOf(c.getValue(key)));
-    }
-    env.put("FLASHSALE_HTTP_INSTANCES", "1");
-    env.put("FLASHSALE_INVENTORY_INSTANCES", "1");
-    return AppProcess.start(jar, port, env, work.resolve("app-" + port + ".log"));
-  }
-
-  private void startRedis(int port) throws Exception {
-    Process p = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
-        "--appendonly", "no", "--dir", work.toString()).redirectErrorStream(true)
-        .redirectOutput(work.resolve("redis-" + port + ".log").toFile()).start();
-    redisServers.put(port, p);
-    waitFor(Duration.ofSeconds(10), () -> AppProcess.listening(port));
-  }
-
-  private void kill(Process p) throws Exception {
-    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-  }
-
-  private void infra(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(root.resolve("scripts/infra").toString());
-    cmd.addAll(List.of(args));
-    exec(cmd.toArray(String[]::new));
-  }
-
-  private void exec(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes());
-    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IOException(String.join(" ", cmd) + " failed: " + output);
-    }
-  }
-
-  private void faults(JsonObject switches) throws Exception {
-    http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PAYMENT + "/v1/faults"))
-        .PUT(HttpRequest.BodyPublishers.ofString(switches.encode())).build(), HttpResponse.BodyHandlers.discarding());
-  }
-
-  private void admin(int port, String method, String path, String token, JsonObject body) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Authorization", "Bearer " + token).header("content-type", "application/json")
-        .method(method, HttpRequest.BodyPublishers.ofString(body.encode())).build(), HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() >= 300) {
-      throw new IOException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
-    }
-  }
-
-  private String get(int port, String path) {
-    return getAs(port, path, null);
-  }
-
-  private String getAs(int port, String path, String token) {
-    try {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
-      if (token != null) {
-        b.header("Authorization", "Bearer " + token);
-      }
-      return http.send(b.build(), HttpResponse.BodyHandlers.ofString()).body();
-    } catch (Exception e) {
-      return "";
-    }
   }
 
   static long scalar(Pool pool, String sql, Tuple args) {
@@ -674,14 +549,7 @@ public final class Drills {
   }
 
   private void shutdown() {
-    for (AppProcess a : apps.values()) {
-      try {
-        a.close();
-      } catch (Exception ignored) {
-        // best effort
-      }
-    }
-    redisServers.values().forEach(Process::destroyForcibly);
+    processes.close();
     try {
       vertx.close().await(10, TimeUnit.SECONDS);
     } catch (Exception ignored) {

@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
  * run and with the same load generator, the naive whole purchase (one PostgreSQL transaction per order). For the
  * flashsale runs it counts what one order costs: CPU milliseconds per process (from /proc), PostgreSQL transactions
  * and rows, Redis commands. The last line printed is the {@code RESULT} line.
+ * A bench tool, long by nature: load, the naive baseline, the CPU table and the report in one readable run.
  */
 public final class OrderBench {
 

@@ -1,10 +1,8 @@
 package io.flashsale.catalog;
 
 import io.flashsale.http.ApiException;
-import io.flashsale.http.ErrorCode;
 import io.flashsale.http.JsonInput;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
 import java.time.Instant;

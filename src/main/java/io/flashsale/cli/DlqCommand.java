@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 /** {@code dlq list|replay}: what the fan-out consumers gave up on, and sending it back to them. */
 @Command(name = "dlq", mixinStandardHelpOptions = true, description = "Dead-letter topics of the fan-out consumers.",
@@ -57,7 +58,7 @@ final class DlqCommand implements Runnable {
           return 2;
         }
         List<DeadLetters.Letter> letters = new DeadLetters(vertx, KafkaConfig.from(config), Topics.from(config))
-            .pending(full, consumer);
+            .pending(full, consumer).await(2, TimeUnit.MINUTES);
         for (DeadLetters.Letter l : letters) {
           System.out.printf("%s-%d@%d  %-14s %-16s event %s  after %d attempt(s): %s%n", l.topic(), l.partition(),
               l.offset(), l.consumer(), l.type(), l.eventId(), l.attempts(), l.error());
@@ -89,7 +90,8 @@ final class DlqCommand implements Runnable {
         if (full == null) {
           return 2;
         }
-        int n = new DeadLetters(vertx, KafkaConfig.from(config), Topics.from(config)).replay(full, consumer);
+        int n = new DeadLetters(vertx, KafkaConfig.from(config), Topics.from(config)).replay(full, consumer)
+            .await(10, TimeUnit.MINUTES);
         System.out.printf("replayed %d record(s)%n", n);
         return 0;
       } finally {

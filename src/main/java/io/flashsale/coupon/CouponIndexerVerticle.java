@@ -1,12 +1,12 @@
 package io.flashsale.coupon;
 
 import io.flashsale.infra.AppConfig;
-import io.flashsale.outbox.KafkaBatchConsumer;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.PgConfig;
 import io.flashsale.infra.RedisConfig;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.infra.Topics;
+import io.flashsale.outbox.KafkaBatchConsumer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Redis;

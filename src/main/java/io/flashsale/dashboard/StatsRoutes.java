@@ -1,10 +1,10 @@
 package io.flashsale.dashboard;
 
 import io.flashsale.fanout.FanoutEffects;
-import io.flashsale.ops.HealthRoutes;
 import io.flashsale.http.RequestMeter;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.inventory.StockDriftVerticle;
+import io.flashsale.ops.HealthRoutes;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;

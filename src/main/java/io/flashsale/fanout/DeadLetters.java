@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Ops on dead-letter topics ({@code <topic>.dlq.<consumer>}, one per consumer): list what is there (not yet replayed),
@@ -47,45 +48,51 @@ public final class DeadLetters {
     this.topics = topics;
   }
 
-  /** The records of every {@code <topic>.dlq.*} not yet replayed. Blocking: for the CLI and tests. */
-  public List<Letter> pending(String topic) throws Exception {
+  /** The records of every {@code <topic>.dlq.*} not yet replayed. */
+  public Future<List<Letter>> pending(String topic) {
     return pending(topic, null);
   }
 
   /** The records {@code consumer} (every consumer when null) dead-lettered from {@code topic}, not yet replayed. */
-  public List<Letter> pending(String topic, String consumer) throws Exception {
+  public Future<List<Letter>> pending(String topic, String consumer) {
     KafkaAdminClient admin = KafkaAdminClient.create(vertx, kafka.admin());
-    try {
-      List<Letter> out = new ArrayList<>();
-      for (String dlq : dlqTopics(admin, topic, consumer)) {
-        out.addAll(read(admin, dlq).letters());
-      }
-      return out;
-    } finally {
-      admin.close();
-    }
+    List<Letter> out = new ArrayList<>();
+    return dlqTopics(admin, topic, consumer)
+        .compose(dlqs -> eachInTurn(dlqs, dlq -> read(admin, dlq).onSuccess(scan -> out.addAll(scan.letters()))))
+        .map(out).eventually(() -> admin.close());
   }
 
   /** A dead-letter topic's unreplayed letters and the end offsets they were read up to. */
   private record Scan(List<Letter> letters, Map<TopicPartition, Long> ends) {
   }
 
-  private Scan read(KafkaAdminClient admin, String dlq) throws Exception {
-    Map<TopicPartition, Long> ends = endOffsets(admin, dlq);
-    List<Letter> out = new ArrayList<>();
-    if (ends.isEmpty()) {
-      return new Scan(out, ends);
-    }
-    KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, kafka.consumer(REPLAYER));
-    try {
-      consumer.assign(ends.keySet()).await(10, TimeUnit.SECONDS);
-      for (TopicPartition tp : ends.keySet()) {
-        OffsetAndMetadata committed = consumer.committed(tp).await(10, TimeUnit.SECONDS);
-        consumer.seek(tp, committed == null ? 0 : committed.getOffset()).await(10, TimeUnit.SECONDS);
+  private Future<Scan> read(KafkaAdminClient admin, String dlq) {
+    return endOffsets(admin, dlq).compose(ends -> {
+      List<Letter> out = new ArrayList<>();
+      if (ends.isEmpty()) {
+        return Future.succeededFuture(new Scan(out, ends));
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!caughtUp(consumer, ends) && System.nanoTime() < deadline) {
-        var batch = consumer.poll(Duration.ofMillis(300)).await(10, TimeUnit.SECONDS);
+      KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, kafka.consumer(REPLAYER));
+      return consumer.assign(ends.keySet())
+          .compose(x -> eachInTurn(new ArrayList<>(ends.keySet()), tp -> consumer.committed(tp)
+              .compose(committed -> consumer.seek(tp, committed == null ? 0 : committed.getOffset()))))
+          .compose(x -> readToEnd(consumer, dlq, ends, out, System.nanoTime() + TimeUnit.SECONDS.toNanos(30)))
+          .map(x -> new Scan(out, ends))
+          .eventually(consumer::close);
+    });
+  }
+
+  /** Polls until the consumer's position reaches {@code ends} on every partition (bounded by {@code deadline}). */
+  private Future<Void> readToEnd(KafkaConsumer<String, String> consumer, String dlq, Map<TopicPartition, Long> ends,
+                                 List<Letter> out, long deadline) {
+    return caughtUp(consumer, ends).compose(done -> {
+      if (done) {
+        return Future.<Void>succeededFuture();
+      }
+      if (System.nanoTime() > deadline) {
+        return Future.failedFuture(new IllegalStateException("could not read " + dlq + " to its end in 30 s"));
+      }
+      return consumer.poll(Duration.ofMillis(300)).compose(batch -> {
         for (int i = 0; i < batch.size(); i++) {
           KafkaConsumerRecord<String, String> r = batch.recordAt(i);
           if (r.offset() >= ends.get(new TopicPartition(r.topic(), r.partition()))) {
@@ -98,60 +105,52 @@ public final class DeadLetters {
               IdempotentConsumer.header(r, IdempotentConsumer.H_ERROR, ""), env.getString("eventId", "?"),
               env.getString("type", "?"), r));
         }
-      }
-      if (!caughtUp(consumer, ends)) {
-        throw new IllegalStateException("could not read " + dlq + " to its end in 30 s");
-      }
-      return new Scan(out, ends);
-    } finally {
-      consumer.close();
-    }
+        return readToEnd(consumer, dlq, ends, out, deadline);
+      });
+    });
   }
 
-  private static boolean caughtUp(KafkaConsumer<String, String> consumer, Map<TopicPartition, Long> ends)
-      throws Exception {
-    for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
-      if (consumer.position(e.getKey()).await(10, TimeUnit.SECONDS) < e.getValue()) {
-        return false;
-      }
-    }
-    return true;
+  private static Future<Boolean> caughtUp(KafkaConsumer<String, String> consumer, Map<TopicPartition, Long> ends) {
+    List<Future<Boolean>> reached = new ArrayList<>();
+    ends.forEach((tp, end) -> reached.add(consumer.position(tp).map(position -> position >= end)));
+    return Future.all(new ArrayList<>(reached)).map(x -> reached.stream().allMatch(Future::result));
   }
 
   /**
    * Sends each pending record of {@code onlyConsumer} (every consumer when null) back to its consumer's retry topic
-   * (attempts reset) and marks exactly those replayed: only the replayed consumers' dead-letter topics move.
+   * (attempts reset) and marks exactly those replayed: only the replayed consumers' dead-letter topics move. Answers
+   * how many were sent back.
    */
-  public int replay(String topic, String onlyConsumer) throws Exception {
+  public Future<Integer> replay(String topic, String onlyConsumer) {
     KafkaAdminClient admin = KafkaAdminClient.create(vertx, kafka.admin());
     KafkaProducer<String, String> producer = KafkaProducer.create(vertx, kafka.producer("flashsale-dlq-replay"));
     KafkaConsumer<String, String> committer = KafkaConsumer.create(vertx, kafka.consumer(REPLAYER));
-    int replayed = 0;
-    try {
-      for (String dlq : dlqTopics(admin, topic, onlyConsumer)) {
-        Scan scan = read(admin, dlq);
-        for (Letter l : scan.letters()) {
+    int[] replayed = {0};
+    return dlqTopics(admin, topic, onlyConsumer).compose(dlqs -> eachInTurn(dlqs, dlq -> read(admin, dlq)
+        .compose(scan -> eachInTurn(scan.letters(), l -> {
           KafkaProducerRecord<String, String> out = KafkaProducerRecord.create(topics.retry(l.consumer()),
               l.record().key(), l.record().value());
           out.addHeader(IdempotentConsumer.H_ATTEMPT, "0").addHeader(IdempotentConsumer.H_ORIGINAL_TOPIC, topic)
               .addHeader(IdempotentConsumer.H_CONSUMER, l.consumer());
-          producer.send(out).await(10, TimeUnit.SECONDS);
-          replayed++;
-        }
-        // Everything up to where the scan read was sent back: mark it replayed (this consumer's topic only).
-        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
-        scan.ends().forEach((tp, end) -> commits.put(tp, new OffsetAndMetadata(end, "replayed")));
-        if (!commits.isEmpty()) {
-          committer.assign(commits.keySet()).await(10, TimeUnit.SECONDS);
-          committer.commit(commits).await(10, TimeUnit.SECONDS);
-        }
-      }
-      return replayed;
-    } finally {
-      producer.close();
-      committer.close();
-      admin.close();
+          return producer.send(out).onSuccess(x -> replayed[0]++);
+        }).compose(x -> {
+          // Everything up to where the scan read was sent back: mark it replayed (this consumer's topic only).
+          Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+          scan.ends().forEach((tp, end) -> commits.put(tp, new OffsetAndMetadata(end, "replayed")));
+          return commits.isEmpty() ? Future.<Void>succeededFuture()
+              : committer.assign(commits.keySet()).compose(v -> committer.commit(commits)).<Void>mapEmpty();
+        }))))
+        .map(x -> replayed[0])
+        .eventually(() -> Future.join(producer.close(), committer.close(), admin.close()));
+  }
+
+  /** Runs {@code step} on each item, one after the other, stopping at the first failure. */
+  private static <T> Future<Void> eachInTurn(List<T> items, Function<T, Future<?>> step) {
+    Future<?> chain = Future.succeededFuture();
+    for (T item : items) {
+      chain = chain.compose(x -> step.apply(item));
     }
+    return chain.mapEmpty();
   }
 
   /** Records waiting in the dead-letter topics of these topics (end offset − replayed offset, every consumer). */
@@ -180,30 +179,29 @@ public final class DeadLetters {
   }
 
   /** The dead-letter topics of {@code topic}: one consumer's, or every consumer's. */
-  private static List<String> dlqTopics(KafkaAdminClient admin, String topic, String consumer) throws Exception {
+  private static Future<List<String>> dlqTopics(KafkaAdminClient admin, String topic, String consumer) {
     if (consumer != null) {
-      return List.of(Topics.dlq(topic, consumer));
+      return Future.succeededFuture(List.of(Topics.dlq(topic, consumer)));
     }
-    return admin.listTopics().await(10, TimeUnit.SECONDS).stream().filter(t -> t.startsWith(Topics.dlqPrefix(topic)))
-        .sorted().toList();
+    return admin.listTopics().map(all -> all.stream().filter(t -> t.startsWith(Topics.dlqPrefix(topic))).sorted()
+        .toList());
   }
 
-  private static Map<TopicPartition, Long> endOffsets(KafkaAdminClient admin, String topic) throws Exception {
+  /** The partitions of {@code topic} holding records, with their end offsets; none when the topic does not exist. */
+  private static Future<Map<TopicPartition, Long>> endOffsets(KafkaAdminClient admin, String topic) {
     Map<TopicPartition, Long> out = new HashMap<>();
-    Map<String, io.vertx.kafka.admin.TopicDescription> d;
-    try {
-      d = admin.describeTopics(List.of(topic)).await(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      return out; // no DLQ topic yet: nothing ever failed
-    }
-    Map<TopicPartition, OffsetSpec> spec = new HashMap<>();
-    d.get(topic).getPartitions().forEach(p -> spec.put(new TopicPartition(topic, p.getPartition()), OffsetSpec.LATEST));
-    admin.listOffsets(spec).await(10, TimeUnit.SECONDS).forEach((tp, info) -> {
-      if (info.getOffset() > 0) {
-        out.put(tp, info.getOffset());
-      }
-    });
-    return out;
+    return admin.describeTopics(List.of(topic)).compose(d -> {
+      Map<TopicPartition, OffsetSpec> spec = new HashMap<>();
+      d.get(topic).getPartitions().forEach(p -> spec.put(new TopicPartition(topic, p.getPartition()), OffsetSpec.LATEST));
+      return admin.listOffsets(spec).map(offsets -> {
+        offsets.forEach((tp, info) -> {
+          if (info.getOffset() > 0) {
+            out.put(tp, info.getOffset());
+          }
+        });
+        return out;
+      });
+    }, err -> Future.succeededFuture(out)); // no DLQ topic yet: nothing ever failed
   }
 
   private static JsonObject safeJson(String s) {

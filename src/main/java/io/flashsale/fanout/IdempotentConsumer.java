@@ -1,9 +1,9 @@
 package io.flashsale.fanout;
 
-import io.flashsale.outbox.KafkaBatchConsumer;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.infra.Topics;
+import io.flashsale.outbox.KafkaBatchConsumer;
 import io.flashsale.outbox.OutboxEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -32,6 +32,7 @@ import java.util.List;
  * failing record is retried through the consumer's retry topic with growing delays; after {@code maxAttempts} it goes
  * to {@code <topic>.dlq.<consumer>} with the error in its headers, and the consumer moves on. Offsets are committed only after
  * every record of a batch was applied, retried or dead-lettered.
+ * Longer than our usual class: the dedupe mark, the retry topic and the dead letter are one delivery guarantee.
  */
 public final class IdempotentConsumer {
 

@@ -20,8 +20,8 @@ public final class BusErrors {
       // The cause stays here; the caller only sees the API error.
       LOG.warn("{} answered {} for: {}", msg.address(), api.code(), String.valueOf(failure));
     }
-    msg.fail(api.code().status(), new JsonObject().put("code", api.code().name())
-        .put("message", api.getMessage()).put("details", api.details()).encode());
+    // API.md's error object, as ApiException writes it; toApi reads it back on the caller's side.
+    msg.fail(api.code().status(), api.toJson().getJsonObject("error").encode());
   }
 
   /** Turns a failed bus request back into the API error it carried (a timeout or no handler is a 503). */

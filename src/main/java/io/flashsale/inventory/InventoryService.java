@@ -2,26 +2,18 @@ package io.flashsale.inventory;
 
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
-import io.flashsale.infra.Concurrently;
 import io.flashsale.infra.Ids;
 import io.flashsale.infra.RedisKeys;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The request path of stock: holds, releases and confirms through the three layers — Redis Lua (all-or-nothing holds

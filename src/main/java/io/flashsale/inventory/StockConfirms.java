@@ -19,6 +19,8 @@ import java.util.TreeSet;
  * The confirm path of inventory: turns holds into sold units by group commit (see {@link GroupCommit} and
  * {@link StockLedger#confirmBatch}) — queueing, the locks of a batch, splitting a batch that failed, and telling each
  * member its own outcome. One event loop's state: the {@link ConfirmVerticle} owns it.
+ * Longer than our usual class: the queue, the batch's locks and the failure splitting share one set of invariants
+ * (every member learns its own outcome or is left for recovery) that reads best in one place.
  */
 public final class StockConfirms {
 

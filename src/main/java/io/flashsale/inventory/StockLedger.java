@@ -30,7 +30,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-/** The PostgreSQL side of inventory: checkouts, and layer 3 — the versioned (optimistic, fenced) stock decrement. */
+/**
+ * The PostgreSQL side of inventory: checkouts, and layer 3 — the versioned (optimistic, fenced) stock decrement.
+ * Longer than our usual class: {@link #confirmBatch} is one transaction (locks, admission, decrement, holds, sold-out,
+ * coupons, the hook) whose steps must be read together.
+ */
 public final class StockLedger {
 
   private final Pool pool;

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Keeps Redis following PostgreSQL, off the request path: gives holds back (PostgreSQL first), expires the holds
  * whose time has come, settles confirms a crash left half-done, rebuilds the inventory when Redis lost its data, and
  * reconciles products on demand.
+ * Slightly over our usual length: each job is a screenful and they share the rebuild's single-flight state.
  */
 public final class StockRecovery {
 

@@ -1,7 +1,7 @@
 package io.flashsale.ops;
 
-import io.flashsale.infra.AppConfig;
 import io.flashsale.fanout.DeadLetters;
+import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.Topics;
 import io.vertx.core.Future;

@@ -2,20 +2,20 @@ package io.flashsale.order;
 
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
-import io.flashsale.infra.Ids;
-import io.flashsale.inventory.Checkout;
-import io.flashsale.inventory.InventoryClient;
-import io.flashsale.inventory.StockLedger;
-import io.flashsale.payment.PaymentClient;
 import io.flashsale.http.ErrorResponder;
 import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.Ids;
 import io.flashsale.infra.Topics;
+import io.flashsale.inventory.Checkout;
+import io.flashsale.inventory.InventoryClient;
 import io.flashsale.inventory.InventoryConfig;
-import io.vertx.sqlclient.Pool;
+import io.flashsale.inventory.StockLedger;
+import io.flashsale.payment.PaymentClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +32,9 @@ import java.time.Instant;
  * the idempotent confirm) and the provider's payment record. Compensation (void the payment, give the hold back) runs
  * only on a definite "did not happen": a 4xx answer of the inventory, whose transaction rolled back. When the outcome
  * is not known by {@code answerDeadlineMillis} the shopper gets the PENDING order (202) while the saga goes on.
+ *
+ * <p>Longer than our usual class on purpose: the saga's forward steps, their compensations and recovery read as one
+ * state machine top to bottom; split, each half would need the other's invariants restated.
  */
 public final class OrderSaga {
 

@@ -23,7 +23,10 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Orders in PostgreSQL: the saga's persisted state, history, and the OrderPlaced / OrderCancelled outbox rows. */
+/**
+ * Orders in PostgreSQL: the saga's persisted state, history, and the OrderPlaced / OrderCancelled outbox rows (every
+ * compare-and-set of a step in one place, hence just over our usual length).
+ */
 public final class OrderStore {
 
   public static final String ORDER_PLACED = "OrderPlaced";

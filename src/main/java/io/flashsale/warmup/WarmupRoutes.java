@@ -1,7 +1,7 @@
 package io.flashsale.warmup;
 
-import io.flashsale.http.JsonInput;
 import io.flashsale.http.ApiException;
+import io.flashsale.http.JsonInput;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;

@@ -149,20 +149,20 @@ class FanoutIT {
     DeadLetters dlq = new DeadLetters(vertx, KafkaConfig.from(config), topics);
     waitUntil(Duration.ofSeconds(30), () -> {
       try {
-        return dlq.pending(topic).stream().anyMatch(l -> l.consumer().equals(consumerName) && l.attempts() == 3);
+        return dlq.pending(topic).await(60, TimeUnit.SECONDS).stream().anyMatch(l -> l.consumer().equals(consumerName) && l.attempts() == 3);
       } catch (Exception e) {
         return false;
       }
     }, "the poison record in the DLQ after 3 attempts");
-    DeadLetters.Letter letter = dlq.pending(topic).get(0);
+    DeadLetters.Letter letter = dlq.pending(topic).await(60, TimeUnit.SECONDS).get(0);
     assertThat(letter.error()).contains("poisoned for the test");
     assertThat(sql("select count(*) from points_ledger where order_id = $1", bad)).isZero();
 
     poisoned.clear(); // the cause is fixed
-    assertThat(dlq.replay(topic, consumerName)).isEqualTo(1);
+    assertThat(dlq.replay(topic, consumerName).await(60, TimeUnit.SECONDS)).isEqualTo(1);
     waitUntil(Duration.ofSeconds(30), () -> sql("select count(*) from points_ledger where order_id = $1", bad) == 1,
         "the replayed record to apply");
-    assertThat(dlq.pending(topic)).as("replayed once, not again").isEmpty();
+    assertThat(dlq.pending(topic).await(60, TimeUnit.SECONDS)).as("replayed once, not again").isEmpty();
     consumer.stop().await(10, TimeUnit.SECONDS);
   }
 
@@ -194,7 +194,7 @@ class FanoutIT {
     DeadLetters dlq = new DeadLetters(vertx, KafkaConfig.from(config), topics);
     waitUntil(Duration.ofSeconds(30), () -> {
       try {
-        return dlq.pending(topic).size() == 2;
+        return dlq.pending(topic).await(60, TimeUnit.SECONDS).size() == 2;
       } catch (Exception e) {
         return false;
       }
@@ -205,15 +205,15 @@ class FanoutIT {
       assertThat(DeadLetters.depth(admin, KafkaConfig.from(config), List.of(topic)).await(10, TimeUnit.SECONDS))
           .isEqualTo(2);
       poisoned.clear();
-      assertThat(dlq.replay(topic, first)).isEqualTo(1);
+      assertThat(dlq.replay(topic, first).await(60, TimeUnit.SECONDS)).isEqualTo(1);
       waitUntil(Duration.ofSeconds(30), () -> applied.get(first).contains(bad), "the first consumer's replay to apply");
-      assertThat(dlq.pending(topic)).extracting(DeadLetters.Letter::consumer).containsExactly(second);
+      assertThat(dlq.pending(topic).await(60, TimeUnit.SECONDS)).extracting(DeadLetters.Letter::consumer).containsExactly(second);
       assertThat(DeadLetters.depth(admin, KafkaConfig.from(config), List.of(topic)).await(10, TimeUnit.SECONDS))
           .as("the depth the dashboard shows goes down by the replayed letter").isEqualTo(1);
       assertThat(applied.get(second)).doesNotContain(bad);
-      assertThat(dlq.replay(topic, null)).isEqualTo(1);
+      assertThat(dlq.replay(topic, null).await(60, TimeUnit.SECONDS)).isEqualTo(1);
       waitUntil(Duration.ofSeconds(30), () -> applied.get(second).contains(bad), "the second consumer's replay");
-      assertThat(dlq.pending(topic)).isEmpty();
+      assertThat(dlq.pending(topic).await(60, TimeUnit.SECONDS)).isEmpty();
       assertThat(DeadLetters.depth(admin, KafkaConfig.from(config), List.of(topic)).await(10, TimeUnit.SECONDS))
           .isZero();
     } finally {
