@@ -14,6 +14,7 @@ import io.flashsale.infra.KafkaTopics;
 import io.flashsale.infra.RedisSubscriberVerticle;
 import io.flashsale.infra.Topics;
 import io.flashsale.inventory.ConfirmVerticle;
+import io.flashsale.inventory.Inventory;
 import io.flashsale.inventory.InventoryConfig;
 import io.flashsale.inventory.InventorySweepVerticle;
 import io.flashsale.inventory.InventoryVerticle;
@@ -72,6 +73,7 @@ public final class FlashsaleApp {
     int inventoryInstances = InventoryConfig.from(config).instances() > 0 ? InventoryConfig.from(config).instances()
         : Runtime.getRuntime().availableProcessors();
     SoldOutBoard board = new SoldOutBoard(clock, InventoryConfig.from(config).soldOutFlagMillis());
+    Inventory.Recipe inventory = new Inventory.Recipe(config, board, clock);
     DisplayService.Shared display = DisplayService.Shared.create(DisplayConfig.from(config).nearCacheMaxEntries(), clock);
     DisplayMetrics.register(display);
     CouponService.Definitions couponDefinitions = new CouponService.Definitions();
@@ -89,13 +91,13 @@ public final class FlashsaleApp {
         .compose(x -> vertx.deployVerticle(new OutboxRelayVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new ViewProjectorVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new SaleBoundaryVerticle(config))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(new InventorySweepVerticle(config, board, clock))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(new StockChangesVerticle(config, board, clock))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(new StockDriftVerticle(config, board, clock))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(() -> new InventoryVerticle(config, board, clock),
+        .compose(x -> vertx.deployVerticle(new InventorySweepVerticle(inventory))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new StockChangesVerticle(inventory))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new StockDriftVerticle(inventory))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(() -> new InventoryVerticle(inventory),
             new DeploymentOptions().setInstances(inventoryInstances))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(new ConfirmVerticle(config, board,
-            new OrderConfirmations(Topics.from(config)), clock))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new ConfirmVerticle(inventory,
+            new OrderConfirmations(Topics.from(config))))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(() -> new OrderVerticle(config, clock),
             new DeploymentOptions().setInstances(inventoryInstances))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new OrderRecoveryVerticle(config, clock))).onSuccess(ids::add)

@@ -1,14 +1,12 @@
 package io.flashsale.inventory;
 
 import io.flashsale.http.BusErrors;
-import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.BusAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
-import java.time.Clock;
 
 /**
  * Confirms checkouts (one instance per process): every confirm of a product in this process meets the others in one
@@ -18,22 +16,18 @@ import java.time.Clock;
  */
 public final class ConfirmVerticle extends VerticleBase {
 
-  private final AppConfig config;
-  private final SoldOutBoard board;
+  private final Inventory.Recipe recipe;
   private final ConfirmHook hook;
-  private final Clock clock;
   private Inventory inventory;
 
-  public ConfirmVerticle(AppConfig config, SoldOutBoard board, ConfirmHook hook, Clock clock) {
-    this.config = config;
-    this.board = board;
+  public ConfirmVerticle(Inventory.Recipe recipe, ConfirmHook hook) {
+    this.recipe = recipe;
     this.hook = hook;
-    this.clock = clock;
   }
 
   @Override
   public Future<?> start() {
-    inventory = Inventory.create(vertx, config, board, clock, hook);
+    inventory = recipe.build(vertx, hook, 4);
     InventoryService service = inventory.service();
     MessageConsumer<JsonObject> confirm = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_CONFIRM, msg -> {
       InventoryClient.ConfirmRequest req = InventoryClient.ConfirmRequest.fromJson(msg.body());

@@ -35,6 +35,22 @@ public final class Inventory implements AutoCloseable {
     this.pool = pool;
   }
 
+  /**
+   * What every inventory verticle needs to build its own {@link Inventory} (each verticle owns its clients): the
+   * config, the process's sold-out board and the app's clock.
+   */
+  public record Recipe(AppConfig config, SoldOutBoard board, Clock clock) {
+
+    public Inventory build(Vertx vertx) {
+      return create(vertx, config, board, clock);
+    }
+
+    /** With {@code hook} committing with each batch of confirms, on at most {@code pgConnections} connections. */
+    public Inventory build(Vertx vertx, ConfirmHook hook, int pgConnections) {
+      return create(vertx, config, board, clock, hook, pgConnections);
+    }
+  }
+
   public static Inventory create(Vertx vertx, AppConfig config, SoldOutBoard board, Clock clock) {
     return create(vertx, config, board, clock, ConfirmHook.NONE);
   }

@@ -1,13 +1,11 @@
 package io.flashsale.inventory;
 
-import io.flashsale.infra.AppConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Clock;
 
 /**
  * One job, one per process: keep holds and confirms moving. Every {@code inventory.sweepMillis} it expires holds past
@@ -18,23 +16,19 @@ public final class InventorySweepVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(InventorySweepVerticle.class);
 
-  private final AppConfig config;
-  private final SoldOutBoard board;
-  private final Clock clock;
+  private final Inventory.Recipe recipe;
   private Inventory inventory;
   private boolean sweeping;
   private long sweepTimer;
 
-  public InventorySweepVerticle(AppConfig config, SoldOutBoard board, Clock clock) {
-    this.config = config;
-    this.board = board;
-    this.clock = clock;
+  public InventorySweepVerticle(Inventory.Recipe recipe) {
+    this.recipe = recipe;
   }
 
   @Override
   public Future<?> start() {
-    inventory = Inventory.create(vertx, config, board, clock);
-    sweepTimer = vertx.setPeriodic(InventoryConfig.from(config).sweepMillis(), id -> sweep());
+    inventory = recipe.build(vertx);
+    sweepTimer = vertx.setPeriodic(InventoryConfig.from(recipe.config()).sweepMillis(), id -> sweep());
     // A large catalog's rebuild must not time the deployment out: past 30 s it goes on behind the start (holds and
     // confirms wait for the sentinel anyway).
     Promise<Void> readyOrLater = Promise.promise();

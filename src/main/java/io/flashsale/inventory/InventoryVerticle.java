@@ -1,14 +1,12 @@
 package io.flashsale.inventory;
 
 import io.flashsale.http.BusErrors;
-import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.BusAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,20 +16,16 @@ import java.util.List;
  */
 public final class InventoryVerticle extends VerticleBase {
 
-  private final AppConfig config;
-  private final SoldOutBoard board;
-  private final Clock clock;
+  private final Inventory.Recipe recipe;
   private Inventory inventory;
 
-  public InventoryVerticle(AppConfig config, SoldOutBoard board, Clock clock) {
-    this.config = config;
-    this.board = board;
-    this.clock = clock;
+  public InventoryVerticle(Inventory.Recipe recipe) {
+    this.recipe = recipe;
   }
 
   @Override
   public Future<?> start() {
-    inventory = Inventory.create(vertx, config, board, clock);
+    inventory = recipe.build(vertx);
     InventoryService service = inventory.service();
     MessageConsumer<JsonObject> hold = vertx.eventBus().localConsumer(BusAddresses.INVENTORY_HOLD, msg -> {
       InventoryClient.HoldRequest req = InventoryClient.HoldRequest.fromJson(msg.body());

@@ -1,7 +1,6 @@
 package io.flashsale.inventory;
 
 import io.flashsale.catalog.CatalogStore;
-import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.Topics;
 import io.flashsale.outbox.KafkaBatchConsumer;
@@ -9,7 +8,6 @@ import io.flashsale.outbox.OutboxEvent;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
-import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -20,23 +18,19 @@ import java.util.Set;
  */
 public final class StockChangesVerticle extends VerticleBase {
 
-  private final AppConfig config;
-  private final SoldOutBoard board;
-  private final Clock clock;
+  private final Inventory.Recipe recipe;
   private Inventory inventory;
   private KafkaBatchConsumer stockChanges;
 
-  public StockChangesVerticle(AppConfig config, SoldOutBoard board, Clock clock) {
-    this.config = config;
-    this.board = board;
-    this.clock = clock;
+  public StockChangesVerticle(Inventory.Recipe recipe) {
+    this.recipe = recipe;
   }
 
   @Override
   public Future<?> start() {
-    inventory = Inventory.create(vertx, config, board, clock, ConfirmHook.NONE, 2);
-    return KafkaBatchConsumer.start(vertx, KafkaConfig.from(config), "inventory-stock",
-        List.of(Topics.from(config).products()), this::apply).onSuccess(c -> stockChanges = c);
+    inventory = recipe.build(vertx, ConfirmHook.NONE, 2);
+    return KafkaBatchConsumer.start(vertx, KafkaConfig.from(recipe.config()), "inventory-stock",
+        List.of(Topics.from(recipe.config()).products()), this::apply).onSuccess(c -> stockChanges = c);
   }
 
   private Future<?> apply(List<OutboxEvent> events) {

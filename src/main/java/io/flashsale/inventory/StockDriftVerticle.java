@@ -1,13 +1,11 @@
 package io.flashsale.inventory;
 
-import io.flashsale.infra.AppConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.micrometer.backends.BackendRegistries;
 
-import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -18,23 +16,19 @@ public final class StockDriftVerticle extends VerticleBase {
 
   public static final String GAUGE = "flashsale_stock_drift_units";
 
-  private final AppConfig config;
-  private final SoldOutBoard board;
-  private final Clock clock;
+  private final Inventory.Recipe recipe;
   private final AtomicLong drift = new AtomicLong();
   private Inventory inventory;
   private long timer;
   private Gauge gauge;
 
-  public StockDriftVerticle(AppConfig config, SoldOutBoard board, Clock clock) {
-    this.config = config;
-    this.board = board;
-    this.clock = clock;
+  public StockDriftVerticle(Inventory.Recipe recipe) {
+    this.recipe = recipe;
   }
 
   @Override
   public Future<?> start() {
-    inventory = Inventory.create(vertx, config, board, clock, ConfirmHook.NONE, 1);
+    inventory = recipe.build(vertx, ConfirmHook.NONE, 1);
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     if (registry != null) {
       // Held strongly and removed at stop: a redeployed verticle registers its own, not a dead one's.
