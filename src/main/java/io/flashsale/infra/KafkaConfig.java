@@ -4,11 +4,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** How to reach Kafka and how our clients are tuned, from {@code kafka.*} config keys. */
-public record KafkaConfig(String bootstrap, String topicPrefix, int partitions) {
+public record KafkaConfig(String bootstrap, String topicPrefix, int partitions, int sessionTimeoutMillis) {
 
   public static KafkaConfig from(AppConfig config) {
     return new KafkaConfig(config.string("kafka.bootstrap"), config.string("kafka.topicPrefix"),
-        config.integer("kafka.partitions"));
+        config.integer("kafka.partitions"), config.integer("kafka.sessionTimeoutMillis"));
   }
 
   /** An idempotent producer that waits for every in-sync replica: nothing acknowledged is lost or doubled. */
@@ -48,9 +48,10 @@ public record KafkaConfig(String bootstrap, String topicPrefix, int partitions) 
     c.put("max.poll.records", "500");
     c.put("reconnect.backoff.max.ms", "2000");
     c.put("metadata.max.age.ms", "5000");
-    // A killed instance's partitions wait for this long before another member takes them over (default 45 s).
-    c.put("session.timeout.ms", "10000");
-    c.put("heartbeat.interval.ms", "3000");
+    // A killed instance's partitions wait for this long before another member takes them over (Kafka's default is
+    // 45 s; the broker refuses less than 6 s).
+    c.put("session.timeout.ms", String.valueOf(sessionTimeoutMillis));
+    c.put("heartbeat.interval.ms", String.valueOf(Math.max(1000, sessionTimeoutMillis / 3)));
     return c;
   }
 

@@ -44,6 +44,9 @@ public final class TestInfra implements BeforeAllCallback {
           .put("http.port", 0)
           .put("http.instances", 2)
           .put("outbox.sweepMillis", 500)
+          // The broker's floor: a test app closed while its group's coordinator reloads (after a broker restart)
+          // cannot leave, and the next app waits this long for it.
+          .put("kafka.sessionTimeoutMillis", 6000)
           .put("orders.recoveryAfterMillis", 2000)
           .put("orders.recoverySweepMillis", 500)
           .put("payment.simulator.slowMillis", 3000)
