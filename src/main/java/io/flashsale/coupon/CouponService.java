@@ -119,9 +119,13 @@ public final class CouponService {
       if (!took) {
         return Future.failedFuture(notApplicable(couponId, "is not held by you (or already in use)"));
       }
-      return store.reserve(couponId, userId, checkoutId).compose(ok -> ok ? Future.<Void>succeededFuture()
-          : index.putBack(userId, couponId).transform(x -> Future.failedFuture(
-              notApplicable(couponId, "is not held by you (or already in use)"))));
+      // PostgreSQL gates the reservation; Redis's set only says who may try. A refused or failed reserve puts the grant
+      // back (if the failed one did commit, the next take is refused by PostgreSQL, and confirm redeems only a grant
+      // reserved for its checkout), so a lost answer never hides a shopper's coupon until the next reindex.
+      return store.reserve(couponId, userId, checkoutId).transform(ar -> ar.succeeded() && ar.result()
+          ? Future.<Void>succeededFuture()
+          : index.putBack(userId, couponId).transform(x -> Future.failedFuture(ar.failed() ? ar.cause()
+              : notApplicable(couponId, "is not held by you (or already in use)"))));
     });
   }
 

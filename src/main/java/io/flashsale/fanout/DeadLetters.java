@@ -72,7 +72,7 @@ public final class DeadLetters {
       if (ends.isEmpty()) {
         return Future.succeededFuture(new Scan(out, ends));
       }
-      KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, kafka.consumer(REPLAYER));
+      KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, replayerConfig());
       return consumer.assign(ends.keySet())
           .compose(x -> eachInTurn(new ArrayList<>(ends.keySet()), tp -> consumer.committed(tp)
               .compose(committed -> consumer.seek(tp, committed == null ? 0 : committed.getOffset()))))
@@ -124,7 +124,7 @@ public final class DeadLetters {
   public Future<Integer> replay(String topic, String onlyConsumer) {
     KafkaAdminClient admin = KafkaAdminClient.create(vertx, kafka.admin());
     KafkaProducer<String, String> producer = KafkaProducer.create(vertx, kafka.producer("flashsale-dlq-replay"));
-    KafkaConsumer<String, String> committer = KafkaConsumer.create(vertx, kafka.consumer(REPLAYER));
+    KafkaConsumer<String, String> committer = KafkaConsumer.create(vertx, replayerConfig());
     int[] replayed = {0};
     return dlqTopics(admin, topic, onlyConsumer).compose(dlqs -> eachInTurn(dlqs, dlq -> read(admin, dlq)
         .compose(scan -> eachInTurn(scan.letters(), l -> {
@@ -142,6 +142,13 @@ public final class DeadLetters {
         }))))
         .map(x -> replayed[0])
         .eventually(() -> Future.join(producer.close(), committer.close(), admin.close()));
+  }
+
+  /** The replayer's consumer; each call (committed, seek, position, poll, commit) gives up after 10 s. */
+  private Map<String, String> replayerConfig() {
+    Map<String, String> c = kafka.consumer(REPLAYER);
+    c.put("default.api.timeout.ms", "10000");
+    return c;
   }
 
   /** Runs {@code step} on each item, one after the other, stopping at the first failure. */

@@ -7,6 +7,12 @@ import java.util.Map;
 public record KafkaConfig(String bootstrap, String topicPrefix, int partitions, int sessionTimeoutMillis) {
 
   public static KafkaConfig from(AppConfig config) {
+    int session = config.integer("kafka.sessionTimeoutMillis");
+    if (session < 6_000 || session > 1_800_000) {
+      // The broker's group.min/max.session.timeout.ms: it would refuse the join much later, consumer by consumer.
+      throw new IllegalStateException("kafka.sessionTimeoutMillis must be within 6000..1800000 (the broker's limits),"
+          + " not " + session);
+    }
     return new KafkaConfig(config.string("kafka.bootstrap"), config.string("kafka.topicPrefix"),
         config.integer("kafka.partitions"), config.integer("kafka.sessionTimeoutMillis"));
   }

@@ -1,5 +1,6 @@
 package io.flashsale.infra;
 
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -46,5 +47,14 @@ class AppConfigTest {
     AppConfig real = AppConfig.load(Map.of("FLASHSALE_ENV", "prod", "FLASHSALE_JWT_SECRET", secret,
         "FLASHSALE_PAYMENT_SIMULATOR_ENABLED", "false", "FLASHSALE_CONFIG", "/nonexistent"));
     real.checkSafeForEnvironment();
+  }
+
+  @Test
+  @DisplayName("refuses a Kafka session timeout the broker would refuse at each consumer's join")
+  void refusesSessionTimeoutOutsideTheBrokersLimits() {
+    assertThatThrownBy(() -> KafkaConfig.from(AppConfig.of(new JsonObject()
+        .put("kafka.sessionTimeoutMillis", 5_999)))).hasMessageContaining("kafka.sessionTimeoutMillis");
+    assertThat(KafkaConfig.from(AppConfig.of(new JsonObject()))
+        .sessionTimeoutMillis()).isEqualTo(10_000);
   }
 }
