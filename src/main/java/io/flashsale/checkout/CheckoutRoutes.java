@@ -102,12 +102,24 @@ public final class CheckoutRoutes {
     String checkoutId = InventoryService.newCheckoutId();
     String couponId = request.couponId();
     if (couponId == null) {
-      return inventory.hold(new InventoryClient.HoldRequest(checkoutId, userId, priced, null, 0));
+      return holdOrGiveBack(new InventoryClient.HoldRequest(checkoutId, userId, priced, null, 0));
     }
     return coupons.discount(userId, couponId, facts(priced, lines))
         .compose(discount -> coupons.reserve(userId, couponId, checkoutId).map(discount))
-        .compose(discount -> inventory.hold(new InventoryClient.HoldRequest(checkoutId, userId, priced, couponId,
+        .compose(discount -> holdOrGiveBack(new InventoryClient.HoldRequest(checkoutId, userId, priced, couponId,
             discount)).recover(err -> coupons.release(checkoutId).transform(r -> Future.failedFuture(err))));
+  }
+
+  /**
+   * The hold, or its failure. A 4xx means nothing was held. A 5xx or a lost answer may hide a hold that was stored:
+   * the inventory's compensation gives it back PostgreSQL first (with its coupon reservation) before the shopper is
+   * told to retry, instead of leaving the units held until the hold expires.
+   */
+  private Future<Checkout> holdOrGiveBack(InventoryClient.HoldRequest request) {
+    return inventory.hold(request).recover(err -> err instanceof ApiException api && api.code().status() < 500
+        ? Future.failedFuture(err)
+        : inventory.release(new InventoryClient.ReleaseRequest(request.userId(), request.checkoutId(), true))
+            .transform(r -> Future.failedFuture(err)));
   }
 
   /** What the coupon rule needs of each line: the product at the unit price it is sold at now. */

@@ -1,5 +1,6 @@
 package io.flashsale.fanout;
 
+import io.flashsale.infra.Concurrently;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.Topics;
 import io.vertx.core.Future;
@@ -15,13 +16,14 @@ import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
 
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * Ops on dead-letter topics ({@code <topic>.dlq.<consumer>}, one per consumer): list what is there (not yet replayed),
@@ -58,7 +60,7 @@ public final class DeadLetters {
     KafkaAdminClient admin = KafkaAdminClient.create(vertx, kafka.admin());
     List<Letter> out = new ArrayList<>();
     return dlqTopics(admin, topic, consumer)
-        .compose(dlqs -> eachInTurn(dlqs, dlq -> read(admin, dlq).onSuccess(scan -> out.addAll(scan.letters()))))
+        .compose(dlqs -> Concurrently.forEach(dlqs, 1, dlq -> read(admin, dlq).onSuccess(scan -> out.addAll(scan.letters()))))
         .map(out).eventually(() -> admin.close());
   }
 
@@ -74,7 +76,7 @@ public final class DeadLetters {
       }
       KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, replayerConfig());
       return consumer.assign(ends.keySet())
-          .compose(x -> eachInTurn(new ArrayList<>(ends.keySet()), tp -> consumer.committed(tp)
+          .compose(x -> Concurrently.forEach(new ArrayList<>(ends.keySet()), 1, tp -> consumer.committed(tp)
               .compose(committed -> consumer.seek(tp, committed == null ? 0 : committed.getOffset()))))
           .compose(x -> readToEnd(consumer, dlq, ends, out, System.nanoTime() + TimeUnit.SECONDS.toNanos(30)))
           .map(x -> new Scan(out, ends))
@@ -126,8 +128,8 @@ public final class DeadLetters {
     KafkaProducer<String, String> producer = KafkaProducer.create(vertx, kafka.producer("flashsale-dlq-replay"));
     KafkaConsumer<String, String> committer = KafkaConsumer.create(vertx, replayerConfig());
     int[] replayed = {0};
-    return dlqTopics(admin, topic, onlyConsumer).compose(dlqs -> eachInTurn(dlqs, dlq -> read(admin, dlq)
-        .compose(scan -> eachInTurn(scan.letters(), l -> {
+    return dlqTopics(admin, topic, onlyConsumer).compose(dlqs -> Concurrently.forEach(dlqs, 1, dlq -> read(admin, dlq)
+        .compose(scan -> Concurrently.forEach(scan.letters(), 1, l -> {
           KafkaProducerRecord<String, String> out = KafkaProducerRecord.create(topics.retry(l.consumer()),
               l.record().key(), l.record().value());
           out.addHeader(IdempotentConsumer.H_ATTEMPT, "0").addHeader(IdempotentConsumer.H_ORIGINAL_TOPIC, topic)
@@ -149,15 +151,6 @@ public final class DeadLetters {
     Map<String, String> c = kafka.consumer(REPLAYER);
     c.put("default.api.timeout.ms", "10000");
     return c;
-  }
-
-  /** Runs {@code step} on each item, one after the other, stopping at the first failure. */
-  private static <T> Future<Void> eachInTurn(List<T> items, Function<T, Future<?>> step) {
-    Future<?> chain = Future.succeededFuture();
-    for (T item : items) {
-      chain = chain.compose(x -> step.apply(item));
-    }
-    return chain.mapEmpty();
   }
 
   /** Records waiting in the dead-letter topics of these topics (end offset − replayed offset, every consumer). */
@@ -208,7 +201,18 @@ public final class DeadLetters {
         });
         return out;
       });
-    }, err -> Future.succeededFuture(out)); // no DLQ topic yet: nothing ever failed
+    }, err -> noSuchTopic(err)
+        ? Future.succeededFuture(out) // no DLQ topic yet: nothing ever failed
+        : Future.failedFuture(err)); // the broker did not answer: not known, so not "nothing"
+  }
+
+  private static boolean noSuchTopic(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof UnknownTopicOrPartitionException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static JsonObject safeJson(String s) {

@@ -1,5 +1,8 @@
 package io.flashsale.http;
 
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -22,6 +25,11 @@ public final class BusErrors {
     }
     // API.md's error object, as ApiException writes it; toApi reads it back on the caller's side.
     msg.fail(api.code().status(), api.toJson().getJsonObject("error").encode());
+  }
+
+  /** A bus request whose failure comes back as the API error it carried (see {@link #toApi}). */
+  public static <T> Future<Message<T>> request(EventBus bus, String address, Object body, DeliveryOptions options) {
+    return bus.<T>request(address, body, options).recover(err -> Future.failedFuture(toApi(err)));
   }
 
   /** Turns a failed bus request back into the API error it carried (a timeout or no handler is a 503). */

@@ -14,7 +14,7 @@ public record KafkaConfig(String bootstrap, String topicPrefix, int partitions, 
           + " not " + session);
     }
     return new KafkaConfig(config.string("kafka.bootstrap"), config.string("kafka.topicPrefix"),
-        config.integer("kafka.partitions"), config.integer("kafka.sessionTimeoutMillis"));
+        config.integer("kafka.partitions"), session);
   }
 
   /** An idempotent producer that waits for every in-sync replica: nothing acknowledged is lost or doubled. */

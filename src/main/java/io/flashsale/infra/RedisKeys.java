@@ -86,6 +86,11 @@ public final class RedisKeys {
   }
 
   /** A Redlock resource key (on every lock node). */
+  /** A product's stock lock: confirms and live reconciles of the product take it, so they never interleave. */
+  public String stockLock(String productId) {
+    return lock("stock:" + productId);
+  }
+
   public String lock(String resource) {
     return prefix + "lock:" + resource;
   }

@@ -52,15 +52,13 @@ public final class Inventory implements AutoCloseable {
   }
 
   public static Inventory create(Vertx vertx, AppConfig config, SoldOutBoard board, Clock clock) {
-    return create(vertx, config, board, clock, ConfirmHook.NONE);
+    return create(vertx, config, board, clock, ConfirmHook.NONE, 4);
   }
 
-  /** With {@code hook}: what commits with each batch of confirms (the app confirms the orders there). */
-  public static Inventory create(Vertx vertx, AppConfig config, SoldOutBoard board, Clock clock, ConfirmHook hook) {
-    return create(vertx, config, board, clock, hook, 4);
-  }
-
-  /** With at most {@code pgConnections} PostgreSQL connections (background jobs need fewer than the request path). */
+  /**
+   * With {@code hook}, what commits with each batch of confirms (the app confirms the orders there), on at most
+   * {@code pgConnections} PostgreSQL connections (background jobs need fewer than the request path).
+   */
   public static Inventory create(Vertx vertx, AppConfig config, SoldOutBoard board, Clock clock, ConfirmHook hook,
                                  int pgConnections) {
     InventoryConfig inv = InventoryConfig.from(config);

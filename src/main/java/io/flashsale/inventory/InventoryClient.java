@@ -98,40 +98,33 @@ public final class InventoryClient {
   }
 
   public Future<Checkout> hold(HoldRequest request) {
-    return bus.<JsonObject>request(BusAddresses.INVENTORY_HOLD, request.toJson(), requests)
-        .transform(ar -> ar.succeeded() ? Future.succeededFuture(Checkout.fromBusJson(ar.result().body()))
-            : Future.failedFuture(BusErrors.toApi(ar.cause())));
+    return BusErrors.<JsonObject>request(bus, BusAddresses.INVENTORY_HOLD, request.toJson(), requests)
+        .map(reply -> Checkout.fromBusJson(reply.body()));
   }
 
   /** The checkout as PostgreSQL has it, or null when there is none. */
   public Future<Checkout> checkout(String checkoutId) {
-    return bus.<JsonObject>request(BusAddresses.INVENTORY_CHECKOUT, checkoutId, requests)
-        .transform(ar -> ar.succeeded() ? Future.succeededFuture(ar.result().body() == null ? null
-            : Checkout.fromBusJson(ar.result().body())) : Future.failedFuture(BusErrors.toApi(ar.cause())));
+    return BusErrors.<JsonObject>request(bus, BusAddresses.INVENTORY_CHECKOUT, checkoutId, requests)
+        .map(reply -> reply.body() == null ? null : Checkout.fromBusJson(reply.body()));
   }
 
   public Future<Void> release(ReleaseRequest request) {
-    return bus.request(BusAddresses.INVENTORY_RELEASE, request.toJson(), requests)
-        .transform(ar -> ar.succeeded() ? Future.<Void>succeededFuture() : Future.failedFuture(BusErrors.toApi(ar.cause())));
+    return BusErrors.request(bus, BusAddresses.INVENTORY_RELEASE, request.toJson(), requests).mapEmpty();
   }
 
   public Future<StockConfirms.Confirmation> confirm(ConfirmRequest request) {
-    return bus.<JsonObject>request(BusAddresses.INVENTORY_CONFIRM, request.toJson(), confirms)
-        .transform(ar -> ar.succeeded() ? Future.succeededFuture(new StockConfirms.Confirmation(
-            Checkout.fromBusJson(ar.result().body()), ar.result().body().getBoolean("orderConfirmed", false)))
-            : Future.failedFuture(BusErrors.toApi(ar.cause())));
+    return BusErrors.<JsonObject>request(bus, BusAddresses.INVENTORY_CONFIRM, request.toJson(), confirms)
+        .map(reply -> new StockConfirms.Confirmation(Checkout.fromBusJson(reply.body()),
+            reply.body().getBoolean("orderConfirmed", false)));
   }
 
   public Future<Void> restocked(Restocked request) {
-    return bus.request(BusAddresses.INVENTORY_RESTOCKED, request.toJson(), requests)
-        .transform(ar -> ar.succeeded() ? Future.<Void>succeededFuture() : Future.failedFuture(BusErrors.toApi(ar.cause())));
+    return BusErrors.request(bus, BusAddresses.INVENTORY_RESTOCKED, request.toJson(), requests).mapEmpty();
   }
 
   /** Makes Redis follow PostgreSQL for one product within {@code timeoutMillis}; answers the units it was off by. */
   public Future<Long> reconcile(String productId, long timeoutMillis) {
-    return bus.<Long>request(BusAddresses.INVENTORY_RECONCILE, productId,
-            new DeliveryOptions().setSendTimeout(timeoutMillis))
-        .transform(ar -> ar.succeeded() ? Future.succeededFuture(ar.result().body())
-            : Future.failedFuture(BusErrors.toApi(ar.cause())));
+    return BusErrors.<Long>request(bus, BusAddresses.INVENTORY_RECONCILE, productId,
+        new DeliveryOptions().setSendTimeout(timeoutMillis)).map(reply -> reply.body());
   }
 }

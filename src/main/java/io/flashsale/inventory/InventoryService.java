@@ -25,11 +25,8 @@ public final class InventoryService {
 
   private static final Logger LOG = LoggerFactory.getLogger(InventoryService.class);
 
-  private final Vertx vertx;
   private final StockCache cache;
   private final StockLedger ledger;
-  private final Redlock redlock;
-  private final RedisKeys keys;
   private final SoldOutBoard board;
   private final Clock clock;
   private final Duration holdTtl;
@@ -38,11 +35,8 @@ public final class InventoryService {
 
   public InventoryService(Vertx vertx, StockCache cache, StockLedger ledger, Redlock redlock, RedisKeys keys,
                           SoldOutBoard board, Clock clock, InventoryConfig config, ConfirmHook confirmHook) {
-    this.vertx = vertx;
     this.cache = cache;
     this.ledger = ledger;
-    this.redlock = redlock;
-    this.keys = keys;
     this.board = board;
     this.clock = clock;
     this.holdTtl = config.holdTtl();

@@ -27,7 +27,7 @@ public final class InventorySweepVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    inventory = recipe.build(vertx);
+    inventory = recipe.build(vertx, ConfirmHook.NONE, 2);
     sweepTimer = vertx.setPeriodic(InventoryConfig.from(recipe.config()).sweepMillis(), id -> sweep());
     // A large catalog's rebuild must not time the deployment out: past 30 s it goes on behind the start (holds and
     // confirms wait for the sentinel anyway).

@@ -331,7 +331,7 @@ public final class StockConfirms {
     if (clock.millis() >= deadlineMillis) {
       return Future.failedFuture(new GroupCommit.NotStarted("the confirm ran out of time taking its locks"));
     }
-    return redlock.withLocks(products.stream().map(p -> keys.lock("stock:" + p)).toList(), lockTtlMs,
+    return redlock.withLocks(products.stream().map(keys::stockLock).toList(), lockTtlMs,
         locks -> work.get());
   }
 }

@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.micrometer.backends.BackendRegistries;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -14,12 +16,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class StockDriftVerticle extends VerticleBase {
 
+  private static final Logger LOG = LoggerFactory.getLogger(StockDriftVerticle.class);
+
   public static final String GAUGE = "flashsale_stock_drift_units";
 
   private final Inventory.Recipe recipe;
   private final AtomicLong drift = new AtomicLong();
   private Inventory inventory;
   private long timer;
+  private boolean measuring;
   private Gauge gauge;
 
   public StockDriftVerticle(Inventory.Recipe recipe) {
@@ -41,6 +46,10 @@ public final class StockDriftVerticle extends VerticleBase {
   }
 
   private void measure() {
+    if (measuring) {
+      return; // a slow scan is still running: skip this tick rather than queue scans on the pool
+    }
+    measuring = true;
     inventory.cache().snapshot().compose(redis -> inventory.ledger().quantities().map(pg -> {
       long units = 0;
       for (var e : pg.entrySet()) {
@@ -50,7 +59,9 @@ public final class StockDriftVerticle extends VerticleBase {
         }
       }
       return units;
-    })).onSuccess(drift::set);
+    })).onSuccess(drift::set)
+        .onFailure(err -> LOG.warn("stock drift not measured, retried in 10 s: {}", err.toString()))
+        .onComplete(x -> measuring = false);
   }
 
   @Override

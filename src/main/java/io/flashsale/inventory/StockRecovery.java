@@ -259,7 +259,7 @@ public final class StockRecovery {
             ? cache.reset(t.productId(), t.quantity(), t.activeHeld())
             // Live: under the product's lock (no confirm interleaves); Redis's held count includes holds the sweeper
             // has not expired yet, so keep it.
-            : redlock.withLock(keys.lock("stock:" + t.productId()), lockTtlMs, lock -> ledger.truth(
+            : redlock.withLock(keys.stockLock(t.productId()), lockTtlMs, lock -> ledger.truth(
                 List.of(t.productId()), now).compose(fresh ->
                 cache.reset(t.productId(), fresh.isEmpty() ? 0 : fresh.get(0).quantity(), null))))
             .onSuccess(r -> {

@@ -54,14 +54,13 @@ public final class OrderClient {
   }
 
   public Future<Placed> place(PlaceRequest request) {
-    return bus.<JsonObject>request(BusAddresses.ORDERS_PLACE, request.toJson(), options).transform(ar -> ar.succeeded()
-        ? Future.succeededFuture(new Placed(ar.result().body(), "true".equals(ar.result().headers().get(ANSWER_STORED))))
-        : Future.failedFuture(BusErrors.toApi(ar.cause())));
+    return BusErrors.<JsonObject>request(bus, BusAddresses.ORDERS_PLACE, request.toJson(), options)
+        .map(reply -> new Placed(reply.body(), "true".equals(reply.headers().get(ANSWER_STORED))));
   }
 
   /** The cancelled order's JSON (with its items). */
   public Future<JsonObject> cancel(CancelRequest request) {
-    return bus.<JsonObject>request(BusAddresses.ORDERS_CANCEL, request.toJson(), options).transform(ar -> ar.succeeded()
-        ? Future.succeededFuture(ar.result().body()) : Future.failedFuture(BusErrors.toApi(ar.cause())));
+    return BusErrors.<JsonObject>request(bus, BusAddresses.ORDERS_CANCEL, request.toJson(), options)
+        .map(reply -> reply.body());
   }
 }

@@ -84,16 +84,9 @@ public final class OrderRoutes {
    * PostgreSQL already holds it (the saga stored it with the capture).
    */
   private record Answer(int status, String body, String orderId, boolean stored) {
-    Answer(int status, String body, String orderId) {
-      this(status, body, orderId, false);
-    }
   }
 
   /** 201 for a CONFIRMED order; 202 for one whose outcome is not known yet (PENDING). */
-  private static Answer answerOf(JsonObject order) {
-    return answerOf(order, false);
-  }
-
   private static Answer answerOf(JsonObject order, boolean stored) {
     return new Answer(Order.PENDING.equals(order.getString("status")) ? 202 : 201, order.encode(),
         order.getString("orderId"), stored);
@@ -106,12 +99,12 @@ public final class OrderRoutes {
    */
   private Future<Answer> failureAnswer(Throwable err, String userId, String checkoutId) {
     ApiException api = ErrorResponder.classify(err, 500);
-    Answer error = new Answer(api.code().status(), api.toJson().encode(), null);
+    Answer error = new Answer(api.code().status(), api.toJson().encode(), null, false);
     if (api.code().status() < 500) {
       return Future.succeededFuture(error);
     }
     return orders.liveOrderOf(checkoutId).compose(id -> id == null ? Future.<Order>succeededFuture(null) : orders.get(id))
-        .map(o -> o == null || !o.userId().equals(userId) ? error : answerOf(o.toJson(false)))
+        .map(o -> o == null || !o.userId().equals(userId) ? error : answerOf(o.toJson(false), false))
         .otherwise(error);
   }
 
@@ -121,7 +114,7 @@ public final class OrderRoutes {
    */
   private void replay(RoutingContext ctx, IdempotencyStore.Begin begin) {
     if (begin.status() != 202) {
-      send(ctx, new Answer(begin.status(), begin.body(), null), true);
+      send(ctx, new Answer(begin.status(), begin.body(), null, false), true);
       return;
     }
     String orderId = new JsonObject(begin.body()).getString("orderId");
@@ -140,11 +133,11 @@ public final class OrderRoutes {
           ? new ApiException(ErrorCode.UNAVAILABLE, "the order failed; nothing was sold or charged, retry with a new key",
               new JsonObject().put("orderId", o.orderId()).put("failureCode", o.failureCode()))
           : new ApiException(code, "the order failed: " + o.failureCode(), new JsonObject().put("orderId", o.orderId()));
-      return new Answer(api.code().status(), api.toJson().encode(), o.orderId());
+      return new Answer(api.code().status(), api.toJson().encode(), o.orderId(), false);
     }
     JsonObject json = o.toJson(false);
     return new Answer(Order.PENDING.equals(o.status()) ? 202 : Order.CONFIRMED.equals(o.status()) ? 201 : 200,
-        json.encode(), o.orderId());
+        json.encode(), o.orderId(), false);
   }
 
   private static void send(RoutingContext ctx, Answer answer, boolean replayed) {

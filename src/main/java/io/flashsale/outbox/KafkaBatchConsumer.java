@@ -73,9 +73,10 @@ public final class KafkaBatchConsumer {
     });
   }
 
-  /** Whether every consumer this process runs holds at least one partition (its group has assigned it). */
+  /** Whether this process runs consumers and each holds at least one partition (its group has assigned it). */
   public static boolean allAssigned(Vertx vertx) {
-    return vertx.sharedData().<String, Integer>getLocalMap(ASSIGNMENTS).values().stream().allMatch(n -> n > 0);
+    LocalMap<String, Integer> assignments = vertx.sharedData().getLocalMap(ASSIGNMENTS);
+    return !assignments.isEmpty() && assignments.values().stream().allMatch(n -> n > 0);
   }
 
   /** Subscribes the consumer group {@code group} to {@code topics} and applies each batch as domain events. */

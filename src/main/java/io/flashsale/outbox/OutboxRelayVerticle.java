@@ -37,14 +37,15 @@ public final class OutboxRelayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     PgConfig pg = PgConfig.from(config);
+    OutboxConfig settings = OutboxConfig.from(config);
     pool = pg.pool(vertx, "pg-outbox", 2);
     producer = KafkaProducer.create(vertx, KafkaConfig.from(config).producer("flashsale-outbox-relay"));
-    relay = new OutboxRelay(pool, producer, OutboxConfig.from(config).batchSize());
+    relay = new OutboxRelay(pool, producer, settings.batchSize());
     subscriber = PgSubscriber.subscriber(vertx, pg.connectOptions())
         .reconnectPolicy(attempt -> Math.min(5_000L, 200L * (attempt + 1)));
     subscriber.channel("outbox").handler(payload -> trigger());
     subscriber.connect().onFailure(err -> LOG.warn("outbox LISTEN not connected yet ({}); sweeping only", err.toString()));
-    vertx.setPeriodic(OutboxConfig.from(config).sweepMillis(), id -> trigger());
+    vertx.setPeriodic(settings.sweepMillis(), id -> trigger());
     trigger();
     return Future.succeededFuture();
   }

@@ -65,8 +65,11 @@ class CatalogRequestsTest {
   }
 
   @Test
-  @DisplayName("A product's id in the body must match the path's")
+  @DisplayName("A product's id in the body must match the path's; its image URL must be http(s) or a path")
   void productIdInBody() {
+    assertThat(CatalogRequests.product("p1", body(
+        "{\"productId\":\"p1\",\"name\":\"n\",\"brand\":\"b\",\"category\":\"c\",\"price\":1}")).productId())
+        .isEqualTo("p1");
     badRequestOn("productId", () -> CatalogRequests.product("p1", body(
         "{\"productId\":\"p2\",\"name\":\"n\",\"brand\":\"b\",\"category\":\"c\",\"price\":1}")));
     badRequestOn("imageUrl", () -> CatalogRequests.product("p1", body(

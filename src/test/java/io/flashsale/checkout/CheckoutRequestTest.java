@@ -1,6 +1,7 @@
 package io.flashsale.checkout;
 
 import io.flashsale.http.ApiException;
+import io.flashsale.http.ErrorCode;
 import io.flashsale.http.JsonInput;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.DisplayName;
@@ -20,6 +21,7 @@ class CheckoutRequestTest {
     try {
       parse(json);
     } catch (ApiException e) {
+      assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST);
       return e.details().getString("field");
     }
     throw new AssertionError("accepted: " + json);
