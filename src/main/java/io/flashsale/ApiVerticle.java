@@ -1,5 +1,11 @@
 package io.flashsale;
 
+import io.flashsale.admission.AdmissionConfig;
+import io.flashsale.admission.AdmissionGate;
+import io.flashsale.admission.QueueRegistry;
+import io.flashsale.admission.QueueRoutes;
+import io.flashsale.admission.RateLimiter;
+import io.flashsale.admission.WaitingRoom;
 import io.flashsale.catalog.AdminCatalogRoutes;
 import io.flashsale.catalog.CatalogStore;
 import io.flashsale.checkout.CheckoutRoutes;
@@ -54,6 +60,7 @@ import io.vertx.sqlclient.Pool;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.security.SecureRandom;
 import java.time.Clock;
 
 /**
@@ -69,6 +76,7 @@ public final class ApiVerticle extends VerticleBase {
   private final DisplayService.Shared displayShared;
   private final CouponService.Definitions couponDefinitions;
   private final RequestMeter requests;
+  private final QueueRegistry queues;
   private final Clock clock;
   private RequestMeter.Lane requestLane;
   private DateHeader date;
@@ -80,8 +88,10 @@ public final class ApiVerticle extends VerticleBase {
   private Router router;
 
   public ApiVerticle(AppConfig config, DisplayService.Shared displayShared,
-                     CouponService.Definitions couponDefinitions, RequestMeter requests, Clock clock) {
+                     CouponService.Definitions couponDefinitions, RequestMeter requests, QueueRegistry queues,
+                     Clock clock) {
     this.config = config;
+    this.queues = queues;
     this.clock = clock;
     this.requests = requests;
     this.displayShared = displayShared;
@@ -113,17 +123,22 @@ public final class ApiVerticle extends VerticleBase {
         .setBodyLimit(config.integer("http.bodyLimit")));
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
     router.route("/admin/*").handler(auth.admin());
+    AdmissionConfig admission = AdmissionConfig.from(config);
+    router.route("/api/*").handler(new RateLimiter(vertx, lanes::send, keys, auth, admission, clock));
     InventoryClient inventory = new InventoryClient(vertx.eventBus(), InventoryConfig.from(config));
     // Read-your-writes for the admin, bounded: past 2 s the stock event on Kafka brings Redis along.
     new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config)), productId -> inventory.reconcile(productId, 2_000))
         .mount(router);
-    new StatsRoutes(vertx, pool, redis, keys, requests, clock).mount(router);
+    new StatsRoutes(vertx, pool, redis, keys, requests, queues, clock).mount(router);
+    new QueueRoutes(queues, new WaitingRoom(lanes::send, keys, new SecureRandom()), admission, pool, clock)
+        .mount(router, auth);
     new WarmupRoutes(new WarmupService(pool, materializer.builder(), materializer.store())).mount(router);
     CouponStore couponStore = new CouponStore(pool, Topics.from(config));
     CouponService coupons = new CouponService(new CouponIndex(redis, keys), couponStore, couponDefinitions,
         clock);
     new CouponRoutes(couponStore, coupons, displayService, clock).mount(router, auth);
-    new CheckoutRoutes(inventory, displayService, coupons, clock).mount(router, auth);
+    new CheckoutRoutes(inventory, displayService, coupons, new AdmissionGate(queues, admission.tokens()), clock)
+        .mount(router, auth);
     new OrderRoutes(new OrderClient(vertx.eventBus(), OrdersConfig.from(config)), new IdempotencyStore(redis, pool, keys, config.integer("orders.idempotencyTtlSeconds")),
         new OrderStore(pool, Topics.from(config))).mount(router, auth);
     router.get("/health").handler(new HealthRoutes(vertx, redis, pool)::handle);

@@ -1,5 +1,7 @@
 package io.flashsale;
 
+import io.flashsale.admission.AdmissionVerticle;
+import io.flashsale.admission.QueueRegistry;
 import io.flashsale.coupon.CouponIndexerVerticle;
 import io.flashsale.coupon.CouponService;
 import io.flashsale.display.DisplayConfig;
@@ -78,6 +80,7 @@ public final class FlashsaleApp {
     DisplayMetrics.register(display);
     CouponService.Definitions couponDefinitions = new CouponService.Definitions();
     RequestMeter requests = new RequestMeter();
+    QueueRegistry queues = new QueueRegistry();
     List<String> ids = new ArrayList<>();
     KafkaTopics.ensure(vertx, KafkaConfig.from(config), Topics.from(config).all())
         .onFailure(err -> LOG.warn("could not create Kafka topics now ({}); the broker will create them on first use",
@@ -104,9 +107,10 @@ public final class FlashsaleApp {
         .compose(x -> vertx.deployVerticle(new IdempotencyExpiryVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new CouponIndexerVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new FanoutVerticle(config))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new AdmissionVerticle(config, queues, clock))).onSuccess(ids::add)
         .compose(x -> config.bool("kafka.bridge") ? vertx.deployVerticle(new KafkaBridgeVerticle(config))
             .onSuccess(ids::add) : Future.succeededFuture())
-        .compose(x -> vertx.deployVerticle(() -> new ApiVerticle(config, display, couponDefinitions, requests, clock),
+        .compose(x -> vertx.deployVerticle(() -> new ApiVerticle(config, display, couponDefinitions, requests, queues, clock),
             new DeploymentOptions().setInstances(instances))).onSuccess(ids::add)
         .map(x -> ids);
   }

@@ -17,6 +17,8 @@ public final class CatalogRequests {
 
   static final int MAX_EVENT_ITEMS = 10_000;
   static final Pattern GRADE = Pattern.compile("[A-Z][A-Z0-9_]{0,31}");
+  /** 24 bits is ~16M hashes: seconds in a browser; more would lock out phones. */
+  static final int MAX_POW_BITS = 24;
   private static final Duration MAX_EVENT_LENGTH = Duration.ofDays(366);
 
   private CatalogRequests() {
@@ -68,7 +70,7 @@ public final class CatalogRequests {
   }
 
   public static SaleEvent event(String eventId, JsonInput in) {
-    in.allowOnly(Set.of("title", "startsAt", "endsAt", "items", "eventId"));
+    in.allowOnly(Set.of("title", "startsAt", "endsAt", "items", "eventId", "queue"));
     checkPathId(in, "eventId", eventId);
     String title = in.string("title", 200);
     Instant startsAt = in.instant("startsAt");
@@ -91,7 +93,19 @@ public final class CatalogRequests {
       }
       items.add(new SaleEvent.Item(productId, item.money("salePrice"), item.intIn("limitPerUser", 1, 1000)));
     }
-    return new SaleEvent(eventId, title, startsAt, endsAt, List.copyOf(items), 0);
+    SaleEvent.Queue queue = in.has("queue") ? queue(in.objectField("queue")) : null;
+    return new SaleEvent(eventId, title, startsAt, endsAt, List.copyOf(items), 0, queue);
+  }
+
+  /** An event's waiting room; absent fields take API.md's defaults. */
+  static SaleEvent.Queue queue(JsonInput q) {
+    q.allowOnly(Set.of("enabled", "admitPerMinute", "maxActive", "prequeueMinutes", "admissionTtlSeconds", "powBits"));
+    return new SaleEvent.Queue(!q.has("enabled") || q.bool("enabled"),
+        q.has("admitPerMinute") ? q.intIn("admitPerMinute", 1, 10_000_000) : 6000,
+        q.has("maxActive") ? q.intIn("maxActive", 0, 10_000_000) : 0,
+        q.has("prequeueMinutes") ? q.intIn("prequeueMinutes", 0, 24 * 60) : 15,
+        q.has("admissionTtlSeconds") ? q.intIn("admissionTtlSeconds", 10, 24 * 3600) : 600,
+        q.has("powBits") ? q.intIn("powBits", 0, MAX_POW_BITS) : 16);
   }
 
   public static String grade(JsonInput in) {

@@ -53,9 +53,15 @@ final class CatalogSql {
   static final String PRODUCT_PRICES = "select product_id, price from products where product_id = any($1)";
 
   static final String UPSERT_EVENT = """
-      insert into events (event_id, title, starts_at, ends_at) values ($1, $2, $3, $4)
+      insert into events (event_id, title, starts_at, ends_at, queue, queue_version)
+      values ($1, $2, $3, $4, $5::jsonb, case when $5::jsonb is null then 0 else 1 end)
       on conflict (event_id) do update set title = excluded.title, starts_at = excluded.starts_at,
-        ends_at = excluded.ends_at, version = events.version + 1, updated_at = now()
+        ends_at = excluded.ends_at, version = events.version + 1, updated_at = now(),
+        -- The operator's switches outlive an upsert: fixing a title mid-sale must not unpause a paused queue.
+        queue = case when excluded.queue is null then null else excluded.queue
+          || jsonb_build_object('paused', coalesce(events.queue -> 'paused', 'false'::jsonb),
+                                'generation', coalesce(events.queue -> 'generation', '0'::jsonb)) end,
+        queue_version = events.queue_version + 1
       returning version""";
 
   static final String EVENT_ITEM_IDS = "select product_id from event_items where event_id = $1";

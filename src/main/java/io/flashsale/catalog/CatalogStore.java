@@ -137,7 +137,8 @@ public final class CatalogStore {
                 new JsonObject().put("productId", r.getString(0)).put("eventId", r.getString(1))));
           }
           return tx.preparedQuery(CatalogSql.UPSERT_EVENT).execute(Tuple.of(e.eventId(), e.title(),
-              e.startsAt().atOffset(ZoneOffset.UTC), e.endsAt().atOffset(ZoneOffset.UTC)));
+              e.startsAt().atOffset(ZoneOffset.UTC), e.endsAt().atOffset(ZoneOffset.UTC),
+              e.queue() == null ? null : e.queue().toJson()));
         })
         .compose(versionRows -> {
           long version = versionRows.iterator().next().getLong(0);
@@ -151,7 +152,7 @@ public final class CatalogStore {
                 .compose(x -> affected.isEmpty() ? Future.succeededFuture()
                     : tx.preparedQuery(CatalogSql.BUMP_PRODUCTS).execute(Tuple.of((Object) affected.toArray(String[]::new))))
                 .compose(x -> {
-                  SaleEvent saved = new SaleEvent(e.eventId(), e.title(), e.startsAt(), e.endsAt(), e.items(), version);
+                  SaleEvent saved = e.withVersion(version);
                   JsonObject payload = saved.toJson().put("affectedProductIds", new JsonArray(new ArrayList<>(affected)));
                   return OutboxStore.append(tx, List.of(OutboxEvent.of(topics.events(), "event", e.eventId(),
                       EVENT_UPSERTED, version, payload))).map(saved);

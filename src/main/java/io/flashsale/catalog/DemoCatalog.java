@@ -60,7 +60,7 @@ public final class DemoCatalog {
     List<SaleEvent.Item> items = entries.stream()
         .map(e -> new SaleEvent.Item(e.product().productId(), e.salePrice(), e.limitPerUser())).toList();
     return new SaleEvent(eventId, "Flashsale Demo Week — up to 70% off", now.minus(Duration.ofHours(1)),
-        now.plus(Duration.ofDays(7)), items, 0);
+        now.plus(Duration.ofDays(7)), items, 0, null);
   }
 
   /** Event {@code index} (0-based) of a multi-event seed: the first open now, the others opening hour by hour. */
@@ -71,7 +71,7 @@ public final class DemoCatalog {
     List<SaleEvent.Item> items = entries.stream()
         .map(e -> new SaleEvent.Item(e.product().productId(), e.salePrice(), e.limitPerUser())).toList();
     Instant starts = now.plus(Duration.ofHours(index));
-    return new SaleEvent(eventId, "Flashsale Drop #" + (index + 1), starts, starts.plus(Duration.ofDays(1)), items, 0);
+    return new SaleEvent(eventId, "Flashsale Drop #" + (index + 1), starts, starts.plus(Duration.ofDays(1)), items, 0, null);
   }
 
   /** The brands and categories a generated catalog uses (coupon targets pick from them). */

@@ -6,9 +6,12 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
 
-/** A limited-time sale event and its items, in display order; {@code version} is its page's view version. */
+/**
+ * A limited-time sale event and its items, in display order; {@code version} is its page's view version;
+ * {@code queue} its waiting room, null when it has none.
+ */
 public record SaleEvent(String eventId, String title, Instant startsAt, Instant endsAt, List<Item> items,
-                        long version) {
+                        long version, Queue queue) {
 
   /** A product sold in the event at {@code salePrice}, at most {@code limitPerUser} units per shopper. */
   public record Item(String productId, long salePrice, int limitPerUser) {
@@ -18,14 +21,36 @@ public record SaleEvent(String eventId, String title, Instant startsAt, Instant 
     }
   }
 
+  /**
+   * The waiting room's settings as the admin upserts them (API.md, "Waiting room"): admissions per minute, the cap on
+   * live admission tokens (0 = none), how early the pre-queue opens, how long a token lives, the puzzle's difficulty.
+   */
+  public record Queue(boolean enabled, int admitPerMinute, int maxActive, int prequeueMinutes,
+                      int admissionTtlSeconds, int powBits) {
+
+    public JsonObject toJson() {
+      return new JsonObject().put("enabled", enabled).put("admitPerMinute", admitPerMinute)
+          .put("maxActive", maxActive).put("prequeueMinutes", prequeueMinutes)
+          .put("admissionTtlSeconds", admissionTtlSeconds).put("powBits", powBits);
+    }
+  }
+
   public boolean isOpenAt(Instant t) {
     return !t.isBefore(startsAt) && t.isBefore(endsAt);
+  }
+
+  public SaleEvent withVersion(long newVersion) {
+    return new SaleEvent(eventId, title, startsAt, endsAt, items, newVersion, queue);
   }
 
   public JsonObject toJson() {
     JsonArray arr = new JsonArray();
     items.forEach(i -> arr.add(i.toJson()));
-    return new JsonObject().put("eventId", eventId).put("title", title).put("startsAt", startsAt.toString())
+    JsonObject json = new JsonObject().put("eventId", eventId).put("title", title).put("startsAt", startsAt.toString())
         .put("endsAt", endsAt.toString()).put("items", arr).put("version", version);
+    if (queue != null) {
+      json.put("queue", queue.toJson());
+    }
+    return json;
   }
 }

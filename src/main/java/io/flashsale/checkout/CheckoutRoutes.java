@@ -1,5 +1,6 @@
 package io.flashsale.checkout;
 
+import io.flashsale.admission.AdmissionGate;
 import io.flashsale.coupon.CouponRule;
 import io.flashsale.coupon.CouponService;
 import io.flashsale.display.DisplayService;
@@ -21,7 +22,9 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code POST /api/checkouts}, {@code GET} and {@code DELETE /api/checkouts/{id}}: validate, price each line from the
@@ -32,10 +35,13 @@ public final class CheckoutRoutes {
   private final InventoryClient inventory;
   private final DisplayService views;
   private final CouponService coupons;
+  private final AdmissionGate admission;
   private final Clock clock;
 
-  public CheckoutRoutes(InventoryClient inventory, DisplayService views, CouponService coupons, Clock clock) {
+  public CheckoutRoutes(InventoryClient inventory, DisplayService views, CouponService coupons,
+                        AdmissionGate admission, Clock clock) {
     this.inventory = inventory;
+    this.admission = admission;
     this.views = views;
     this.coupons = coupons;
     this.clock = clock;
@@ -54,6 +60,8 @@ public final class CheckoutRoutes {
     Instant now = clock.instant();
     productViews(request, now)
         .compose(lines -> requireEventOpen(request.eventId(), lines, now).map(lines))
+        .map(lines -> requireAdmission(caller.userId(), request.eventId(), lines,
+            ctx.request().headers().getAll(AdmissionGate.HEADER), now))
         .compose(lines -> hold(caller.userId(), request, lines, now))
         .onSuccess(checkout -> ctx.response().setStatusCode(201).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
             .putHeader(HttpHeaders.LOCATION, "/api/checkouts/" + checkout.checkoutId())
@@ -91,6 +99,26 @@ public final class CheckoutRoutes {
       Pricing.requireOpen(eventId, page, now);
       return null;
     });
+  }
+
+  /**
+   * An event that runs a waiting room lets in only shoppers it admitted: a checkout that names it, or holds an item of
+   * it while it is open, needs this user's admission token for it — checked before anything is reserved or held.
+   */
+  private List<JsonObject> requireAdmission(String userId, String eventId, List<JsonObject> lines,
+                                            List<String> tokens, Instant now) {
+    Set<String> guarded = new LinkedHashSet<>();
+    if (eventId != null && admission.guards(eventId)) {
+      guarded.add(eventId);
+    }
+    for (JsonObject view : lines) {
+      JsonObject event = view == null ? null : view.getJsonObject("event");
+      if (event != null && Pricing.isOpen(event, now) && admission.guards(event.getString("eventId"))) {
+        guarded.add(event.getString("eventId"));
+      }
+    }
+    guarded.forEach(id -> admission.require(userId, id, tokens, now));
+    return lines;
   }
 
   /** Prices the lines, reserves the coupon at its discount, holds the stock; a refused hold gives the coupon back. */

@@ -5,6 +5,8 @@ import io.flashsale.http.RequestMeter;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.inventory.StockDriftVerticle;
 import io.flashsale.ops.HealthRoutes;
+import io.flashsale.admission.QueueRegistry;
+import io.flashsale.admission.QueueRoutes;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -41,12 +43,15 @@ public final class StatsRoutes {
   private final Redis redis;
   private final RedisKeys keys;
   private final RequestMeter requests;
+  private final QueueRegistry queues;
   private final Clock clock;
   private final Buffer page;
   private final io.flashsale.order.OrderStore orders;
 
-  public StatsRoutes(Vertx vertx, Pool pool, Redis redis, RedisKeys keys, RequestMeter requests, Clock clock) {
+  public StatsRoutes(Vertx vertx, Pool pool, Redis redis, RedisKeys keys, RequestMeter requests,
+                     QueueRegistry queues, Clock clock) {
     this.clock = clock;
+    this.queues = queues;
     this.vertx = vertx;
     this.pool = pool;
     this.redis = redis;
@@ -132,8 +137,20 @@ public final class StatsRoutes {
           .put("stock", stockRows).put("driftUnits", drift())
           .put("dlqDepth", dlq == null ? 0 : dlq)
           .put("unresolvedPayments", unresolved.result()[0])
-          .put("oldestUnresolvedPaymentSeconds", unresolved.result()[1]);
+          .put("oldestUnresolvedPaymentSeconds", unresolved.result()[1])
+          .put("queues", queueFigures());
     });
+  }
+
+  /** Every open or upcoming waiting room's figures, as the admission verticle last measured them (each second). */
+  private JsonArray queueFigures() {
+    JsonArray out = new JsonArray();
+    queues.rooms().stream().filter(QueueRegistry.Room::enabled)
+        .sorted(java.util.Comparator.comparing(QueueRegistry.Room::eventId)).forEach(room -> {
+          QueueRegistry.Figures f = queues.figures(room.eventId());
+          out.add(QueueRoutes.figuresJson(room, f == null ? new QueueRegistry.Figures(0, 0, 0, 0) : f));
+        });
+    return out;
   }
 
   /** The drift gauge {@link StockDriftVerticle} publishes (0 before its first measure, or without metrics). */

@@ -57,10 +57,17 @@ public final class Auth {
 
   /** Requires a valid token; stores the {@link Caller}. */
   public Handler<RoutingContext> shopper() {
-    return ctx -> authenticate(ctx).onSuccess(caller -> {
-      ctx.put(CALLER, caller);
-      ctx.next();
-    }).onFailure(ctx::fail);
+    return ctx -> {
+      if (ctx.get(CALLER) != null) {
+        // Already authenticated on this request (the write rate limiter needs the user first).
+        ctx.next();
+        return;
+      }
+      authenticate(ctx).onSuccess(caller -> {
+        ctx.put(CALLER, caller);
+        ctx.next();
+      }).onFailure(ctx::fail);
+    };
   }
 
   /** Requires a valid token with the admin role. */

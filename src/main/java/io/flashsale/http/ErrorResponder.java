@@ -48,7 +48,8 @@ public final class ErrorResponder {
     }
     response.setStatusCode(e.code().status()).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
     if (e.code() == ErrorCode.UNAVAILABLE || e.code() == ErrorCode.RATE_LIMITED) {
-      response.putHeader(RETRY_AFTER, "1");
+      Object seconds = e.details().getValue("retryAfterSeconds");
+      response.putHeader(RETRY_AFTER, seconds instanceof Number n ? String.valueOf(n.longValue()) : "1");
     }
     if (e.code() == ErrorCode.UNAUTHORIZED) {
       response.putHeader("WWW-Authenticate", "Bearer");

@@ -130,6 +130,14 @@ public final class JsonInput {
     return (int) longIn(field, min, max);
   }
 
+  public boolean bool(String field) {
+    Object v = require(field);
+    if (!(v instanceof Boolean b)) {
+      throw ApiException.badRequest("'" + at(field) + "' must be true or false", at(field));
+    }
+    return b;
+  }
+
   public Instant instant(String field) {
     Object v = require(field);
     if (!(v instanceof String s)) {

@@ -16,6 +16,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /** A Lua script from {@code src/main/resources/lua/}, run by EVALSHA with a fallback to EVAL when Redis lost it. */
 public final class LuaScript {
@@ -41,9 +42,14 @@ public final class LuaScript {
 
   /** Runs the script; every key it touches is passed in {@code keys} (Redis Cluster needs that). */
   public Future<Response> run(Redis redis, List<String> keys, List<Object> args) {
-    return redis.send(request(Command.EVALSHA, sha1, keys, args)).recover(err -> {
+    return run(redis::send, keys, args);
+  }
+
+  /** The same over any way of sending a command, e.g. a verticle's pipelined connections. */
+  public Future<Response> run(Function<Request, Future<Response>> send, List<String> keys, List<Object> args) {
+    return send.apply(request(Command.EVALSHA, sha1, keys, args)).recover(err -> {
       if (err.getMessage() != null && err.getMessage().startsWith("NOSCRIPT")) {
-        return redis.send(request(Command.EVAL, source, keys, args));
+        return send.apply(request(Command.EVAL, source, keys, args));
       }
       return Future.failedFuture(err);
     });

@@ -167,6 +167,34 @@ public final class RedisKeys {
     return prefix + "{stats}:krw:" + eventId + ":" + minute;
   }
 
+  // Admission control. A rate-limit bucket carries its user's (or address's) own tag, so buckets spread over a
+  // cluster; a waiting room's keys share one tag per event, so each of its scripts runs in one slot.
+
+  /** Token bucket of one user's writes ({@code t} = tokens, {@code ms} = last refill). */
+  public String userWriteBucket(String userId) {
+    return prefix + "{rl:u:" + userId + "}";
+  }
+
+  /** Token bucket of one client address's writes. */
+  public String addressWriteBucket(String address) {
+    return prefix + "{rl:ip:" + address + "}";
+  }
+
+  /**
+   * A waiting room's key: {@code cfg} (settings, switches, generation, sold-out flag), {@code pace} (admission
+   * credit), {@code tickets} (user → ticket), {@code waiting} (sorted set: the line), {@code admitted} (user →
+   * expiry|generation|at), {@code active} (sorted set of live admissions by expiry), {@code admits} (admissions of
+   * the last minute), {@code seq} (arrival counter after the start).
+   */
+  public String queue(String eventId, String part) {
+    return prefix + "{q:" + eventId + "}:" + part;
+  }
+
+  /** Marks a solved join puzzle as used, until the puzzle itself expires. */
+  public String queuePuzzleUsed(String eventId, String salt) {
+    return prefix + "{q:" + eventId + "}:pow:" + salt;
+  }
+
   public String prefix() {
     return prefix;
   }

@@ -51,7 +51,10 @@ public final class TestInfra implements BeforeAllCallback {
           .put("orders.recoverySweepMillis", 500)
           .put("payment.simulator.slowMillis", 3000)
           .put("payment.timeoutMillis", 1000)
-          .put("payment.breakerResetMillis", 2000);
+          .put("payment.breakerResetMillis", 2000)
+          // Tests drive many writes of one user on purpose; AdmissionIT puts the production limits back.
+          .put("ratelimit.perUserPerSecond", 100_000).put("ratelimit.perUserBurst", 100_000)
+          .put("queue.refreshMillis", 250);
       if (Containers.wanted()) {
         containers = Containers.start();
         overrides.mergeIn(containers.overrides());
