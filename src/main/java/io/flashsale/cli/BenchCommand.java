@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
     description = "Benchmarks against a running app (start it with scripts/run); each writes bench/results/<date>-<name>.md.",
     subcommands = {BenchCommand.Display.class, BenchCommand.Stampede.class, BenchCommand.Freshness.class,
         BenchCommand.StormVsNaive.class, BenchCommand.Orders.class, BenchCommand.Coupons.class, BenchCommand.DrillsCommand.class,
-        BenchCommand.Storm.class})
+        BenchCommand.Storm.class, BenchCommand.Queue.class})
 final class BenchCommand implements Runnable {
 
   @Override
@@ -57,6 +57,46 @@ final class BenchCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       DisplayBench.run(url, event, jar, threads, connections, seconds, rounds, out);
+      return 0;
+    }
+  }
+
+  @Command(name = "queue", mixinStandardHelpOptions = true,
+      description = "The waiting room under a crowd: joins/s and join p99 (half before the opening, half after), the"
+          + " pre-queue shuffle's chi-square p-value, the measured admission rate against the configured one, and"
+          + " checkouts under maxActive. Ends with a RESULT line.")
+  static final class Queue extends Common implements Callable<Integer> {
+    @Option(names = "--joins", defaultValue = "100000", description = "shoppers who join (default ${DEFAULT-VALUE})")
+    int joins;
+    @Option(names = "--pow-bits", defaultValue = "4", description = "puzzle difficulty, pre-solved by the generator"
+        + " (default ${DEFAULT-VALUE})")
+    int powBits;
+    @Option(names = "--rate", defaultValue = "30000", description = "admitPerMinute (default ${DEFAULT-VALUE})")
+    int rate;
+    @Option(names = "--admit-seconds", defaultValue = "20", description = "how long admission is watched (default"
+        + " ${DEFAULT-VALUE})")
+    int admitSeconds;
+    @Option(names = "--concurrency", defaultValue = "64", description = "requests in flight (default ${DEFAULT-VALUE})")
+    int concurrency;
+    @Option(names = "--gate-shoppers", defaultValue = "2000", description = "shoppers of the capped event (default"
+        + " ${DEFAULT-VALUE})")
+    int gateShoppers;
+    @Option(names = "--max-active", defaultValue = "300", description = "the capped event's maxActive (default"
+        + " ${DEFAULT-VALUE})")
+    int maxActive;
+    @Option(names = "--gate-seconds", defaultValue = "15", description = "how long its shoppers poll (default"
+        + " ${DEFAULT-VALUE})")
+    int gateSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+      if (joins < 20 || powBits < 0 || powBits > 24 || rate < 60 || admitSeconds < 2 || concurrency < 1
+          || gateShoppers < 1 || maxActive < 1 || gateSeconds < 1) {
+        System.err.println("--joins >= 20, --pow-bits 0..24, --rate >= 60, --admit-seconds >= 2 and the rest >= 1");
+        return 2;
+      }
+      io.flashsale.bench.QueueBench.run(url, new io.flashsale.bench.QueueBench.Options(joins, powBits, rate,
+          admitSeconds, concurrency, gateShoppers, maxActive, gateSeconds), out);
       return 0;
     }
   }

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "flashsale", mixinStandardHelpOptions = true, version = "flashsale 0.1.0",
     description = "A reactive flash-sale backend on Vert.x 5.",
     subcommands = {ServeCommand.class, MigrateCommand.class, SeedCommand.class, WarmupCommand.class, StockCommand.class, CouponsCommand.class, DlqCommand.class, BenchCommand.class,
-        TokenCommand.class, CommandLine.HelpCommand.class})
+        TokenCommand.class, SolveCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
