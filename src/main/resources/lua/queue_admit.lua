@@ -1,12 +1,14 @@
 -- Lets the front of an event's line in, at the configured pace. Every instance calls this on its own timer; the pace
 -- lives here, computed from time, so any number of callers admit exactly admitPerMinute between them.
 -- KEYS: cfg, pace, waiting, admitted, active, admits
--- ARGV: now ms, most to admit in this call, sold out ('1', '0', or '' when unknown)
--- Credit accrues at admitPerMinute / 60000 per ms since the start, never beyond one second of quota (so a pause, an
--- empty line or a late timer never turns into a burst), and never while paused or sold out.
+-- ARGV: now ms (empty = the Redis server's clock), most to admit in this call, sold out ('1', '0', or '' when unknown)
+-- Credit accrues at admitPerMinute / 60000 per ms since the start, never beyond a quarter second of quota, and never
+-- while paused or sold out; credit the line or maxActive left unused is dropped (so a pause, an empty line, a freed
+-- slot or a late timer never turns into a burst).
 -- Returns {admitted now, still waiting}.
+--@include clock.lua
 local c = redis.call('HMGET', KEYS[1], 'on', 'start', 'end', 'rate', 'max', 'ttl', 'paused', 'gen', 'soldout')
-local now = tonumber(ARGV[1])
+local now = clock(ARGV[1])
 if ARGV[3] ~= '' and ARGV[3] ~= c[9] then
   redis.call('HSET', KEYS[1], 'soldout', ARGV[3])
   c[9] = ARGV[3]
@@ -32,15 +34,18 @@ if now <= last then
   return {0, waiting}
 end
 local rate = tonumber(c[4])
-local cap = math.max(1, rate / 60)
+-- A quarter second of quota at most is banked: a late tick catches up, but no one-second window ever sees more than
+-- 1.25 s of quota.
+local cap = math.max(1, rate / 240)
 credit = math.min(cap, credit + (now - last) * rate / 60000)
-local n = math.floor(credit)
+local paced = math.floor(credit)
+local n = paced
 local max = tonumber(c[5])
 if max > 0 and n > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
   n = math.min(n, max - redis.call('ZCARD', KEYS[5]))
 end
-n = math.min(n, tonumber(ARGV[2]), waiting)
+n = math.max(0, math.min(n, tonumber(ARGV[2]), waiting))
 local admitted = 0
 if n > 0 then
   local popped = redis.call('ZPOPMIN', KEYS[3], n)
@@ -52,8 +57,12 @@ if n > 0 then
     redis.call('ZADD', KEYS[6], now, popped[i])
     admitted = admitted + 1
   end
-  credit = credit - admitted
   redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - 60000)
+end
+credit = credit - admitted
+if admitted < paced then
+  -- The line or maxActive held admission back: what was not used is not saved up for a burst later.
+  credit = math.min(credit, 1)
 end
 redis.call('HSET', KEYS[2], 'credit', tostring(credit), 'ms', tostring(now))
 return {admitted, waiting - admitted}

@@ -2,6 +2,7 @@
 -- KEYS: cfg, waiting, admitted, active, admits
 -- ARGV: now ms
 -- Returns {waiting, admitted (ever, this generation), active (live tokens), admitted in the last minute}
-local now = tonumber(ARGV[1])
+--@include clock.lua
+local now = clock(ARGV[1])
 return {redis.call('ZCARD', KEYS[2]), redis.call('HLEN', KEYS[3]),
   redis.call('ZCOUNT', KEYS[4], '(' .. now, '+inf'), redis.call('ZCOUNT', KEYS[5], now - 60000, '+inf')}

@@ -1,6 +1,6 @@
 -- One shopper's place in an event's waiting room.
 -- KEYS: cfg, tickets, waiting, admitted
--- ARGV: user, now ms
+-- ARGV: user, now ms (empty = the Redis server's clock)
 -- Returns {state, ticket, a, b}:
 --   {'NONE'}                                  no ticket
 --   {'CLOSED', ticket}                        the event ended or its queue was switched off
@@ -9,9 +9,10 @@
 --   {'SOLD_OUT', ticket}                      nothing left to sell or hold: waiting is pointless
 --   {'PREQUEUE', ticket, startsAt ms}
 --   {'WAITING', ticket, rank (0-based), paused (1/0)}
+--@include clock.lua
 local c = redis.call('HMGET', KEYS[1], 'on', 'start', 'end', 'gen', 'soldout', 'paused')
 local user = ARGV[1]
-local now = tonumber(ARGV[2])
+local now = clock(ARGV[2])
 local ticket = redis.call('HGET', KEYS[2], user)
 if not ticket then
   return {'NONE'}

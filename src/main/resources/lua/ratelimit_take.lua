@@ -1,10 +1,11 @@
 -- Token bucket: take one token from KEYS[1], or say how long until one is there.
 -- KEYS[1] bucket hash {t = tokens (fractional), ms = last refill}
--- ARGV: rate (tokens per second), burst (bucket size), now (ms)
+-- ARGV: rate (tokens per second), burst (bucket size), now (ms; empty = the Redis server's clock)
 -- Returns {1, 0} when allowed, {0, millis until a token} when refused. A refused call changes nothing but the refill.
+--@include clock.lua
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
+local now = clock(ARGV[3])
 local b = redis.call('HMGET', KEYS[1], 't', 'ms')
 local tokens = tonumber(b[1])
 local last = tonumber(b[2])

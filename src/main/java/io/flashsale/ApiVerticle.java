@@ -124,13 +124,13 @@ public final class ApiVerticle extends VerticleBase {
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
     router.route("/admin/*").handler(auth.admin());
     AdmissionConfig admission = AdmissionConfig.from(config);
-    router.route("/api/*").handler(new RateLimiter(vertx, lanes::send, keys, auth, admission, clock));
+    router.route("/api/*").handler(new RateLimiter(vertx, lanes::send, keys, auth, admission));
     InventoryClient inventory = new InventoryClient(vertx.eventBus(), InventoryConfig.from(config));
     // Read-your-writes for the admin, bounded: past 2 s the stock event on Kafka brings Redis along.
     new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config)), productId -> inventory.reconcile(productId, 2_000))
         .mount(router);
     new StatsRoutes(vertx, pool, redis, keys, requests, queues, clock).mount(router);
-    new QueueRoutes(queues, new WaitingRoom(lanes::send, keys, new SecureRandom()), admission, pool, clock)
+    new QueueRoutes(queues, new WaitingRoom(lanes::send, keys, new SecureRandom(), true), admission, pool, clock)
         .mount(router, auth);
     new WarmupRoutes(new WarmupService(pool, materializer.builder(), materializer.store())).mount(router);
     CouponStore couponStore = new CouponStore(pool, Topics.from(config));

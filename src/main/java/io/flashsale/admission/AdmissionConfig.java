@@ -25,6 +25,9 @@ public record AdmissionConfig(boolean rateLimitEnabled, double perUserPerSecond,
       throw new IllegalStateException("ratelimit.perUserPerSecond must be > 0 and ratelimit.perUserBurst >= 1"
           + " (switch limits off with ratelimit.enabled=false)");
     }
+    if (config.limiterTimeoutMillis < 1) {
+      throw new IllegalStateException("ratelimit.timeoutMillis must be at least 1");
+    }
     if (config.tickMillis < 10 || config.refreshMillis < 100 || config.challengeTtlSeconds < 10) {
       throw new IllegalStateException("queue.tickMillis >= 10, queue.refreshMillis >= 100 and"
           + " queue.challengeTtlSeconds >= 10 are required");

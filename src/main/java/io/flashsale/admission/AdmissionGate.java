@@ -31,6 +31,14 @@ public final class AdmissionGate {
     return registry.guards(eventId);
   }
 
+  /**
+   * Whether this process knows which events run a waiting room. Until it has read them once, checkout cannot tell a
+   * guarded event from another and answers 503 for any line in an open event (fail closed, not open).
+   */
+  public boolean ready() {
+    return registry.loaded();
+  }
+
   /** Passes when one of {@code headerValues} admits {@code userId} to {@code eventId} at {@code now}; else 403. */
   public void require(String userId, String eventId, List<String> headerValues, Instant now) {
     QueueRegistry.Room room = registry.room(eventId);
@@ -66,7 +74,7 @@ public final class AdmissionGate {
     if (now.toEpochMilli() >= c.expiresAtMillis()) {
       return "EXPIRED";
     }
-    if (room != null && c.generation() != room.generation()) {
+    if (room != null && c.generation() < room.generation()) {
       return "REVOKED";
     }
     return null;

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -40,6 +41,9 @@ public final class AdmissionVerticle extends VerticleBase {
   private static final int MAX_PER_TICK = 10_000;
   /** The sold-out check reads every product of the room: every fifth tick is "at once" for a waiting shopper. */
   private static final int SOLD_OUT_EVERY_TICKS = 5;
+  /** A request that never answers (a half-open connection) must not stop the rooms for good. */
+  private static final long REFRESH_TIMEOUT_MILLIS = 10_000;
+  private static final long TICK_TIMEOUT_MILLIS = 2_000;
 
   private final AppConfig config;
   private final QueueRegistry registry;
@@ -69,7 +73,7 @@ public final class AdmissionVerticle extends VerticleBase {
     pool = PgConfig.from(config).pool(vertx, "pg-admission", 1);
     redis = Redis.createClient(vertx, RedisConfig.from(config).options());
     lanes = new PipelinedRedis(vertx, redis, 1);
-    rooms = new WaitingRoom(lanes::send, RedisKeys.from(config), new SecureRandom());
+    rooms = new WaitingRoom(lanes::send, RedisKeys.from(config), new SecureRandom(), true);
     MeterRegistry metrics = BackendRegistries.getDefaultNow();
     if (metrics != null) {
       admissions = Counter.builder("flashsale_queue_admissions").description("shoppers this process let out of a"
@@ -103,8 +107,9 @@ public final class AdmissionVerticle extends VerticleBase {
         meter(room.eventId());
       }
       registry.retainOnly(ids);
+      registry.markLoaded();
       return Future.join(syncs).<Void>mapEmpty();
-    }).onFailure(err -> LOG.warn("waiting rooms not refreshed: {}", err.toString()))
+    }).timeout(REFRESH_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).onFailure(err -> LOG.warn("waiting rooms not refreshed: {}", err.toString()))
         .onComplete(x -> refreshing = false);
   }
 
@@ -127,7 +132,7 @@ public final class AdmissionVerticle extends VerticleBase {
         }
       }));
     }
-    Future.join(work).onFailure(err -> LOG.warn("waiting rooms not ticked: {}", err.toString()))
+    Future.join(work).timeout(TICK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).onFailure(err -> LOG.warn("waiting rooms not ticked: {}", err.toString()))
         .onComplete(x -> ticking = false);
   }
 

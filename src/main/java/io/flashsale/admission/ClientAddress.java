@@ -1,7 +1,7 @@
 package io.flashsale.admission;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import io.netty.util.NetUtil;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -53,12 +53,41 @@ public final class ClientAddress {
       }
     }
     for (int i = hops.size() - 1; i >= 0; i--) {
-      String hop = hops.get(i);
+      String hop = withoutPort(hops.get(i));
       if (!isTrusted(hop)) {
-        return hop.length() > 64 ? hop.substring(0, 64) : hop;
+        return bucketOf(hop);
       }
     }
-    return hops.isEmpty() ? peer : hops.get(0);
+    return hops.isEmpty() ? peer : withoutPort(hops.get(0));
+  }
+
+  /** A balancer may append {@code ip:port} or {@code [v6]:port}: the port must not make a bucket of its own. */
+  static String withoutPort(String hop) {
+    if (hop.startsWith("[")) {
+      int close = hop.indexOf(']');
+      return close > 0 ? hop.substring(1, close) : hop;
+    }
+    int colon = hop.indexOf(':');
+    return colon > 0 && colon == hop.lastIndexOf(':') ? hop.substring(0, colon) : hop;
+  }
+
+  /**
+   * The bucket an address counts in: an IPv4 address itself; an IPv6 address by its /64 (one subscriber's network:
+   * rotating addresses inside it must not escape the limit); anything else as written, at most 64 characters.
+   */
+  static String bucketOf(String hop) {
+    byte[] a = parse(hop);
+    if (a == null) {
+      return hop.length() > 64 ? hop.substring(0, 64) : hop;
+    }
+    if (a.length == 4) {
+      return hop;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 8; i += 2) {
+      sb.append(Integer.toHexString(((a[i] & 0xff) << 8) | (a[i + 1] & 0xff))).append(':');
+    }
+    return sb.append(":/64").toString();
   }
 
   boolean isTrusted(String address) {
@@ -92,14 +121,11 @@ public final class ClientAddress {
     if (t.startsWith("[") && t.endsWith("]")) {
       t = t.substring(1, t.length() - 1);
     }
-    if (!IP_LITERAL.matcher(t).matches() || (t.indexOf(':') < 0 && !t.matches("\\d{1,3}(\\.\\d{1,3}){3}"))) {
+    if (!IP_LITERAL.matcher(t).matches()) {
       return null;
     }
-    try {
-      return InetAddress.getByName(t).getAddress();
-    } catch (UnknownHostException e) {
-      return null;
-    }
+    // Netty's parser reads literals only (no resolver): a bad one is null, never a DNS query on the event loop.
+    return NetUtil.createByteArrayFromIpAddressString(t);
   }
 
   private static byte[] mask(int length, int bits) {

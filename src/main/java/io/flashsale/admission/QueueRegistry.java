@@ -36,6 +36,16 @@ public final class QueueRegistry {
 
   private final Map<String, Room> rooms = new ConcurrentHashMap<>();
   private final Map<String, Figures> figures = new ConcurrentHashMap<>();
+  private volatile boolean loaded;
+
+  /** Marks the registry as holding every room PostgreSQL had (after the first complete read). */
+  public void markLoaded() {
+    loaded = true;
+  }
+
+  public boolean loaded() {
+    return loaded;
+  }
 
   /** Keeps the newer of what is known and {@code room} (by its version). */
   public void put(Room room) {

@@ -64,14 +64,20 @@ public final class QueueRoutes {
     Auth.Caller caller = ctx.get(Auth.CALLER);
     String eventId = JsonInput.pathId(ctx.pathParam("eventId"), "eventId");
     JsonInput body = JsonInput.parse(ctx.body().buffer()).allowOnly(Set.of("challenge", "nonce"));
-    String challenge = body.string("challenge", 400);
-    String nonce = body.optionalString("nonce", 64, null);
-    if (nonce == null) {
-      throw ApiException.badRequest("'nonce' is required (the string that solves the puzzle)", "nonce");
-    }
     Instant now = clock.instant();
-    openLine(eventId, now);
-    Puzzle.Challenge solved = puzzle.check(challenge, nonce, eventId, caller.userId(), now.toEpochMilli());
+    QueueRegistry.Room room = openLine(eventId, now);
+    Puzzle.Challenge solved;
+    if (room.settings().powBits() == 0 && !body.has("challenge")) {
+      // No puzzle: nothing to solve, nothing to mark as used (one ticket per user still holds).
+      solved = new Puzzle.Challenge("", eventId, caller.userId(), 0, now.toEpochMilli() + 1000,
+          Ids.random("none"));
+    } else {
+      String nonce = body.optionalString("nonce", 64, null);
+      if (nonce == null) {
+        throw ApiException.badRequest("'nonce' is required (the string that solves the puzzle)", "nonce");
+      }
+      solved = puzzle.check(body.string("challenge", 400), nonce, eventId, caller.userId(), now.toEpochMilli());
+    }
     rooms.join(eventId, caller.userId(), Ids.random("qt_"), now.toEpochMilli(), solved.salt(), solved.expiresAtMillis())
         .compose(joined -> switch (joined.outcome()) {
           case "JOINED", "EXISTS" -> place(eventId, caller.userId(), now)
@@ -81,7 +87,9 @@ public final class QueueRoutes {
               new JsonObject().put("field", "challenge")));
           case "TOO_EARLY" -> Future.failedFuture(notOpenYet(eventId, joined.opensAtMillis()));
           case "CLOSED" -> Future.failedFuture(ended(eventId));
-          default -> Future.failedFuture(noRoom(eventId));
+          // PostgreSQL says the room exists, Redis does not have it (yet, or any more): the next refresh brings it.
+          default -> Future.failedFuture(ApiException.unavailable("the waiting room is being restored; retry in a"
+              + " second"));
         })
         .onSuccess(a -> json(ctx, a.status(), a.body())).onFailure(ctx::fail);
   }
@@ -153,9 +161,11 @@ public final class QueueRoutes {
         .compose(rows -> rows.size() == 0 ? missing(eventId) : Future.succeededFuture(Rooms.from(rows.iterator().next())))
         .compose(room -> {
           registry.put(room);
-          return rooms.sync(room, clock.millis()).map(room);
+          // PostgreSQL has the switch: it is done. Should Redis not take it now, every instance's next refresh
+          // brings it — answering 5xx here would invite a retry that bumps the generation twice.
+          return rooms.sync(room, clock.millis()).map(room).otherwise(room);
         })
-        .compose(this::figuresOf)
+        .compose(room -> figuresOf(room).otherwise(figuresJson(room, new QueueRegistry.Figures(0, 0, 0, 0))))
         .onSuccess(view -> json(ctx, 200, view)).onFailure(ctx::fail);
   }
 

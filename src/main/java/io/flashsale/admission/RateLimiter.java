@@ -15,19 +15,20 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.backends.BackendRegistries;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Clock;
 import java.util.List;
 import java.util.function.Function;
 
 /**
  * Token buckets in Redis, shared by every instance, in front of every {@code /api} write: one per user (JWT
- * {@code sub}) and, when configured, one per client address. A decision is one script call per bucket, both in flight
- * at once (one round trip). Over a limit: 429 with {@code Retry-After}, before anything else runs. A limiter that
+ * {@code sub}) and, when configured, one per client address. A decision is one script call per bucket (the address's
+ * first, then the user's; a user refused gives the address its token back), timed by the Redis server's clock so that
+ * instances whose clocks drift share one bucket fairly. Over a limit: 429 with {@code Retry-After}, before anything else runs. A limiter that
  * cannot reach Redis within its deadline lets the request through (counted): the write itself then meets Redis, and
  * answers 503 if it is really down — a protection must not become the outage.
  */
@@ -42,20 +43,18 @@ public final class RateLimiter implements Handler<RoutingContext> {
   private final Auth auth;
   private final AdmissionConfig config;
   private final ClientAddress addresses;
-  private final Clock clock;
   private final Counter limitedUser;
   private final Counter limitedAddress;
   private final Counter unavailable;
 
   public RateLimiter(Vertx vertx, Function<Request, Future<Response>> redis, RedisKeys keys, Auth auth,
-                     AdmissionConfig config, Clock clock) {
+                     AdmissionConfig config) {
     this.vertx = vertx;
     this.redis = redis;
     this.keys = keys;
     this.auth = auth;
     this.config = config;
     this.addresses = new ClientAddress(config.trustedProxies());
-    this.clock = clock;
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     this.limitedUser = counter(registry, "flashsale_rate_limited", "user", "writes refused with 429 by a bucket");
     this.limitedAddress = counter(registry, "flashsale_rate_limited", "address", "writes refused with 429 by a bucket");
@@ -90,28 +89,34 @@ public final class RateLimiter implements Handler<RoutingContext> {
     }).onFailure(ctx::fail);
   }
 
-  /** Null when allowed; the 429 otherwise. Both buckets are asked at once; each counts the attempt it allows. */
+  /** Null when allowed; the 429 otherwise. A refused write leaves both buckets as they were. */
   Future<ApiException> decide(String userId, String address) {
-    long now = clock.millis();
-    Future<long[]> user = userId == null ? Future.succeededFuture(null)
-        : take(keys.userWriteBucket(userId), config.perUserPerSecond(), config.perUserBurst(), now);
-    Future<long[]> ip = address == null ? Future.succeededFuture(null)
-        : take(keys.addressWriteBucket(address), config.perIpPerSecond(), config.perIpBurst(), now);
-    return withDeadline(Future.all(user, ip).map(x -> {
-      if (user.result() != null && user.result()[0] == 0) {
-        limitedUser.increment();
-        return limited("user", user.result()[1]);
-      }
-      if (ip.result() != null && ip.result()[0] == 0) {
+    String userKey = userId == null ? null : keys.userWriteBucket(userId);
+    String addressKey = address == null ? null : keys.addressWriteBucket(address);
+    Future<long[]> byAddress = addressKey == null ? Future.succeededFuture(null)
+        : take(addressKey, config.perIpPerSecond(), config.perIpBurst());
+    return withDeadline(byAddress.compose(a -> {
+      if (a != null && a[0] == 0) {
         limitedAddress.increment();
-        return limited("address", ip.result()[1]);
+        return Future.succeededFuture(limited("address", a[1]));
       }
-      return null;
+      if (userKey == null) {
+        return Future.succeededFuture(null);
+      }
+      return take(userKey, config.perUserPerSecond(), config.perUserBurst()).compose(u -> {
+        if (u[0] == 1) {
+          return Future.succeededFuture(null);
+        }
+        limitedUser.increment();
+        ApiException refusal = limited("user", u[1]);
+        return addressKey == null ? Future.succeededFuture(refusal)
+            : redis.apply(Request.cmd(Command.HINCRBYFLOAT).arg(addressKey).arg("t").arg("1")).map(refusal);
+      });
     }));
   }
 
-  private Future<long[]> take(String key, double rate, double burst, long now) {
-    return TAKE.run(redis, List.of(key), List.of(String.valueOf(rate), String.valueOf(burst), now))
+  private Future<long[]> take(String key, double rate, double burst) {
+    return TAKE.run(redis, List.of(key), List.of(String.valueOf(rate), String.valueOf(burst), ""))
         .map(r -> new long[] {r.get(0).toLong(), r.get(1).toLong()});
   }
 

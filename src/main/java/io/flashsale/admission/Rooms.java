@@ -15,9 +15,7 @@ final class Rooms {
 
   static QueueRegistry.Room from(Row r) {
     JsonObject q = r.getJsonObject(3);
-    SaleEvent.Queue settings = q == null ? null : new SaleEvent.Queue(q.getBoolean("enabled", true),
-        q.getInteger("admitPerMinute", 6000), q.getInteger("maxActive", 0), q.getInteger("prequeueMinutes", 15),
-        q.getInteger("admissionTtlSeconds", 600), q.getInteger("powBits", 16));
+    SaleEvent.Queue settings = SaleEvent.Queue.fromJson(q);
     String[] products = r.getArrayOfStrings(5);
     List<String> ids = products == null ? List.of() : Arrays.asList(products);
     return new QueueRegistry.Room(r.getString(0), r.getOffsetDateTime(1).toInstant(), r.getOffsetDateTime(2).toInstant(),

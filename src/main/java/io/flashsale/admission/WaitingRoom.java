@@ -14,8 +14,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * A waiting room's state in Redis, shared by every instance: the line, the tickets, the admissions and the pace. Every
- * change is one Lua script over keys of one hash tag per event; time is passed in, so the rules run the same under a
- * test's clock.
+ * change is one Lua script over keys of one hash tag per event, reading one clock: the Redis server's (or, in tests,
+ * the time passed in, so the rules run the same under a simulated minute).
  */
 public final class WaitingRoom {
 
@@ -30,11 +30,22 @@ public final class WaitingRoom {
   private final Function<Request, Future<Response>> redis;
   private final RedisKeys keys;
   private final RandomGenerator random;
+  private final boolean serverClock;
 
-  public WaitingRoom(Function<Request, Future<Response>> redis, RedisKeys keys, RandomGenerator random) {
+  /**
+   * {@code serverClock}: every rule reads the Redis server's clock (one clock for all instances; what the app runs
+   * with), and the {@code nowMillis} arguments are ignored; false: they are the time (tests simulate a minute).
+   */
+  public WaitingRoom(Function<Request, Future<Response>> redis, RedisKeys keys, RandomGenerator random,
+                     boolean serverClock) {
     this.redis = redis;
     this.keys = keys;
     this.random = random;
+    this.serverClock = serverClock;
+  }
+
+  private Object now(long nowMillis) {
+    return serverClock ? "" : nowMillis;
   }
 
   /** What a join did: {@code JOINED}, {@code EXISTS}, {@code NO_QUEUE}, {@code TOO_EARLY}, {@code CLOSED}, {@code REUSED}. */
@@ -57,7 +68,7 @@ public final class WaitingRoom {
     List<Object> args = List.of(room.version(), on ? 1 : 0, room.startsAt().toEpochMilli(), room.endsAt().toEpochMilli(),
         on ? s.admitPerMinute() : 0, on ? s.maxActive() : 0, on ? 60_000L * s.prequeueMinutes() : 0,
         on ? 1_000L * s.admissionTtlSeconds() : 0, on ? s.powBits() : 0, room.paused() ? 1 : 0, room.generation(),
-        nowMillis);
+        now(nowMillis));
     String e = room.eventId();
     return SYNC.run(redis, List.of(key(e, "cfg"), key(e, "waiting"), key(e, "admitted"), key(e, "active"),
         key(e, "seq")), args).map(r -> r.toLong() == 1);
@@ -69,7 +80,7 @@ public final class WaitingRoom {
     long place = random.nextLong() >>> (64 - PLACE_BITS);
     return JOIN.run(redis, List.of(key(eventId, "cfg"), key(eventId, "tickets"), key(eventId, "waiting"),
         key(eventId, "seq"), key(eventId, "admitted"), keys.queuePuzzleUsed(eventId, puzzleSalt)),
-        List.of(userId, newTicketId, nowMillis, place, puzzleExpiresAtMillis)).map(r -> {
+        List.of(userId, newTicketId, now(nowMillis), place, puzzleExpiresAtMillis)).map(r -> {
           String outcome = r.get(0).toString();
           if (r.size() < 2) {
             return new Join(outcome, null, 0, 0);
@@ -84,7 +95,7 @@ public final class WaitingRoom {
 
   public Future<Status> status(String eventId, String userId, long nowMillis) {
     return STATUS.run(redis, List.of(key(eventId, "cfg"), key(eventId, "tickets"), key(eventId, "waiting"),
-        key(eventId, "admitted")), List.of(userId, nowMillis)).map(r -> {
+        key(eventId, "admitted")), List.of(userId, now(nowMillis))).map(r -> {
           String state = r.get(0).toString();
           if (r.size() < 2) {
             return new Status(state, null, 0, 0, 0, 0, 0, false);
@@ -108,13 +119,13 @@ public final class WaitingRoom {
   public Future<long[]> admit(String eventId, long nowMillis, int max, Boolean soldOut) {
     return ADMIT.run(redis, List.of(key(eventId, "cfg"), key(eventId, "pace"), key(eventId, "waiting"),
         key(eventId, "admitted"), key(eventId, "active"), key(eventId, "admits")),
-        List.of(nowMillis, max, soldOut == null ? "" : soldOut ? "1" : "0"))
+        List.of(now(nowMillis), max, soldOut == null ? "" : soldOut ? "1" : "0"))
         .map(r -> new long[] {r.get(0).toLong(), r.get(1).toLong()});
   }
 
   public Future<QueueRegistry.Figures> figures(String eventId, long nowMillis) {
     return FIGURES.run(redis, List.of(key(eventId, "cfg"), key(eventId, "waiting"), key(eventId, "admitted"),
-        key(eventId, "active"), key(eventId, "admits")), List.of(nowMillis))
+        key(eventId, "active"), key(eventId, "admits")), List.of(now(nowMillis)))
         .map(r -> new QueueRegistry.Figures(r.get(0).toLong(), r.get(1).toLong(), r.get(2).toLong(), r.get(3).toLong()));
   }
 

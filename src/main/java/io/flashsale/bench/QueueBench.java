@@ -194,7 +194,7 @@ public final class QueueBench {
     double ms16 = (System.nanoTime() - solveStart) / 1e6 / samples;
 
     event(eventId, productId, opens.minusSeconds(1), queue, Instant.now().plusSeconds(2));
-    WaitingRoom rooms = new WaitingRoom(redis::send, keys, random);
+    WaitingRoom rooms = new WaitingRoom(redis::send, keys, random, true);
     rooms.clear(eventId).await(30, TimeUnit.SECONDS);
     rooms.clear(gate.eventId).await(30, TimeUnit.SECONDS);
 

@@ -93,7 +93,9 @@ public final class CatalogRequests {
       }
       items.add(new SaleEvent.Item(productId, item.money("salePrice"), item.intIn("limitPerUser", 1, 1000)));
     }
-    SaleEvent.Queue queue = in.has("queue") ? queue(in.objectField("queue")) : null;
+    // Absent keeps the stored room; null switches it off (as {"enabled": false} does).
+    SaleEvent.Queue queue = in.has("queue") ? queue(in.objectField("queue"))
+        : in.present("queue") ? new SaleEvent.Queue(false, 6000, 0, 15, 600, 16) : null;
     return new SaleEvent(eventId, title, startsAt, endsAt, List.copyOf(items), 0, queue);
   }
 

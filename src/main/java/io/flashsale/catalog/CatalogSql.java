@@ -57,12 +57,15 @@ final class CatalogSql {
       values ($1, $2, $3, $4, $5::jsonb, case when $5::jsonb is null then 0 else 1 end)
       on conflict (event_id) do update set title = excluded.title, starts_at = excluded.starts_at,
         ends_at = excluded.ends_at, version = events.version + 1, updated_at = now(),
-        -- The operator's switches outlive an upsert: fixing a title mid-sale must not unpause a paused queue.
-        queue = case when excluded.queue is null then null else excluded.queue
+        -- An upsert without "queue" keeps the room as it is (a tool that fixes a title mid-sale must not switch the
+        -- queue off); one with "queue" replaces its settings, but the operator's pause and the generation stay (a
+        -- generation never goes back, or tokens of the newer one would be refused).
+        queue = case when excluded.queue is null then events.queue else excluded.queue
           || jsonb_build_object('paused', coalesce(events.queue -> 'paused', 'false'::jsonb),
                                 'generation', coalesce(events.queue -> 'generation', '0'::jsonb)) end,
-        queue_version = events.queue_version + 1
-      returning version""";
+        -- Dates move the room too (its window is part of its settings in Redis).
+        queue_version = events.queue_version + case when events.queue is null and excluded.queue is null then 0 else 1 end
+      returning version, queue""";
 
   static final String EVENT_ITEM_IDS = "select product_id from event_items where event_id = $1";
 

@@ -142,6 +142,7 @@ public final class CatalogStore {
         })
         .compose(versionRows -> {
           long version = versionRows.iterator().next().getLong(0);
+          SaleEvent.Queue storedQueue = SaleEvent.Queue.fromJson(versionRows.iterator().next().getJsonObject(1));
           // Read again now that we hold the event's row: the first read only chose which products to lock, and a
           // concurrent upsert of this event may have changed its items in between.
           return tx.preparedQuery(CatalogSql.EVENT_ITEM_IDS).execute(Tuple.of(e.eventId())).compose(old -> {
@@ -152,7 +153,7 @@ public final class CatalogStore {
                 .compose(x -> affected.isEmpty() ? Future.succeededFuture()
                     : tx.preparedQuery(CatalogSql.BUMP_PRODUCTS).execute(Tuple.of((Object) affected.toArray(String[]::new))))
                 .compose(x -> {
-                  SaleEvent saved = e.withVersion(version);
+                  SaleEvent saved = e.withVersion(version, storedQueue);
                   JsonObject payload = saved.toJson().put("affectedProductIds", new JsonArray(new ArrayList<>(affected)));
                   return OutboxStore.append(tx, List.of(OutboxEvent.of(topics.events(), "event", e.eventId(),
                       EVENT_UPSERTED, version, payload))).map(saved);

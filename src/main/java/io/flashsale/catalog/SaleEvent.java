@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * A limited-time sale event and its items, in display order; {@code version} is its page's view version;
- * {@code queue} its waiting room, null when it has none.
+ * {@code queue} its waiting room (in an upsert: null keeps the one stored, {@code enabled: false} switches it off).
  */
 public record SaleEvent(String eventId, String title, Instant startsAt, Instant endsAt, List<Item> items,
                         long version, Queue queue) {
@@ -28,6 +28,13 @@ public record SaleEvent(String eventId, String title, Instant startsAt, Instant 
   public record Queue(boolean enabled, int admitPerMinute, int maxActive, int prequeueMinutes,
                       int admissionTtlSeconds, int powBits) {
 
+    /** The settings as stored ({@code events.queue}); null for none. */
+    public static Queue fromJson(JsonObject q) {
+      return q == null ? null : new Queue(q.getBoolean("enabled", true), q.getInteger("admitPerMinute", 6000),
+          q.getInteger("maxActive", 0), q.getInteger("prequeueMinutes", 15), q.getInteger("admissionTtlSeconds", 600),
+          q.getInteger("powBits", 16));
+    }
+
     public JsonObject toJson() {
       return new JsonObject().put("enabled", enabled).put("admitPerMinute", admitPerMinute)
           .put("maxActive", maxActive).put("prequeueMinutes", prequeueMinutes)
@@ -39,8 +46,8 @@ public record SaleEvent(String eventId, String title, Instant startsAt, Instant 
     return !t.isBefore(startsAt) && t.isBefore(endsAt);
   }
 
-  public SaleEvent withVersion(long newVersion) {
-    return new SaleEvent(eventId, title, startsAt, endsAt, items, newVersion, queue);
+  public SaleEvent withVersion(long newVersion, Queue storedQueue) {
+    return new SaleEvent(eventId, title, startsAt, endsAt, items, newVersion, storedQueue);
   }
 
   public JsonObject toJson() {

@@ -107,16 +107,22 @@ public final class CheckoutRoutes {
    */
   private List<JsonObject> requireAdmission(String userId, String eventId, List<JsonObject> lines,
                                             List<String> tokens, Instant now) {
-    Set<String> guarded = new LinkedHashSet<>();
-    if (eventId != null && admission.guards(eventId)) {
-      guarded.add(eventId);
+    Set<String> events = new LinkedHashSet<>();
+    if (eventId != null) {
+      events.add(eventId);
     }
     for (JsonObject view : lines) {
       JsonObject event = view == null ? null : view.getJsonObject("event");
-      if (event != null && Pricing.isOpen(event, now) && admission.guards(event.getString("eventId"))) {
-        guarded.add(event.getString("eventId"));
+      if (event != null && Pricing.isOpen(event, now)) {
+        events.add(event.getString("eventId"));
       }
     }
+    if (!events.isEmpty() && !admission.ready()) {
+      throw ApiException.unavailable("the waiting rooms are not known yet on this instance; retry shortly, nothing"
+          + " was held");
+    }
+    Set<String> guarded = new LinkedHashSet<>();
+    events.stream().filter(admission::guards).forEach(guarded::add);
     guarded.forEach(id -> admission.require(userId, id, tokens, now));
     return lines;
   }

@@ -71,6 +71,11 @@ public final class JsonInput {
     return this;
   }
 
+  /** Whether the field is in the body at all, even as null. */
+  public boolean present(String field) {
+    return json.containsKey(field);
+  }
+
   public boolean has(String field) {
     return json.containsKey(field) && json.getValue(field) != null;
   }

@@ -29,12 +29,23 @@ public final class LuaScript {
     this.sha1 = sha1(source);
   }
 
+  /** Loads {@code lua/<name>}; a line {@code --@include other.lua} is replaced by that file (shared helpers). */
   public static LuaScript load(String name) {
+    StringBuilder out = new StringBuilder();
+    for (String line : text(name).split("\n", -1)) {
+      out.append(line.startsWith(INCLUDE) ? text(line.substring(INCLUDE.length()).trim()) : line).append('\n');
+    }
+    return new LuaScript(out.toString());
+  }
+
+  private static final String INCLUDE = "--@include ";
+
+  private static String text(String name) {
     try (InputStream in = LuaScript.class.getClassLoader().getResourceAsStream("lua/" + name)) {
       if (in == null) {
         throw new IllegalStateException("missing Lua script lua/" + name);
       }
-      return new LuaScript(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

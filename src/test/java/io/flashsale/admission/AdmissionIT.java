@@ -201,7 +201,8 @@ class AdmissionIT {
   void puzzles() {
     String[] sale = queuedSale(10, new JsonObject().put("admitPerMinute", 6000).put("powBits", 12));
     String eventId = sale[0];
-    String token = app.shopperToken(Fixtures.uniqueId("u"));
+    String user = Fixtures.uniqueId("u");
+    String token = app.shopperToken(user);
     JsonObject c = challenge(eventId, token);
     String text = c.getString("challenge");
     String wrong = "0";
@@ -211,8 +212,10 @@ class AdmissionIT {
     assertThat(code(joinWith(eventId, token, text, wrong))).isEqualTo("400 BAD_REQUEST");
     String user2 = app.shopperToken(Fixtures.uniqueId("u"));
     assertThat(code(joinWith(eventId, user2, text, Puzzle.solve(text, 12)))).isEqualTo("400 BAD_REQUEST");
-    Puzzle.Challenge stale = admission.puzzle().issue(eventId, "ignored", 0, Instant.now().minusSeconds(1).toEpochMilli());
-    assertThat(code(joinWith(eventId, token, stale.text(), ""))).isEqualTo("400 BAD_REQUEST");
+    Puzzle.Challenge stale = admission.puzzle().issue(eventId, user, 0, Instant.now().minusSeconds(1).toEpochMilli());
+    HttpResponse<String> staleAnswer = joinWith(eventId, token, stale.text(), "");
+    assertThat(code(staleAnswer)).isEqualTo("400 BAD_REQUEST");
+    assertThat(staleAnswer.body()).contains("expired");
     HttpResponse<String> none = app.get("/api/events/" + eventId + "/queue/me", "Authorization", "Bearer " + token);
     assertThat(code(none)).isEqualTo("404 NOT_FOUND");
     assertThat(code(app.get("/api/events/no-such-room/queue/challenge", "Authorization", "Bearer " + token)))

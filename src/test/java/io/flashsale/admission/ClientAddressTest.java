@@ -31,11 +31,21 @@ class ClientAddressTest {
   }
 
   @Test
+  @DisplayName("A port appended by the balancer is dropped, and IPv6 clients count by their /64")
+  void portsAndPrefixes() {
+    ClientAddress a = new ClientAddress("10.0.0.0/8");
+    assertThat(a.resolve("10.0.0.5", List.of("198.51.100.7:51234"))).isEqualTo("198.51.100.7");
+    assertThat(a.resolve("10.0.0.5", List.of("[2001:db8:1:2:aaaa::1]:443"))).isEqualTo("2001:db8:1:2::/64");
+    assertThat(a.resolve("10.0.0.5", List.of("2001:db8:1:2:bbbb::9"))).isEqualTo("2001:db8:1:2::/64");
+  }
+
+  @Test
   @DisplayName("Names are never looked up, and a bad setting is refused at start")
   void literalsOnly() {
     ClientAddress a = new ClientAddress("10.0.0.0/8");
     assertThat(a.isTrusted("localhost")).isFalse();
     assertThat(a.resolve("10.0.0.5", List.of("evil.example"))).isEqualTo("evil.example");
+    assertThat(a.isTrusted("999.999.999.999")).isFalse();
     assertThatThrownBy(() -> new ClientAddress("balancer.internal")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new ClientAddress("10.0.0.0/33")).isInstanceOf(IllegalArgumentException.class);
   }

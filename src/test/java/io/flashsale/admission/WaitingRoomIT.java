@@ -49,7 +49,7 @@ class WaitingRoomIT {
     vertx = Vertx.vertx();
     redis = Redis.createClient(vertx, RedisConfig.from(config).options());
     keys = RedisKeys.from(config);
-    room = new WaitingRoom(redis::send, keys, new SplittableRandom(20261202));
+    room = new WaitingRoom(redis::send, keys, new SplittableRandom(20261202), false);
   }
 
   @AfterAll
@@ -187,15 +187,28 @@ class WaitingRoomIT {
   }
 
   @Test
-  @DisplayName("A late timer or an empty line never turns into a burst: after 10 s without ticks, one tick admits at most 1 s of quota")
+  @DisplayName("A late timer or an empty line never turns into a burst: after 10 s without ticks, one tick admits at"
+      + " most a quarter second of quota, and then the pace goes on")
   void noBurstAfterAGap() {
     String eventId = newEvent();
     open(eventId, 600, 0, false, 0, 1);
     for (int i = 0; i < 100; i++) {
       join(eventId, "u" + i, T0 - MINUTE + i);
     }
-    assertThat(await(room.admit(eventId, T0 + 10_000, 10_000, false))[0]).isEqualTo(10);
+    assertThat(await(room.admit(eventId, T0 + 10_000, 10_000, false))[0]).isEqualTo(2);
     assertThat(await(room.admit(eventId, T0 + 10_100, 10_000, false))[0]).isEqualTo(1);
+    // An empty line saves nothing up: 20 s later, with shoppers back, still only the quarter second's quota.
+    String empty = newEvent();
+    open(empty, 600, 0, false, 0, 1);
+    assertThat(await(room.admit(empty, T0 + 20_000, 10_000, false))[0]).isZero();
+    for (int i = 0; i < 30; i++) {
+      join(empty, "v" + i, T0 + 20_000 + i);
+    }
+    long firstSecond = 0;
+    for (long t = T0 + 20_100; t <= T0 + 21_000; t += 100) {
+      firstSecond += await(room.admit(empty, t, 10_000, false))[0];
+    }
+    assertThat(firstSecond).isBetween(9L, 11L);
   }
 
   @Test
@@ -236,8 +249,8 @@ class WaitingRoomIT {
     assertThat(await(room.admit(eventId, T0 + 31_100, 10_000, true))[0]).isZero();
     String waiter = line(eventId).get(0);
     assertThat(await(room.status(eventId, waiter, T0 + 31_100)).state()).isEqualTo("SOLD_OUT");
-    // Back in stock: admission resumes at its pace — at most one second's quota (10) after the 9 s it was stopped.
-    assertThat(await(room.admit(eventId, T0 + 40_000, 10_000, false))[0]).isEqualTo(10);
+    // Back in stock: admission resumes at its pace — at most a quarter second's quota after the 9 s it was stopped.
+    assertThat(await(room.admit(eventId, T0 + 40_000, 10_000, false))[0]).isEqualTo(2);
     assertThat(await(room.status(eventId, line(eventId).get(0), T0 + 40_000)).state()).isEqualTo("WAITING");
   }
 

@@ -49,6 +49,22 @@ class CatalogRequestsTest {
   }
 
   @Test
+  @DisplayName("An event's queue: absent keeps the stored room, null switches it off, an object takes API.md's defaults"
+      + " for what it omits, and out-of-range settings are 400")
+  void queue() {
+    String base = "{\"title\":\"T\",\"startsAt\":\"2026-12-01T00:00:00Z\",\"endsAt\":\"2026-12-02T00:00:00Z\","
+        + "\"items\":[]";
+    assertThat(CatalogRequests.event("e1", body(base + "}")).queue()).isNull();
+    assertThat(CatalogRequests.event("e1", body(base + ",\"queue\":null}")).queue().enabled()).isFalse();
+    assertThat(CatalogRequests.event("e1", body(base + ",\"queue\":{}}")).queue())
+        .isEqualTo(new SaleEvent.Queue(true, 6000, 0, 15, 600, 16));
+    badRequestOn("queue.powBits", () -> CatalogRequests.event("e1", body(base + ",\"queue\":{\"powBits\":25}}")));
+    badRequestOn("queue.admitPerMinute", () -> CatalogRequests.event("e1",
+        body(base + ",\"queue\":{\"admitPerMinute\":0}}")));
+    badRequestOn("queue.paused", () -> CatalogRequests.event("e1", body(base + ",\"queue\":{\"paused\":true}}")));
+  }
+
+  @Test
   @DisplayName("A grade is an upper-case name")
   void grade() {
     assertThat(CatalogRequests.grade(body("{\"grade\":\"GOLD\"}"))).isEqualTo("GOLD");
