@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static io.flashsale.support.Fixtures.code;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -48,11 +49,6 @@ class AdmissionIT {
   static void stop() {
     probe.close();
     app.close();
-  }
-
-  private static String code(HttpResponse<String> r) {
-    return r.statusCode() < 300 ? String.valueOf(r.statusCode())
-        : r.statusCode() + " " + new JsonObject(r.body()).getJsonObject("error").getString("code");
   }
 
   /** A product with {@code units} in an open event that runs a waiting room; answers {eventId, productId}. */

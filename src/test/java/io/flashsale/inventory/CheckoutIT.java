@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import static io.flashsale.support.Fixtures.code;
 import static io.flashsale.support.Fixtures.checkoutBody;
 import static io.flashsale.support.Fixtures.createOpenEvent;
 import static io.flashsale.support.Fixtures.openSale;
@@ -53,11 +54,6 @@ class CheckoutIT {
   static void stop() {
     probe.close();
     app.close();
-  }
-
-  private static String code(HttpResponse<String> r) {
-    return r.statusCode() < 300 ? String.valueOf(r.statusCode())
-        : r.statusCode() + " " + new JsonObject(r.body()).getJsonObject("error").getString("code");
   }
 
   private static long available(String productId) {

@@ -16,6 +16,12 @@ public final class Fixtures {
   private Fixtures() {
   }
 
+  /** "201", or the status and API error code of a refusal: "409 SOLD_OUT". */
+  public static String code(HttpResponse<String> r) {
+    return r.statusCode() < 300 ? String.valueOf(r.statusCode())
+        : r.statusCode() + " " + new JsonObject(r.body()).getJsonObject("error").getString("code");
+  }
+
   public static String checkoutBody(String productId, int quantity) {
     return new JsonObject().put("items", new JsonArray().add(new JsonObject().put("productId", productId)
         .put("quantity", quantity))).encode();
