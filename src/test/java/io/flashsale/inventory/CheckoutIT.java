@@ -82,7 +82,7 @@ class CheckoutIT {
     List<HttpResponse<String>> answers = Load.fire(1000, 256, i -> Load.post(app.port(), "/api/checkouts",
         tokens.get(i), checkoutBody(productId, 1)).build());
     double seconds = (System.nanoTime() - started) / 1e9;
-    Map<String, Long> byCode = answers.stream().collect(Collectors.groupingBy(CheckoutIT::code, Collectors.counting()));
+    Map<String, Long> byCode = answers.stream().collect(Collectors.groupingBy(io.flashsale.support.Fixtures::code, Collectors.counting()));
     System.out.printf("storm: %s in %.2f s (%.0f checkouts/s)%n", byCode, seconds, 1000 / seconds);
     assertThat(byCode).containsOnlyKeys("201", "409 SOLD_OUT");
     assertThat(byCode.get("201")).isEqualTo(100);
@@ -100,7 +100,7 @@ class CheckoutIT {
     String token = app.shopperToken(uniqueId("greedy"));
     List<HttpResponse<String>> answers = Load.fire(20, 20, i -> Load.post(app.port(), "/api/checkouts", token,
         checkoutBody(productId, 1)).build());
-    Map<String, Long> byCode = answers.stream().collect(Collectors.groupingBy(CheckoutIT::code, Collectors.counting()));
+    Map<String, Long> byCode = answers.stream().collect(Collectors.groupingBy(io.flashsale.support.Fixtures::code, Collectors.counting()));
     assertThat(byCode).containsEntry("201", 2L).containsEntry("409 LIMIT_EXCEEDED", 18L).hasSize(2);
     assertThat(available(productId)).isEqualTo(98);
   }
