@@ -110,7 +110,9 @@ public final class RateLimiter implements Handler<RoutingContext> {
         limitedUser.increment();
         ApiException refusal = limited("user", u[1]);
         return addressKey == null ? Future.succeededFuture(refusal)
-            : redis.apply(Request.cmd(Command.HINCRBYFLOAT).arg(addressKey).arg("t").arg("1")).map(refusal);
+            // The refund is a courtesy: if it is lost, the write is still refused (never let through by it).
+            : redis.apply(Request.cmd(Command.HINCRBYFLOAT).arg(addressKey).arg("t").arg("1")).transform(x ->
+                Future.succeededFuture(refusal));
       });
     }));
   }

@@ -7,7 +7,6 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
@@ -155,8 +154,7 @@ public final class WaitingRoom {
   /** Deletes every key of a room (tests and benches start from an empty line). */
   public Future<Void> clear(String eventId) {
     Request del = Request.cmd(Command.DEL);
-    for (String part : new ArrayList<>(List.of("cfg", "pace", "tickets", "waiting", "admitted", "active", "admits",
-        "seq"))) {
+    for (String part : List.of("cfg", "pace", "tickets", "waiting", "admitted", "active", "admits", "seq")) {
       del.arg(key(eventId, part));
     }
     return redis.apply(del).mapEmpty();

@@ -95,19 +95,20 @@ public final class CatalogRequests {
     }
     // Absent keeps the stored room; null switches it off (as {"enabled": false} does).
     SaleEvent.Queue queue = in.has("queue") ? queue(in.objectField("queue"))
-        : in.present("queue") ? new SaleEvent.Queue(false, 6000, 0, 15, 600, 16) : null;
+        : in.present("queue") ? SaleEvent.Queue.DEFAULTS.off() : null;
     return new SaleEvent(eventId, title, startsAt, endsAt, List.copyOf(items), 0, queue);
   }
 
   /** An event's waiting room; absent fields take API.md's defaults. */
   static SaleEvent.Queue queue(JsonInput q) {
     q.allowOnly(Set.of("enabled", "admitPerMinute", "maxActive", "prequeueMinutes", "admissionTtlSeconds", "powBits"));
-    return new SaleEvent.Queue(!q.has("enabled") || q.bool("enabled"),
-        q.has("admitPerMinute") ? q.intIn("admitPerMinute", 1, 10_000_000) : 6000,
-        q.has("maxActive") ? q.intIn("maxActive", 0, 10_000_000) : 0,
-        q.has("prequeueMinutes") ? q.intIn("prequeueMinutes", 0, 24 * 60) : 15,
-        q.has("admissionTtlSeconds") ? q.intIn("admissionTtlSeconds", 10, 24 * 3600) : 600,
-        q.has("powBits") ? q.intIn("powBits", 0, MAX_POW_BITS) : 16);
+    SaleEvent.Queue d = SaleEvent.Queue.DEFAULTS;
+    return new SaleEvent.Queue(q.has("enabled") ? q.bool("enabled") : d.enabled(),
+        q.has("admitPerMinute") ? q.intIn("admitPerMinute", 1, 10_000_000) : d.admitPerMinute(),
+        q.has("maxActive") ? q.intIn("maxActive", 0, 10_000_000) : d.maxActive(),
+        q.has("prequeueMinutes") ? q.intIn("prequeueMinutes", 0, 24 * 60) : d.prequeueMinutes(),
+        q.has("admissionTtlSeconds") ? q.intIn("admissionTtlSeconds", 10, 24 * 3600) : d.admissionTtlSeconds(),
+        q.has("powBits") ? q.intIn("powBits", 0, MAX_POW_BITS) : d.powBits());
   }
 
   public static String grade(JsonInput in) {

@@ -28,11 +28,20 @@ public record SaleEvent(String eventId, String title, Instant startsAt, Instant 
   public record Queue(boolean enabled, int admitPerMinute, int maxActive, int prequeueMinutes,
                       int admissionTtlSeconds, int powBits) {
 
+    /** API.md's defaults, for whatever a room's settings leave out. */
+    public static final Queue DEFAULTS = new Queue(true, 6000, 0, 15, 600, 16);
+
     /** The settings as stored ({@code events.queue}); null for none. */
     public static Queue fromJson(JsonObject q) {
-      return q == null ? null : new Queue(q.getBoolean("enabled", true), q.getInteger("admitPerMinute", 6000),
-          q.getInteger("maxActive", 0), q.getInteger("prequeueMinutes", 15), q.getInteger("admissionTtlSeconds", 600),
-          q.getInteger("powBits", 16));
+      return q == null ? null : new Queue(q.getBoolean("enabled", DEFAULTS.enabled),
+          q.getInteger("admitPerMinute", DEFAULTS.admitPerMinute), q.getInteger("maxActive", DEFAULTS.maxActive),
+          q.getInteger("prequeueMinutes", DEFAULTS.prequeueMinutes),
+          q.getInteger("admissionTtlSeconds", DEFAULTS.admissionTtlSeconds), q.getInteger("powBits", DEFAULTS.powBits));
+    }
+
+    /** The same settings, switched off. */
+    public Queue off() {
+      return new Queue(false, admitPerMinute, maxActive, prequeueMinutes, admissionTtlSeconds, powBits);
     }
 
     public JsonObject toJson() {

@@ -57,7 +57,7 @@ class CatalogRequestsTest {
     assertThat(CatalogRequests.event("e1", body(base + "}")).queue()).isNull();
     assertThat(CatalogRequests.event("e1", body(base + ",\"queue\":null}")).queue().enabled()).isFalse();
     assertThat(CatalogRequests.event("e1", body(base + ",\"queue\":{}}")).queue())
-        .isEqualTo(new SaleEvent.Queue(true, 6000, 0, 15, 600, 16));
+        .isEqualTo(SaleEvent.Queue.DEFAULTS);
     badRequestOn("queue.powBits", () -> CatalogRequests.event("e1", body(base + ",\"queue\":{\"powBits\":25}}")));
     badRequestOn("queue.admitPerMinute", () -> CatalogRequests.event("e1",
         body(base + ",\"queue\":{\"admitPerMinute\":0}}")));
