@@ -26,7 +26,7 @@ final class QueueSql {
              else '{}'::jsonb end,
         queue_version = queue_version + 1
       where event_id = $1 and queue is not null and (queue ->> 'enabled')::boolean
-      returning """ + ROOM_COLUMNS;
+      returning""" + " " + ROOM_COLUMNS;
 
   /** One event's room, for an operator's read (fresher than the registry right after an upsert). */
   static final String ROOM = "select " + ROOM_COLUMNS + " from events e where e.event_id = $1";
