@@ -13,6 +13,7 @@ import io.flashsale.coupon.CouponIndex;
 import io.flashsale.coupon.CouponRoutes;
 import io.flashsale.coupon.CouponService;
 import io.flashsale.coupon.CouponStore;
+import io.flashsale.dashboard.OperatorSessionRoutes;
 import io.flashsale.dashboard.StatsRoutes;
 import io.flashsale.display.DisplayConfig;
 import io.flashsale.display.DisplayHandler;
@@ -51,6 +52,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -62,6 +65,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * Serves the HTTP API. One instance per event loop, each with its own pools and near cache; the display path is
@@ -122,6 +127,9 @@ public final class ApiVerticle extends VerticleBase {
     router.routeWithRegex("/admin/(?!events/|coupons/).*").handler(BodyHandler.create(false)
         .setBodyLimit(config.integer("http.bodyLimit")));
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
+    StatsRoutes stats = new StatsRoutes(vertx, pool, redis, keys, requests, queues, clock);
+    stats.mountPage(router);
+    new OperatorSessionRoutes(auth, Duration.ofMinutes(config.integer("admin.sessionMinutes"))).mount(router);
     router.route("/admin/*").handler(auth.admin());
     AdmissionConfig admission = AdmissionConfig.from(config);
     router.route("/api/*").handler(new RateLimiter(vertx, lanes::send, keys, auth, admission));
@@ -129,7 +137,7 @@ public final class ApiVerticle extends VerticleBase {
     // Read-your-writes for the admin, bounded: past 2 s the stock event on Kafka brings Redis along.
     new AdminCatalogRoutes(new CatalogStore(pool, Topics.from(config)), productId -> inventory.reconcile(productId, 2_000))
         .mount(router);
-    new StatsRoutes(vertx, pool, redis, keys, requests, queues, clock).mount(router);
+    stats.mount(router);
     new QueueRoutes(queues, new WaitingRoom(lanes::send, keys, new SecureRandom(), true), admission, pool, clock)
         .mount(router, auth);
     new WarmupRoutes(new WarmupService(pool, materializer.builder(), materializer.store())).mount(router);
@@ -146,6 +154,7 @@ public final class ApiVerticle extends VerticleBase {
     Buffer openapi = resource("openapi.yaml");
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("content-type", "application/yaml")
         .end(openapi));
+    vertx.sharedData().getLocalMap(ROUTES_MAP).put(ROUTES, routes(router));
     router.route().last().handler(ctx -> ctx.fail(new ApiException(ErrorCode.NOT_FOUND,
         "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
     router.route().failureHandler(ErrorResponder::handle);
@@ -172,6 +181,26 @@ public final class ApiVerticle extends VerticleBase {
     }
     router.handle(req);
   }
+
+  /**
+   * Every endpoint this verticle serves, as {@code "GET /api/orders/{orderId}"} (OpenAPI's spelling), for the test that
+   * holds the contract document and the routes to each other.
+   */
+  private static JsonArray routes(Router router) {
+    java.util.TreeSet<String> out = new java.util.TreeSet<>(List.of("GET " + EVENTS_PREFIX + "{eventId}",
+        "GET " + PRODUCTS_PREFIX + "{productId}"));
+    for (Route r : router.getRoutes()) {
+      if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty() && !r.getPath().endsWith("*")) {
+        String path = r.getPath().replaceAll(":([A-Za-z]+)", "{$1}");
+        r.methods().forEach(m -> out.add(m.name() + " " + path));
+      }
+    }
+    return new JsonArray(new java.util.ArrayList<>(out));
+  }
+
+  /** The local map, and its key, where the served routes are listed. */
+  public static final String ROUTES_MAP = "flashsale.http";
+  public static final String ROUTES = "routes";
 
   public int actualPort() {
     return server.actualPort();

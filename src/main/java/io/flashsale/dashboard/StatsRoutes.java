@@ -1,10 +1,11 @@
 package io.flashsale.dashboard;
 
+import io.flashsale.infra.LocalFigures;
 import io.flashsale.fanout.FanoutEffects;
 import io.flashsale.http.RequestMeter;
+import io.flashsale.payment.PaymentClient;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.inventory.StockDriftVerticle;
-import io.flashsale.ops.HealthRoutes;
 import io.flashsale.admission.QueueRegistry;
 import io.flashsale.admission.QueueRoutes;
 import io.micrometer.core.instrument.Gauge;
@@ -46,6 +47,7 @@ public final class StatsRoutes {
   private final QueueRegistry queues;
   private final Clock clock;
   private final Buffer page;
+  private final Buffer script;
   private final io.flashsale.order.OrderStore orders;
 
   public StatsRoutes(Vertx vertx, Pool pool, Redis redis, RedisKeys keys, RequestMeter requests,
@@ -58,21 +60,34 @@ public final class StatsRoutes {
     this.keys = keys;
     this.requests = requests;
     this.page = resource("dashboard/index.html");
+    this.script = resource("dashboard/dashboard.js");
     this.orders = new io.flashsale.order.OrderStore(pool, null); // read-only here: no outbox rows are written
 
   }
 
+  /** The dashboard page and its address without the slash: no data in them, so they open before any sign-in. */
+  public void mountPage(Router router) {
+    // (A regex: a plain "/admin" route would also match "/admin/" and redirect the page to itself.)
+    router.routeWithRegex(io.vertx.core.http.HttpMethod.GET, "/admin").handler(ctx -> ctx.response()
+        .setStatusCode(302).putHeader(HttpHeaders.LOCATION, "/admin/").end());
+    router.get("/admin/").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
+        .putHeader("cache-control", "no-store").putHeader("content-security-policy", CSP)
+        .putHeader("x-frame-options", "DENY").end(page));
+    router.get("/admin/dashboard.js").handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/javascript; charset=utf-8").putHeader("cache-control", "no-cache")
+        .putHeader("x-content-type-options", "nosniff").end(script));
+  }
+
+  /** The live figures, behind the admin guard. */
   public void mount(Router router) {
     router.get("/admin/stats").handler(ctx -> stats().onSuccess(json -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").putHeader("cache-control", "no-store")
         .end(json.toBuffer())).onFailure(ctx::fail));
-    // The dashboard's address without its trailing slash: send the browser (and its ?token=) to the page.
-    // (A regex: a plain "/admin" route would also match "/admin/" and redirect the page to itself.)
-    router.routeWithRegex(io.vertx.core.http.HttpMethod.GET, "/admin").handler(ctx -> ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION,
-        "/admin/" + (ctx.request().query() == null ? "" : "?" + ctx.request().query())).end());
-    router.get("/admin/").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
-        .putHeader("cache-control", "no-store").end(page));
   }
+
+  /** The page's own script file and style only, fetches back to this origin: a name smuggling markup runs nothing. */
+  private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline';"
+      + " connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
   public Future<JsonObject> stats() {
     Instant now = clock.instant().truncatedTo(ChronoUnit.MINUTES);
@@ -128,7 +143,8 @@ public final class StatsRoutes {
             .put("redisAvailable", stock.isEmpty() ? null : nullable(stock.get(0).get(i)))
             .put("redisHeld", stock.isEmpty() ? null : nullable(stock.get(1).get(i))));
       }
-      Object dlq = vertx.sharedData().getLocalMap(HealthRoutes.HEALTH_MAP).get(HealthRoutes.DLQ_DEPTH);
+      var figures = vertx.sharedData().getLocalMap(LocalFigures.MAP);
+      Object dlq = figures.get(LocalFigures.DLQ_DEPTH);
       return new JsonObject().put("at", clock.instant().toString()).put("window", series)
           .put("ordersInWindow", orders).put("krwInWindow", won)
           .put("ordersLastMinute", series.getJsonObject(series.size() - 1).getLong("orders"))
@@ -138,7 +154,13 @@ public final class StatsRoutes {
           .put("dlqDepth", dlq == null ? 0 : dlq)
           .put("unresolvedPayments", unresolved.result()[0])
           .put("oldestUnresolvedPaymentSeconds", unresolved.result()[1])
-          .put("queues", queueFigures());
+          .put("queues", queueFigures())
+          .put("kafka", new JsonObject()
+              .put("consumerLag", rows(figures.get(LocalFigures.CONSUMER_LAG), "group", "lag"))
+              .put("dlq", rows(figures.get(LocalFigures.DLQ_TOPICS), "topic", "depth")))
+          .put("outbox", figures.get(LocalFigures.OUTBOX) instanceof JsonObject o ? o
+              : new JsonObject().put("backlog", null).put("oldestSeconds", null))
+          .put("paymentBreaker", PaymentClient.breakerState().name());
     });
   }
 
@@ -150,6 +172,15 @@ public final class StatsRoutes {
           QueueRegistry.Figures f = queues.figures(room.eventId());
           out.add(QueueRoutes.figuresJson(room, f == null ? new QueueRegistry.Figures(0, 0, 0, 0) : f));
         });
+    return out;
+  }
+
+  /** {@code {"a": 1}} → {@code [{"<key>": "a", "<value>": 1}]}; empty before the probe's first figure. */
+  private static JsonArray rows(Object measured, String key, String value) {
+    JsonArray out = new JsonArray();
+    if (measured instanceof JsonObject m) {
+      m.forEach(e -> out.add(new JsonObject().put(key, e.getKey()).put(value, e.getValue())));
+    }
     return out;
   }
 

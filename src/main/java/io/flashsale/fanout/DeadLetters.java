@@ -155,22 +155,29 @@ public final class DeadLetters {
 
   /** Records waiting in the dead-letter topics of these topics (end offset − replayed offset, every consumer). */
   public static Future<Long> depth(KafkaAdminClient admin, KafkaConfig kafka, List<String> domainTopics) {
+    return depthByTopic(admin, kafka, domainTopics).map(m -> m.values().stream().mapToLong(Long::longValue).sum());
+  }
+
+  /** The same, per dead-letter topic (every DLQ topic that exists, empty ones included). */
+  public static Future<Map<String, Long>> depthByTopic(KafkaAdminClient admin, KafkaConfig kafka,
+                                                       List<String> domainTopics) {
     String group = kafka.groupId(REPLAYER);
     return admin.listTopics().compose(all -> {
       List<String> dlqs = all.stream().filter(t -> domainTopics.stream().anyMatch(d -> t.startsWith(Topics.dlqPrefix(d))))
-          .toList();
+          .sorted().toList();
       if (dlqs.isEmpty()) {
-        return Future.succeededFuture(0L);
+        return Future.succeededFuture(Map.<String, Long>of());
       }
       return admin.describeTopics(dlqs).compose(d -> {
         Map<TopicPartition, OffsetSpec> spec = new HashMap<>();
         d.forEach((name, desc) -> desc.getPartitions().forEach(p ->
             spec.put(new TopicPartition(name, p.getPartition()), OffsetSpec.LATEST)));
         return admin.listOffsets(spec).compose(ends -> admin.listConsumerGroupOffsets(group).map(done -> {
-          long depth = 0;
+          Map<String, Long> depth = new java.util.TreeMap<>();
+          dlqs.forEach(t -> depth.put(t, 0L));
           for (Map.Entry<TopicPartition, ListOffsetsResultInfo> e : ends.entrySet()) {
             OffsetAndMetadata c = done.get(e.getKey());
-            depth += e.getValue().getOffset() - (c == null ? 0 : c.getOffset());
+            depth.merge(e.getKey().getTopic(), e.getValue().getOffset() - (c == null ? 0 : c.getOffset()), Long::sum);
           }
           return depth;
         }));

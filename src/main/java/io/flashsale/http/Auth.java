@@ -34,8 +34,11 @@ public final class Auth {
   private final Cache<String, Verified> verified = Caffeine.newBuilder().maximumSize(100_000)
       .expireAfterWrite(Duration.ofMinutes(10)).build();
 
-  /** A verified token's caller, and the last moment (exp plus leeway) it may be used. */
-  private record Verified(Caller caller, long usableUntilMillis) {
+  /**
+   * A verified token's caller, the last moment (exp plus leeway) it may be used, and whether it is a dashboard
+   * session (only those are taken from the session cookie).
+   */
+  private record Verified(Caller caller, long usableUntilMillis, boolean session) {
   }
 
   public Auth(Vertx vertx, String secret) {
@@ -84,28 +87,71 @@ public final class Auth {
 
   public Future<Caller> authenticate(RoutingContext ctx) {
     String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    // A browser opening the dashboard cannot send a header: GETs under /admin/ also take ?token=.
-    String query = ctx.request().getParam("token");
     String path = ctx.request().path();
-    if (header == null && query != null && ctx.request().method() == io.vertx.core.http.HttpMethod.GET
-        && (path.equals("/admin") || path.startsWith("/admin/"))) {
-      return verify(query);
+    boolean admin = path.equals("/admin") || path.startsWith("/admin/");
+    if (header == null && admin) {
+      // A browser on the dashboard carries the operator's session cookie (see OperatorSession), never a URL token.
+      io.vertx.core.http.Cookie cookie = ctx.request().getCookie(SESSION_COOKIE);
+      if (cookie != null && !cookie.getValue().isEmpty()) {
+        return verifySession(cookie.getValue());
+      }
     }
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
       return Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED,
           "send 'Authorization: Bearer <token>' (get one with: java -jar target/flashsale.jar token --user u1"
-              + (ctx.request().path().startsWith("/admin") ? " --admin" : "") + "; the CLI signs with"
-              + " FLASHSALE_JWT_SECRET, so set it as the server has it)"));
+              + (admin ? " --admin" : "") + "; the CLI signs with FLASHSALE_JWT_SECRET, so set it as the server has"
+              + " it)" + (admin ? "; a browser signs in at /admin/" : "")));
     }
     return verify(header.substring(7).trim());
   }
 
+  /** The cookie that carries an operator's dashboard session. */
+  public static final String SESSION_COOKIE = "flashsale_session";
+
+  private static final String SESSION_CLAIM = "session";
+
+  /**
+   * A session token for an operator who signed in with {@code caller}'s token: an admin JWT of its own, marked as a
+   * session, that lives {@code ttl} but never past {@code notAfterMillis} (the token it was traded for).
+   */
+  private Session issueSession(Caller caller, Duration ttl, long notAfterMillis) {
+    long now = System.currentTimeMillis();
+    long until = Math.min(now + ttl.toMillis(), notAfterMillis);
+    long seconds = Math.max(1, (until - now) / 1000);
+    JsonObject claims = new JsonObject().put("sub", caller.userId()).put(SESSION_CLAIM, true)
+        .put("roles", new JsonArray(List.of("admin")));
+    String token = jwt.generateToken(claims, new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds((int) seconds));
+    return new Session(token, now + seconds * 1000);
+  }
+
+  /** A signed session value and the moment it stops being accepted. */
+  public record Session(String token, long expiresAtMillis) {
+  }
+
+  /** Verifies an admin's token for a sign-in: its caller and the moment (epoch millis) the token expires. */
+  public Future<Session> signIn(String token, Duration ttl) {
+    return check(token).compose(v -> v.caller().admin()
+        ? Future.succeededFuture(issueSession(v.caller(), ttl, v.usableUntilMillis() - LEEWAY_SECONDS * 1000))
+        : Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN, "the dashboard needs a token with the admin role")));
+  }
+
+  private Future<Caller> verifySession(String token) {
+    return check(token).compose(v -> v.session()
+        ? Future.succeededFuture(v.caller())
+        : Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED, "the session cookie is not a dashboard session;"
+        + " sign in again at /admin/")));
+  }
+
   public Future<Caller> verify(String token) {
+    return check(token).map(Verified::caller);
+  }
+
+  private Future<Verified> check(String token) {
     Verified known = verified.getIfPresent(token);
     if (known != null) {
       // The system clock, not the app's: the JWT library checks exp against it too, and the two must agree.
       if (System.currentTimeMillis() <= known.usableUntilMillis()) {
-        return Future.succeededFuture(known.caller());
+        return Future.succeededFuture(known);
       }
       verified.invalidate(token);
     }
@@ -127,10 +173,13 @@ public final class Auth {
       boolean admin = roles instanceof JsonArray arr && arr.contains("admin");
       Caller caller = new Caller(userId, admin);
       Object exp = principal.containsKey("exp") ? principal.getValue("exp") : ar.result().attributes().getValue("exp");
-      if (exp instanceof Number seconds) {
-        verified.put(token, new Verified(caller, seconds.longValue() * 1000 + LEEWAY_SECONDS * 1000));
+      boolean session = Boolean.TRUE.equals(principal.getValue(SESSION_CLAIM));
+      Verified v = new Verified(caller, exp instanceof Number seconds
+          ? seconds.longValue() * 1000 + LEEWAY_SECONDS * 1000 : Long.MAX_VALUE, session);
+      if (exp instanceof Number) {
+        verified.put(token, v);
       }
-      return Future.succeededFuture(caller);
+      return Future.succeededFuture(v);
     });
   }
 }

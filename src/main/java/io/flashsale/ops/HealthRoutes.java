@@ -1,5 +1,6 @@
 package io.flashsale.ops;
 
+import io.flashsale.infra.LocalFigures;
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
 import io.vertx.core.Future;
@@ -16,12 +17,6 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code GET /health}: Redis and PostgreSQL asked live (1 s budget each), Kafka from the background probe. */
 public final class HealthRoutes {
-
-  /** Shared-data map and key where {@code KafkaProbeVerticle} records the broker's state. */
-  public static final String HEALTH_MAP = "flashsale.health";
-  public static final String KAFKA = "kafka";
-  /** Where the probe records the records waiting in dead-letter topics. */
-  public static final String DLQ_DEPTH = "dlqDepth";
 
   /** The cheapest statement that proves a connection and a backend answer. */
   private static final String PG_PROBE = "select 1";
@@ -40,7 +35,7 @@ public final class HealthRoutes {
     Future<String> redisCheck = check(redis.send(Request.cmd(Command.PING)));
     Future<String> pgCheck = check(pool.query(PG_PROBE).execute());
     Future.join(redisCheck, pgCheck).onComplete(x -> {
-      Object kafka = vertx.sharedData().getLocalMap(HEALTH_MAP).get(KAFKA);
+      Object kafka = vertx.sharedData().getLocalMap(LocalFigures.MAP).get(LocalFigures.KAFKA);
       JsonObject checks = new JsonObject().put("redis", redisCheck.result()).put("postgres", pgCheck.result())
           .put("kafka", kafka == null ? "UNKNOWN" : kafka);
       boolean up = checks.stream().allMatch(e -> "UP".equals(e.getValue()));

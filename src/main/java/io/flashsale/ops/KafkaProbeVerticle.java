@@ -1,22 +1,48 @@
 package io.flashsale.ops;
 
+import io.flashsale.infra.LocalFigures;
 import io.flashsale.fanout.DeadLetters;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.Topics;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.kafka.admin.ListOffsetsResultInfo;
+import io.vertx.kafka.admin.OffsetSpec;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.OffsetAndMetadata;
+import io.vertx.micrometer.backends.BackendRegistries;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-/** Asks the Kafka broker for its cluster id every two seconds and records UP/DOWN for {@code /health}. */
+/**
+ * Asks the Kafka broker every two seconds whether it answers (UP/DOWN for {@code /health}), how far each of this
+ * app's consumer groups lags behind its topics, and how many records wait in each dead-letter topic. The figures go
+ * to {@code /metrics} ({@code flashsale_kafka_consumer_lag{group}}, {@code flashsale_dlq_depth{topic}}) and to the
+ * dashboard through {@link LocalFigures}.
+ */
 public final class KafkaProbeVerticle extends VerticleBase {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KafkaProbeVerticle.class);
+  private static final long BUDGET_SECONDS = 3;
 
   private final AppConfig config;
+  private final Map<String, Long> lags = new ConcurrentHashMap<>();
+  private final Map<String, Long> dlqs = new ConcurrentHashMap<>();
   private KafkaAdminClient admin;
+  private KafkaConfig kafka;
+  private final List<io.micrometer.core.instrument.Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private boolean probing;
 
   public KafkaProbeVerticle(AppConfig config) {
     this.config = config;
@@ -24,24 +50,100 @@ public final class KafkaProbeVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    admin = KafkaAdminClient.create(vertx, KafkaConfig.from(config).admin());
+    kafka = KafkaConfig.from(config);
+    admin = KafkaAdminClient.create(vertx, kafka.admin());
     probe();
     vertx.setPeriodic(2000, id -> probe());
     return Future.succeededFuture();
   }
 
   private void probe() {
-    DeadLetters.depth(admin, KafkaConfig.from(config), Topics.from(config).all())
+    if (probing) {
+      return; // a slow broker: the last round is still out (each call has its own bound)
+    }
+    probing = true;
+    Future<Map<String, Long>> dlq = DeadLetters.depthByTopic(admin, kafka, Topics.from(config).all())
+        .timeout(BUDGET_SECONDS, TimeUnit.SECONDS)
         .onFailure(err -> LOG.debug("DLQ depth not measured now (the last figure stays): {}", err.toString()))
-        .onSuccess(depth -> vertx.sharedData()
-        .getLocalMap(HealthRoutes.HEALTH_MAP).put(HealthRoutes.DLQ_DEPTH, depth));
-    admin.describeCluster().timeout(3, TimeUnit.SECONDS).onComplete(ar -> vertx.sharedData()
-        .getLocalMap(HealthRoutes.HEALTH_MAP).put(HealthRoutes.KAFKA,
+        .onSuccess(depth -> {
+          publish(dlqs, depth, "flashsale_dlq_depth", "topic", "records waiting in a dead-letter topic");
+          vertx.sharedData().getLocalMap(LocalFigures.MAP).put(LocalFigures.DLQ_DEPTH,
+              depth.values().stream().mapToLong(Long::longValue).sum());
+          vertx.sharedData().getLocalMap(LocalFigures.MAP).put(LocalFigures.DLQ_TOPICS, new JsonObject(
+              new TreeMap<String, Object>(depth)));
+        });
+    Future<Map<String, Long>> lag = consumerLag().timeout(BUDGET_SECONDS, TimeUnit.SECONDS)
+        .onFailure(err -> LOG.debug("consumer lag not measured now (the last figure stays): {}", err.toString()))
+        .onSuccess(byGroup -> {
+          publish(lags, byGroup, "flashsale_kafka_consumer_lag", "group",
+              "records the group has not committed yet, over every partition it reads");
+          vertx.sharedData().getLocalMap(LocalFigures.MAP).put(LocalFigures.CONSUMER_LAG, new JsonObject(
+              new TreeMap<String, Object>(byGroup)));
+        });
+    Future<?> up = admin.describeCluster().timeout(BUDGET_SECONDS, TimeUnit.SECONDS).onComplete(ar -> vertx.sharedData()
+        .getLocalMap(LocalFigures.MAP).put(LocalFigures.KAFKA,
             ar.succeeded() && !ar.result().getNodes().isEmpty() ? "UP" : "DOWN"));
+    Future.join(dlq, lag, up).onComplete(x -> probing = false);
+  }
+
+  /** End offset − committed offset, summed per consumer group of this app (the DLQ replayer's is the DLQ depth). */
+  private Future<Map<String, Long>> consumerLag() {
+    String prefix = kafka.groupId("");
+    String replayer = kafka.groupId(DeadLetters.REPLAYER);
+    return admin.listConsumerGroups().compose(listings -> {
+      List<String> groups = listings.stream().map(l -> l.getGroupId())
+          .filter(g -> g.startsWith(prefix) && !g.equals(replayer)).sorted().toList();
+      List<Future<Map.Entry<String, Long>>> each = new ArrayList<>();
+      for (String group : groups) {
+        each.add(admin.listConsumerGroupOffsets(group).compose(committed -> {
+          if (committed.isEmpty()) {
+            return Future.succeededFuture(Map.entry(group.substring(prefix.length()), 0L));
+          }
+          Map<TopicPartition, OffsetSpec> spec = new HashMap<>();
+          committed.keySet().forEach(tp -> spec.put(tp, OffsetSpec.LATEST));
+          return admin.listOffsets(spec).map(ends -> Map.entry(group.substring(prefix.length()), lag(committed, ends)));
+        }));
+      }
+      return Future.all(each).map(all -> {
+        Map<String, Long> out = new TreeMap<>();
+        for (int i = 0; i < each.size(); i++) {
+          Map.Entry<String, Long> e = each.get(i).result();
+          out.put(e.getKey(), e.getValue());
+        }
+        return out;
+      });
+    });
+  }
+
+  private static long lag(Map<TopicPartition, OffsetAndMetadata> committed, Map<TopicPartition, ListOffsetsResultInfo> ends) {
+    long lag = 0;
+    for (Map.Entry<TopicPartition, ListOffsetsResultInfo> e : ends.entrySet()) {
+      OffsetAndMetadata c = committed.get(e.getKey());
+      lag += Math.max(0, e.getValue().getOffset() - (c == null ? 0 : c.getOffset()));
+    }
+    return lag;
+  }
+
+  /** Keeps {@code current} as the latest figures, with one gauge per key the first time the key is seen. */
+  private void publish(Map<String, Long> current, Map<String, Long> measured, String name, String tag,
+                       String help) {
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    current.keySet().retainAll(measured.keySet());
+    measured.forEach((key, value) -> {
+      if (current.put(key, value) == null && registry != null) {
+        // Held strongly and removed at stop: a redeployed verticle registers its own, not a dead one's.
+        meters.add(Gauge.builder(name, current, m -> m.getOrDefault(key, 0L)).tag(tag, key).description(help)
+            .strongReference(true).register(registry));
+      }
+    });
   }
 
   @Override
   public Future<?> stop() {
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry != null) {
+      meters.forEach(registry::remove);
+    }
     return admin.close(1000);
   }
 }

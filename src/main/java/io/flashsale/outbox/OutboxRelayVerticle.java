@@ -1,15 +1,26 @@
 package io.flashsale.outbox;
 
+import io.flashsale.infra.LocalFigures;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.PgConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs the {@link OutboxRelay}: woken by LISTEN/NOTIFY at every outbox insert, with a periodic sweep as the fallback,
@@ -29,6 +40,10 @@ public final class OutboxRelayVerticle extends VerticleBase {
   private boolean again;
   private long backoffMs;
   private long retryAt;
+  private boolean measuring;
+  private final AtomicLong backlog = new AtomicLong();
+  private final AtomicLong oldestSeconds = new AtomicLong();
+  private final List<Meter> meters = new ArrayList<>();
 
   public OutboxRelayVerticle(AppConfig config) {
     this.config = config;
@@ -47,7 +62,36 @@ public final class OutboxRelayVerticle extends VerticleBase {
     subscriber.connect().onFailure(err -> LOG.warn("outbox LISTEN not connected yet ({}); sweeping only", err.toString()));
     vertx.setPeriodic(settings.sweepMillis(), id -> trigger());
     trigger();
+    registerGauges();
+    vertx.setPeriodic(2_000, id -> measure());
     return Future.succeededFuture();
+  }
+
+  /** The backlog for /metrics and the dashboard; a failed read keeps the last figures (PostgreSQL's own alarm fires). */
+  private void measure() {
+    if (measuring) {
+      return;
+    }
+    measuring = true;
+    pool.query(OutboxSql.BACKLOG).execute().timeout(3, java.util.concurrent.TimeUnit.SECONDS).onSuccess(rs -> {
+      Row r = rs.iterator().next();
+      backlog.set(r.getLong(0));
+      oldestSeconds.set(r.getLong(1));
+      vertx.sharedData().getLocalMap(LocalFigures.MAP).put(LocalFigures.OUTBOX, new JsonObject()
+          .put("backlog", r.getLong(0)).put("oldestSeconds", r.getLong(1)));
+    }).onFailure(err -> LOG.debug("outbox backlog not measured now: {}", err.toString()))
+        .onComplete(x -> measuring = false);
+  }
+
+  private void registerGauges() {
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry != null) {
+      // Held strongly and removed at stop: a redeployed verticle registers its own, not a dead one's.
+      meters.add(Gauge.builder("flashsale_outbox_backlog", backlog, AtomicLong::get).strongReference(true)
+          .description("outbox rows committed but not yet published to Kafka").register(registry));
+      meters.add(Gauge.builder("flashsale_outbox_oldest_seconds", oldestSeconds, AtomicLong::get)
+          .strongReference(true).description("age of the oldest outbox row not yet published").register(registry));
+    }
   }
 
   private void trigger() {
@@ -82,6 +126,10 @@ public final class OutboxRelayVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry != null) {
+      meters.forEach(registry::remove);
+    }
     return Future.join(subscriber.close(), producer.close(2000), pool.close());
   }
 }

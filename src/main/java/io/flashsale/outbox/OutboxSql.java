@@ -19,6 +19,11 @@ final class OutboxSql {
 
   static final String COUNT_PENDING = "select count(*) from outbox where sent_at is null";
 
+  /** Rows waiting for Kafka and the age of the oldest: an outbox that stops draining shows here first. */
+  static final String BACKLOG = """
+      select count(*), coalesce(extract(epoch from now() - min(created_at)), 0)::bigint
+      from outbox where sent_at is null""";
+
   private OutboxSql() {
   }
 }

@@ -3,6 +3,7 @@ package io.flashsale.payment;
 import io.flashsale.http.ApiException;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -54,6 +55,45 @@ public final class PaymentClient {
     this.breaker = CircuitBreaker.create("payment-provider", vertx, new CircuitBreakerOptions()
         .setMaxFailures(config.breakerMaxFailures()).setTimeout(config.timeoutMillis())
         .setResetTimeout(config.breakerResetMillis()).setFallbackOnFailure(false));
+    BREAKERS.add(breaker);
+    registerBreakerGauge();
+  }
+
+  /** Every live client's breaker in this process (one per order verticle and the recovery verticle). */
+  private static final java.util.Set<CircuitBreaker> BREAKERS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * The worst state among this process's payment breakers: OPEN if any is open, else HALF_OPEN if any probes, else
+   * CLOSED (also when there is none).
+   */
+  public static CircuitBreakerState breakerState() {
+    CircuitBreakerState worst = CircuitBreakerState.CLOSED;
+    for (CircuitBreaker b : BREAKERS) {
+      CircuitBreakerState s = b.state();
+      if (s == CircuitBreakerState.OPEN) {
+        return s;
+      }
+      if (s == CircuitBreakerState.HALF_OPEN) {
+        worst = s;
+      }
+    }
+    return worst;
+  }
+
+  private static void registerBreakerGauge() {
+    io.micrometer.core.instrument.MeterRegistry registry = io.vertx.micrometer.backends.BackendRegistries
+        .getDefaultNow();
+    if (registry != null) {
+      // One gauge over the static set: registering again answers the same meter.
+      io.micrometer.core.instrument.Gauge.builder("flashsale_circuit_breaker_state", BREAKERS,
+          b -> switch (breakerState()) {
+            case CLOSED -> 0;
+            case HALF_OPEN -> 1;
+            case OPEN -> 2;
+          }).tag("breaker", "payment-provider")
+          .description("0 closed, 1 half-open (probing), 2 open (payments fail fast with 503)")
+          .strongReference(true).register(registry);
+    }
   }
 
   /** Authorises; a decline answers a payment with status DECLINED. */
@@ -121,6 +161,7 @@ public final class PaymentClient {
   }
 
   public Future<Void> close() {
+    BREAKERS.remove(breaker);
     breaker.close();
     return http.close();
   }

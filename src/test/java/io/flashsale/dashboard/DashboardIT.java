@@ -1,5 +1,6 @@
 package io.flashsale.dashboard;
 
+import io.flashsale.support.Browser;
 import io.flashsale.support.Load;
 import io.flashsale.support.TestApp;
 import io.flashsale.support.TestInfra;
@@ -8,17 +9,12 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 
 import static io.flashsale.support.Fixtures.checkoutBody;
 import static io.flashsale.support.Fixtures.openSale;
@@ -27,44 +23,31 @@ import static io.flashsale.support.TestInfra.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @ExtendWith(TestInfra.class)
-@DisplayName("The live dashboard, in headless Chromium")
+@DisplayName("The live dashboard, in headless Chromium, behind the operator's sign-in")
 class DashboardIT {
 
-  private static final Pattern ORDERS = Pattern.compile("id=\"orders-total\">([0-9,]+)<");
-
-  /** Runs Debian's chromium headless (flags per this workplace: no background networking, fresh profile). */
-  private static String chromium(String url, String... extra) throws Exception {
-    Path profile = Files.createTempDirectory("chromium-profile");
-    List<String> cmd = new ArrayList<>(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
-        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--user-data-dir=" + profile, "--window-size=1280,900", "--virtual-time-budget=4000"));
-    cmd.addAll(List.of(extra));
-    cmd.add(url);
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(90, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException("chromium did not finish");
-    }
-    return out;
-  }
-
-  private static long ordersOnPage(String url) {
-    try {
-      Matcher m = ORDERS.matcher(chromium(url, "--dump-dom"));
-      return m.find() ? Long.parseLong(m.group(1).replace(",", "")) : -1;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   @Test
-  @DisplayName("The page loads, its order count moves when orders are placed, and a screenshot is taken")
-  void liveNumbers() throws Exception {
-    try (TestApp app = TestApp.start()) {
-      String url = "http://127.0.0.1:" + app.port() + "/admin/?token=" + app.adminToken();
-      long before = ordersOnPage(url);
-      assertThat(before).as("the page rendered its numbers").isGreaterThanOrEqualTo(0);
+  @DisplayName("An operator signs in through the form (no token in any URL), sees orders move and the async health,"
+      + " and signs out")
+  void signInAndWatch() throws Exception {
+    try (TestApp app = TestApp.start(); Browser browser = Browser.start()) {
+      String page = "http://127.0.0.1:" + app.port() + "/admin/";
+      browser.open(page);
+      try {
+        waitUntil(Duration.ofSeconds(30), () -> visible(browser, "#sign-in"), "the sign-in form");
+      } catch (AssertionError e) {
+        String probe;
+        try {
+          probe = String.valueOf(browser.text("#sign-in"));
+        } catch (Exception x) {
+          probe = x.toString();
+        }
+        throw new AssertionError(e.getMessage() + "; #sign-in reads " + probe + "; the page: " + browser.source(), e);
+      }
+      browser.type("#token", app.adminToken());
+      browser.click("#sign-in-button");
+      waitUntil(Duration.ofSeconds(30), () -> ordersOnPage(browser) >= 0, "the dashboard's numbers after sign-in");
+      long before = ordersOnPage(browser);
 
       String productId = openSale(app, 50, 5);
       for (int i = 0; i < 3; i++) {
@@ -76,15 +59,120 @@ class DashboardIT {
             .header("Idempotency-Key", uniqueId("k")));
         assertThat(order.statusCode()).isEqualTo(201);
       }
-      waitUntil(Duration.ofSeconds(60), () -> ordersOnPage(url) >= before + 3, "the dashboard to show the new orders");
+      waitUntil(Duration.ofSeconds(60), () -> ordersOnPage(browser) >= before + 3, "the dashboard to show the new orders");
+      // The async health an operator needs: consumer lag per group (the probe measures every 2 s), the outbox
+      // backlog and the payment breaker.
+      waitUntil(Duration.ofSeconds(30), () -> text(browser, "#lag-rows").contains("view-projector"),
+          "the consumer groups' lag on the page");
+      assertThat(text(browser, "#breaker")).isEqualTo("CLOSED");
+      assertThat(text(browser, "#outbox")).matches("[0-9,]+");
 
       Path shot = TestInfra.repoRoot().resolve("target/dashboard.png");
       Files.deleteIfExists(shot);
-      chromium(url, "--screenshot=" + shot);
-      assertThat(shot).exists();
+      browser.screenshot(shot);
       assertThat(Files.size(shot)).isGreaterThan(10_000);
-      HttpResponse<String> stats = app.get("/admin/stats", "Authorization", "Bearer " + app.adminToken());
-      assertThat(new JsonObject(stats.body()).getLong("ordersInWindow")).isGreaterThanOrEqualTo(before + 3);
+
+      browser.click("#sign-out");
+      waitUntil(Duration.ofSeconds(30), () -> visible(browser, "#sign-in"), "the sign-in form after sign-out");
+      List<String> urls = browser.requestedUrls();
+      assertThat(urls).as("the browser fetched the page, its script and the stats").anyMatch(u -> u.endsWith("/admin/stats"));
+      assertThat(urls).as("no URL the browser asked for carries a token")
+          .noneMatch(u -> u.contains("token") || u.contains(app.adminToken()));
+      // Signed out: the cookie is gone, so a reload shows the form again and the stats refuse.
+      browser.open(page);
+      waitUntil(Duration.ofSeconds(30), () -> visible(browser, "#sign-in"), "the sign-in form after a reload");
+    }
+  }
+
+  private static HttpResponse<String> signIn(TestApp app, String body) {
+    return app.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + app.port() + "/admin/session"))
+        .header("content-type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  private static boolean visible(Browser browser, String css) {
+    try {
+      String t = browser.text(css);
+      return t != null && !t.isBlank();
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  private static String text(Browser browser, String css) {
+    try {
+      String t = browser.text(css);
+      return t == null ? "" : t;
+    } catch (Exception e) {
+      return "";
+    }
+  }
+
+  private static long ordersOnPage(Browser browser) {
+    String t = text(browser, "#orders-total").replace(",", "");
+    return t.matches("[0-9]+") ? Long.parseLong(t) : -1;
+  }
+
+  @Test
+  @DisplayName("The session cookie: HttpOnly, SameSite=Strict, short-lived and signed; a URL token opens nothing;"
+      + " bad sign-ins answer 4xx and set nothing")
+  void sessionCookie() throws Exception {
+    try (TestApp app = TestApp.start()) {
+      HttpResponse<String> signIn = signIn(app, new JsonObject().put("token", app.adminToken()).encode());
+      assertThat(signIn.statusCode()).isEqualTo(200);
+      String setCookie = signIn.headers().firstValue("set-cookie").orElseThrow();
+      assertThat(setCookie).startsWith("flashsale_session=").containsIgnoringCase("HttpOnly").contains("SameSite=Strict")
+          .contains("Path=/admin");
+      java.util.regex.Matcher maxAge = java.util.regex.Pattern.compile("Max-Age=([0-9]+)").matcher(setCookie);
+      assertThat(maxAge.find()).isTrue();
+      assertThat(Long.parseLong(maxAge.group(1))).as("short-lived: admin.sessionMinutes (30) at most")
+          .isBetween(1L, 1800L);
+      String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+      assertThat(app.get("/admin/stats", "Cookie", cookie).statusCode()).isEqualTo(200);
+
+      // The cookie is a session, not a door for any token: a plain admin token in the cookie is refused.
+      assertThat(app.get("/admin/stats", "Cookie", "flashsale_session=" + app.adminToken()).statusCode()).isEqualTo(401);
+      // An altered signature is refused.
+      assertThat(app.get("/admin/stats", "Cookie", cookie.substring(0, cookie.length() - 2) + "xx").statusCode())
+          .isEqualTo(401);
+      // ?token= in a URL opens nothing any more.
+      assertThat(app.get("/admin/stats?token=" + app.adminToken()).statusCode()).isEqualTo(401);
+      assertThat(app.get("/admin?token=" + app.adminToken()).headers().firstValue("location").orElse(""))
+          .isEqualTo("/admin/");
+
+      // Bad sign-ins: a shopper's token, a forged one, no token, bad JSON — 4xx JSON, no cookie.
+      for (var bad : List.of(
+          Map.entry(new JsonObject().put("token", app.shopperToken("u1")).encode(), 403),
+          Map.entry(new JsonObject().put("token", "not-a-jwt").encode(), 401),
+          Map.entry(new JsonObject().encode(), 400),
+          Map.entry("{", 400),
+          Map.entry(new JsonObject().put("token", app.adminToken()).put("extra", 1).encode(), 400))) {
+        HttpResponse<String> r = signIn(app, bad.getKey());
+        assertThat(r.statusCode()).as(bad.getKey()).isEqualTo(bad.getValue());
+        assertThat(new JsonObject(r.body()).getJsonObject("error").getString("code")).isNotBlank();
+        assertThat(r.headers().firstValue("set-cookie")).as("no cookie for " + bad.getKey()).isEmpty();
+      }
+
+      // A browser without scripts posts the form and lands back on the dashboard.
+      HttpResponse<String> form = app.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + app.port() + "/admin/session"))
+          .header("content-type", "application/x-www-form-urlencoded")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString("token=" + app.adminToken())));
+      assertThat(form.statusCode()).isEqualTo(303);
+      assertThat(form.headers().firstValue("location")).contains("/admin/");
+      assertThat(form.headers().firstValue("set-cookie").orElse("")).startsWith("flashsale_session=");
+
+      // Sign-out clears the cookie.
+      HttpResponse<String> out = app.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + app.port() + "/admin/session")).DELETE());
+      assertThat(out.statusCode()).isEqualTo(204);
+      assertThat(out.headers().firstValue("set-cookie").orElse("")).startsWith("flashsale_session=;")
+          .contains("Max-Age=0");
+
+      // The page itself opens without a session (it holds no data) and forbids inline and foreign scripts.
+      HttpResponse<String> pageResponse = app.get("/admin/");
+      assertThat(pageResponse.statusCode()).isEqualTo(200);
+      assertThat(pageResponse.headers().firstValue("content-security-policy").orElse("")).contains("script-src 'self'");
       assertThat(app.get("/admin/stats", "Authorization", "Bearer " + app.shopperToken("u1")).statusCode())
           .isEqualTo(403);
     }

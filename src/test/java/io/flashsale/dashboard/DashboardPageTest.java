@@ -14,12 +14,20 @@ class DashboardPageTest {
   @Test
   @DisplayName("never turns data into HTML: product names (typed by admins, shown to an admin session) stay text")
   void noHtmlSinks() throws Exception {
-    String page;
-    try (InputStream in = DashboardPageTest.class.getClassLoader().getResourceAsStream("dashboard/index.html")) {
-      page = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
+    String page = resource("dashboard/index.html") + resource("dashboard/dashboard.js");
     assertThat(page).doesNotContain("innerHTML").doesNotContain("outerHTML").doesNotContain("insertAdjacentHTML")
         .doesNotContain("document.write");
     assertThat(page).contains("textContent");
+    assertThat(page).as("the session lives in an HttpOnly cookie; no token in URLs or storage")
+        .doesNotContain("?token=").doesNotContain("localStorage").doesNotContain("sessionStorage")
+        .doesNotContain("document.cookie");
+    assertThat(resource("dashboard/index.html")).as("no inline script: the page's CSP allows only its own file")
+        .doesNotContain("<script>");
+  }
+
+  private static String resource(String name) throws Exception {
+    try (InputStream in = DashboardPageTest.class.getClassLoader().getResourceAsStream(name)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 }
