@@ -11,6 +11,17 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
+    try {
+      String format = System.getenv("FLASHSALE_LOG_FORMAT");
+      io.flashsale.infra.LogFields.checkFormat(format);
+      if ("json".equals(format) && System.getProperty("logback.configurationFile") == null) {
+        // Before the first logger exists: logback reads this once, at its start.
+        System.setProperty("logback.configurationFile", "logback-json.xml");
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+    }
     int code = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
     if (code != 0 || !ServeCommand.serving()) {
       System.exit(code);

@@ -1,5 +1,6 @@
 package io.flashsale.inventory;
 
+import io.flashsale.infra.LogFields;
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
 import io.flashsale.infra.Ids;
@@ -63,7 +64,7 @@ public final class InventoryService {
         Instant.ofEpochMilli(clock.millis()).plus(holdTtl));
     return holdInRedis(checkout, 0).compose(x -> ledger.insertCheckout(checkout).recover(err -> {
       LOG.warn("checkout {} held in Redis but maybe not stored in PostgreSQL ({}); giving the units back",
-          checkout.checkoutId(), err.toString());
+          LogFields.checkoutId(checkout.checkoutId()), err.toString());
       // The insert may have committed with its answer lost: give back through PostgreSQL like any release (if that
       // fails too, the hold's expiry gives the units back later, PostgreSQL first).
       return recovery.giveBack(userId, checkout.checkoutId(), Checkout.RELEASED).otherwiseEmpty()

@@ -1,5 +1,6 @@
 package io.flashsale.order;
 
+import io.flashsale.infra.LogFields;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.PgConfig;
 import io.flashsale.payment.PaymentClient;
@@ -67,7 +68,7 @@ public final class OrderRecoveryVerticle extends VerticleBase {
       Future<Void> chain = Future.succeededFuture();
       for (String id : ids) {
         chain = chain.compose(x -> saga.recover(id).recover(err -> {
-          LOG.warn("recovery of order {} failed, will retry later: {}", id, err.toString());
+          LOG.warn("recovery of order {} failed, will retry later: {}", LogFields.orderId(id), err.toString());
           return orders.backOff(id).otherwiseEmpty();
         }));
       }

@@ -1,5 +1,6 @@
 package io.flashsale.order;
 
+import io.flashsale.infra.LogFields;
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
 import io.flashsale.http.ErrorResponder;
@@ -208,7 +209,7 @@ public final class OrderSaga {
       if (api.code().status() >= 500 || api.code() == ErrorCode.REQUEST_IN_PROGRESS) {
         // Unknown: the confirm may still run, or may have committed before its answer was lost. PostgreSQL will
         // tell recovery (the confirm is idempotent on the checkout's status); until then the order is PENDING.
-        LOG.info("order {}: stock confirmation unknown ({}: {}); left PENDING for recovery", orderId, api.code(),
+        LOG.info("order {}: stock confirmation unknown ({}: {}); left PENDING for recovery", LogFields.orderId(orderId), api.code(),
             api.getMessage());
         return orders.touch(orderId).compose(x -> orders.get(orderId)).map(now -> new Placement(now, false));
       }
@@ -219,7 +220,7 @@ public final class OrderSaga {
               : moneyBackForFailed(o).compose(settled -> settled
                   ? orders.settleFailed(orderId, SagaStep.COMPENSATED, null) : Future.<Void>succeededFuture()))
           .otherwise(err -> {
-            LOG.warn("order {}: void after a refused confirm failed ({}); recovery retries it", orderId, err.toString());
+            LOG.warn("order {}: void after a refused confirm failed ({}); recovery retries it", LogFields.orderId(orderId), err.toString());
             return null;
           })
           .transform(x -> Future.failedFuture(api));
@@ -239,7 +240,7 @@ public final class OrderSaga {
       return orders.recordCaptureAndAnswer(confirmed.orderId(), p.status(), key, 201,
           captured.toJson(false).encode()).map(new Placement(captured, true));
     }).recover(err -> {
-      LOG.warn("capture of order {} failed ({}); recovery will retry it", confirmed.orderId(), err.toString());
+      LOG.warn("capture of order {} failed ({}); recovery will retry it", LogFields.orderId(confirmed.orderId()), err.toString());
       return Future.succeededFuture(new Placement(confirmed, false));
     });
   }
@@ -253,7 +254,7 @@ public final class OrderSaga {
         .compose(confirmedNow -> confirmedNow ? Future.succeededFuture(o.confirmed(o.paymentId())) : orders.get(orderId))
         .compose(now -> !Order.CONFIRMED.equals(now.status()) ? Future.<Void>succeededFuture() : capture(now)
             .recover(err -> {
-              LOG.warn("capture of order {} failed ({}); recovery will retry it", orderId, err.toString());
+              LOG.warn("capture of order {} failed ({}); recovery will retry it", LogFields.orderId(orderId), err.toString());
               return Future.succeededFuture();
             })).compose(x -> orders.get(orderId)));
   }
@@ -271,7 +272,7 @@ public final class OrderSaga {
       if (o == null) {
         return Future.succeededFuture();
       }
-      LOG.info("recovering order {} ({} at {}, payment {})", orderId, o.status(), o.sagaStep(), o.paymentStatus());
+      LOG.info("recovering order {} ({} at {}, payment {})", LogFields.orderId(orderId), o.status(), o.sagaStep(), o.paymentStatus());
       if (Order.CONFIRMED.equals(o.status())) {
         return capture(o);
       }
@@ -345,7 +346,7 @@ public final class OrderSaga {
             .map(i -> new InventoryClient.Restocked.Line(i.productId(), i.quantity(), i.eventId())).toList()))
             .otherwiseEmpty();
         return redis.compose(x -> giveMoneyBack(o).recover(err -> {
-          LOG.warn("order {} cancelled; its money-back failed ({}), recovery retries it", orderId, err.toString());
+          LOG.warn("order {} cancelled; its money-back failed ({}), recovery retries it", LogFields.orderId(orderId), err.toString());
           return Future.succeededFuture();
         }));
       }).compose(x -> orders.get(orderId));
