@@ -10,6 +10,7 @@ import io.flashsale.display.DisplayService;
 import io.flashsale.fanout.FanoutVerticle;
 import io.flashsale.fanout.KafkaBridgeVerticle;
 import io.flashsale.http.RequestMeter;
+import io.flashsale.infra.Tracing;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.KafkaTopics;
@@ -54,12 +55,21 @@ public final class FlashsaleApp {
   private FlashsaleApp() {
   }
 
-  /** A Vert.x instance with native transport (where available) and Prometheus metrics. */
-  public static Vertx newVertx() {
+  /**
+   * A Vert.x instance with native transport (where available), Prometheus metrics and, when {@code tracing.enabled},
+   * OpenTelemetry tracing (stop it with {@link Tracing#stop()} after closing Vert.x, to flush the last spans).
+   */
+  public static Vertx newVertx(AppConfig config) {
     VertxOptions options = new VertxOptions().setPreferNativeTransport(true)
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
-    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory()).build();
+    var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory());
+    io.opentelemetry.api.OpenTelemetry otel = Tracing.start(Tracing.Settings.from(config));
+    if (otel != null) {
+      builder.withTracer(new io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory(otel));
+      LOG.info("tracing on: {}", Tracing.Settings.from(config));
+    }
+    return builder.build();
   }
 
   /** Deploys every verticle; answers the deployment ids (undeploy them, or close Vert.x, to stop). */

@@ -41,18 +41,20 @@ final class ServeCommand implements Callable<Integer> {
       System.out.printf("database migrated (%d migration(s) applied, schema version %s)%n",
           result.migrationsExecuted, result.targetSchemaVersion == null ? "current" : result.targetSchemaVersion);
     }
-    Vertx vertx = FlashsaleApp.newVertx();
+    Vertx vertx = FlashsaleApp.newVertx(config);
     try {
       FlashsaleApp.deploy(vertx, config).await(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       System.err.println("flashsale failed to start: " + e);
       vertx.close().await(10, TimeUnit.SECONDS);
+      io.flashsale.infra.Tracing.stop();
       return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("\nflashsale stopping...");
       try {
         vertx.close().await(15, TimeUnit.SECONDS);
+        io.flashsale.infra.Tracing.stop();
         System.out.println("flashsale stopped");
       } catch (Exception e) {
         System.err.println("flashsale did not stop cleanly: " + e);

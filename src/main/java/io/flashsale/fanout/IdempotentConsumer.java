@@ -1,5 +1,6 @@
 package io.flashsale.fanout;
 
+import io.flashsale.infra.Tracing;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.infra.Topics;
@@ -138,7 +139,8 @@ public final class IdempotentConsumer {
       OutboxEvent event = null;
       if (intHeader(r, H_ATTEMPT, 0) == 0 && longHeader(r, H_NOT_BEFORE, 0) <= System.currentTimeMillis()) {
         try {
-          event = OutboxEvent.fromEnvelope(header(r, H_ORIGINAL_TOPIC, r.topic()), new JsonObject(r.value()));
+          event = OutboxEvent.fromEnvelope(header(r, H_ORIGINAL_TOPIC, r.topic()), new JsonObject(r.value()))
+              .inTrace(header(r, Tracing.TRACEPARENT, null));
         } catch (RuntimeException e) {
           // unreadable: the one-by-one way dead-letters it
         }
@@ -181,12 +183,15 @@ public final class IdempotentConsumer {
       if (todo.isEmpty()) {
         return Future.succeededFuture();
       }
-      Future<Void> applied;
-      try {
-        applied = effect.applyAll(todo);
-      } catch (RuntimeException e) {
-        applied = Future.failedFuture(e);
-      }
+      // Each event's consumer span joins the trace of the request that wrote it (its record's traceparent header).
+      Future<Void> applied = Tracing.consume("consume " + name, todo.get(0).topic(),
+          todo.stream().map(OutboxEvent::traceparent).toList(), () -> {
+            try {
+              return effect.applyAll(todo);
+            } catch (RuntimeException e) {
+              return Future.failedFuture(e);
+            }
+          });
       return applied.compose(x -> {
         List<Request> marks = new ArrayList<>(todo.size());
         todo.forEach(e -> marks.add(Request.cmd(Command.SET).arg(keys.processed(name, e.eventId().toString())).arg("1")
@@ -201,7 +206,7 @@ public final class IdempotentConsumer {
     String original = header(r, H_ORIGINAL_TOPIC, r.topic());
     OutboxEvent event;
     try {
-      event = OutboxEvent.fromEnvelope(original, new JsonObject(r.value()));
+      event = OutboxEvent.fromEnvelope(original, new JsonObject(r.value())).inTrace(header(r, Tracing.TRACEPARENT, null));
     } catch (RuntimeException e) {
       return deadLetter(r, original, maxAttempts, "unreadable record: " + e);
     }

@@ -13,7 +13,12 @@ import java.util.Set;
 public interface ConfirmHook {
 
   /** A checkout being confirmed for {@code orderId}, with the payment the order holds ({@code null}: not known here). */
-  record Confirming(Checkout checkout, String orderId, String paymentId) {
+  record Confirming(Checkout checkout, String orderId, String paymentId, String traceparent) {
+
+    /** A member in the trace of the request that is current (if tracing is on). */
+    public Confirming(Checkout checkout, String orderId, String paymentId) {
+      this(checkout, orderId, paymentId, io.flashsale.infra.Tracing.traceparent());
+    }
   }
 
   /** Runs inside the batch's transaction, after stock, checkouts and coupons; answers the ids of orders it confirmed. */

@@ -46,8 +46,10 @@ public final class OrderConfirmations implements ConfirmHook {
           forOrders.forEach(m -> byOrder.put(m.orderId(), m));
           List<OutboxEvent> events = new ArrayList<>(confirmed.size());
           for (String orderId : confirmed) {
+            // Each order's event in its own request's trace, not the batch leader's.
             events.add(OutboxEvent.of(topics.orders(), "order", orderId, OrderStore.ORDER_PLACED, 1,
-                OrderStore.placedPayload(orderId, byOrder.get(orderId).checkout())));
+                OrderStore.placedPayload(orderId, byOrder.get(orderId).checkout()))
+                .inTrace(byOrder.get(orderId).traceparent()));
           }
           return OutboxStore.append(tx, events).map(confirmed);
         });

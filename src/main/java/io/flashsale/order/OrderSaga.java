@@ -1,6 +1,7 @@
 package io.flashsale.order;
 
 import io.flashsale.infra.LogFields;
+import io.flashsale.infra.Tracing;
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
 import io.flashsale.http.ErrorResponder;
@@ -95,7 +96,11 @@ public final class OrderSaga {
     String orderId = newOrderId();
     Instant now = OrderStore.now(clock);
     // The usual case in one round trip: the open hold becomes a PENDING order. Otherwise read the checkout to say why.
-    return orders.placeFromCheckout(orderId, checkoutId, userId, now)
+    return Tracing.step("saga place order", () -> {
+      Tracing.tag("order.id", orderId);
+      Tracing.tag("checkout.id", checkoutId);
+      return orders.placeFromCheckout(orderId, checkoutId, userId, now);
+    })
         .recover(err -> err instanceof ApiException api && api.code() == ErrorCode.ALREADY_ORDERED
             ? alreadyOrdered(checkoutId) : Future.failedFuture(err))
         .compose(placed -> placed != null ? Future.succeededFuture(placed) : notPlaceable(checkoutId, userId, now))
@@ -151,7 +156,7 @@ public final class OrderSaga {
   /** The approved payment; a decline or an unknown answer fails the order (and answers the shopper's error). */
   private Future<PaymentClient.Payment> authorize(Order o, Checkout c, String token) {
     String orderId = o.orderId();
-    return payments.authorize(orderId, c.total(), token).transform(ar -> {
+    return Tracing.step("saga authorize payment", () -> payments.authorize(orderId, c.total(), token)).transform(ar -> {
       if (ar.failed()) {
         // The provider's answer is unknown (error, timeout, open breaker). The stock was not taken: the order fails
         // and keeps no unit, the hold stays for the shopper's retry, and recovery voids any late authorisation —
@@ -190,7 +195,7 @@ public final class OrderSaga {
     String orderId = o.orderId();
     InventoryClient.ConfirmRequest request = new InventoryClient.ConfirmRequest(o.checkoutId(), orderId, paymentId,
         clock.millis() + config.confirmTimeoutMillis(), known);
-    return inventory.confirm(request).transform(ar -> {
+    return Tracing.step("saga confirm stock", () -> inventory.confirm(request)).transform(ar -> {
       if (ar.succeeded()) {
         if (ar.result().orderConfirmed()) {
           crashPoint(SagaStep.STOCK_CONFIRMED);
@@ -232,7 +237,7 @@ public final class OrderSaga {
    * request's key, the 201 is stored in the statement that records the capture.
    */
   private Future<Placement> captureConfirmed(Order confirmed, OrderStore.AnswerKey key) {
-    return payments.capture(confirmed.paymentId()).compose(p -> {
+    return Tracing.step("saga capture payment", () -> payments.capture(confirmed.paymentId())).compose(p -> {
       Order captured = confirmed.withPayment(p.status());
       if (key == null) {
         return orders.recordCapture(confirmed.orderId(), p.status()).map(new Placement(captured, false));
@@ -261,7 +266,8 @@ public final class OrderSaga {
 
   /** Captures and records the provider's answer — unless a cancel overtook it (the cancel then returns the money). */
   private Future<Void> capture(Order o) {
-    return payments.capture(o.paymentId()).compose(p -> orders.recordCapture(o.orderId(), p.status()));
+    return Tracing.step("saga capture payment", () -> payments.capture(o.paymentId()))
+        .compose(p -> orders.recordCapture(o.orderId(), p.status()));
   }
 
   // ------------------------------------------------------------------ recovery

@@ -1,5 +1,6 @@
 package io.flashsale.outbox;
 
+import io.flashsale.infra.Tracing;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
@@ -7,14 +8,23 @@ import java.util.UUID;
 
 /**
  * A domain event as written to the outbox and published to Kafka. Its JSON envelope is
- * {@code {"eventId","type","aggregateType","aggregateId","version","occurredAt","payload"}}.
+ * {@code {"eventId","type","aggregateType","aggregateId","version","occurredAt","payload"}}; {@code traceparent} (the
+ * trace context of the request that caused it, or {@code null}) travels beside it, as the record's header.
  */
 public record OutboxEvent(UUID eventId, String topic, String aggregateType, String aggregateId, String type,
-                          long version, Instant occurredAt, JsonObject payload) {
+                          long version, Instant occurredAt, JsonObject payload, String traceparent) {
 
+  /** A new event, in the trace of the request that is current (if tracing is on). */
   public static OutboxEvent of(String topic, String aggregateType, String aggregateId, String type, long version,
                                JsonObject payload) {
-    return new OutboxEvent(UUID.randomUUID(), topic, aggregateType, aggregateId, type, version, Instant.now(), payload);
+    return new OutboxEvent(UUID.randomUUID(), topic, aggregateType, aggregateId, type, version, Instant.now(), payload,
+        Tracing.traceparent());
+  }
+
+  /** The same event in another request's trace (a batch writes the events of many requests). */
+  public OutboxEvent inTrace(String traceparent) {
+    return traceparent == null ? this : new OutboxEvent(eventId, topic, aggregateType, aggregateId, type, version,
+        occurredAt, payload, traceparent);
   }
 
   public JsonObject envelope() {
@@ -26,6 +36,6 @@ public record OutboxEvent(UUID eventId, String topic, String aggregateType, Stri
   public static OutboxEvent fromEnvelope(String topic, JsonObject env) {
     return new OutboxEvent(UUID.fromString(env.getString("eventId")), topic, env.getString("aggregateType"),
         env.getString("aggregateId"), env.getString("type"), env.getLong("version", 0L),
-        Instant.parse(env.getString("occurredAt")), env.getJsonObject("payload", new JsonObject()));
+        Instant.parse(env.getString("occurredAt")), env.getJsonObject("payload", new JsonObject()), null);
   }
 }

@@ -1,5 +1,6 @@
 package io.flashsale.outbox;
 
+import io.flashsale.infra.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.producer.KafkaProducer;
@@ -58,10 +59,12 @@ public final class OutboxRelay {
       ids.add(row.getLong("id"));
       OutboxEvent event = new OutboxEvent(row.getUUID("event_id"), row.getString("topic"),
           row.getString("aggregate_type"), row.getString("aggregate_id"), row.getString("event_type"),
-          row.getLong("version"), row.getOffsetDateTime("created_at").toInstant(), toJson(row.getValue("payload")));
-      // Sent in id order on one producer: the idempotent producer keeps that order within each partition.
-      sends.add(producer.send(KafkaProducerRecord.create(event.topic(), event.aggregateId(),
-          event.envelope().encode())));
+          row.getLong("version"), row.getOffsetDateTime("created_at").toInstant(), toJson(row.getValue("payload")),
+          row.getString("traceparent"));
+      // Sent in id order on one producer: the idempotent producer keeps that order within each partition. Sent in
+      // the trace of the request that wrote the row: the producer's span joins it and puts its traceparent header on.
+      sends.add(Tracing.within(event.traceparent(), () -> producer.send(KafkaProducerRecord.create(event.topic(),
+          event.aggregateId(), event.envelope().encode()))));
     }
     return Future.all(sends).map(ids);
   }

@@ -4,14 +4,15 @@ package io.flashsale.outbox;
 final class OutboxSql {
 
   static final String APPEND = """
-      insert into outbox (event_id, topic, aggregate_type, aggregate_id, event_type, version, payload, created_at)
-      values ($1, $2, $3, $4, $5, $6, $7, $8)""";
+      insert into outbox (event_id, topic, aggregate_type, aggregate_id, event_type, version, payload, created_at,
+                          traceparent)
+      values ($1, $2, $3, $4, $5, $6, $7, $8, $9)""";
 
   /** Only one relay publishes at a time, so rows leave in commit order per aggregate even with many instances. */
   static final String TRY_RELAY_LOCK = "select pg_try_advisory_xact_lock(7313001)";
 
   static final String CLAIM_PENDING = """
-      select id, event_id, topic, aggregate_type, aggregate_id, event_type, version, payload, created_at
+      select id, event_id, topic, aggregate_type, aggregate_id, event_type, version, payload, created_at, traceparent
       from outbox where sent_at is null order by id limit $1 for update skip locked""";
 
   /** Sent rows leave in the transaction that published them: Kafka keeps the history, the table stays small. */

@@ -19,7 +19,8 @@ public final class OutboxStore {
       return Future.succeededFuture();
     }
     List<Tuple> rows = events.stream().map(e -> Tuple.of(e.eventId(), e.topic(), e.aggregateType(), e.aggregateId(),
-        e.type(), e.version(), e.payload(), e.occurredAt().atOffset(ZoneOffset.UTC))).toList();
+        e.type(), e.version(), e.payload(), e.occurredAt().atOffset(ZoneOffset.UTC)).addString(e.traceparent()))
+        .toList();
     return tx.preparedQuery(OutboxSql.APPEND).executeBatch(rows).mapEmpty();
   }
 

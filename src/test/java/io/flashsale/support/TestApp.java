@@ -41,7 +41,7 @@ public final class TestApp implements AutoCloseable {
     int paymentPort = freePort();
     AppConfig config = base.with(new JsonObject().put("http.port", port).put("payment.simulator.port", paymentPort)
         .put("payment.url", "http://127.0.0.1:" + paymentPort));
-    Vertx vertx = FlashsaleApp.newVertx();
+    Vertx vertx = FlashsaleApp.newVertx(config);
     try {
       FlashsaleApp.deploy(vertx, config).await(60, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -133,6 +133,7 @@ public final class TestApp implements AutoCloseable {
   public void close() {
     try {
       vertx.close().await(20, TimeUnit.SECONDS);
+      io.flashsale.infra.Tracing.stop();
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -1,0 +1,120 @@
+package io.flashsale.ops;
+
+import io.flashsale.support.Load;
+import io.flashsale.support.TestApp;
+import io.flashsale.support.TestInfra;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static io.flashsale.support.Fixtures.checkoutBody;
+import static io.flashsale.support.Fixtures.openSale;
+import static io.flashsale.support.Fixtures.uniqueId;
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(TestInfra.class)
+@DisplayName("Tracing, exported to a real Zipkin server (scripts/infra start tracing)")
+class TracingIT {
+
+  private static final String ZIPKIN = "http://127.0.0.1:9411";
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @Test
+  @DisplayName("One order is one trace: its HTTP request, the saga's steps, the payment call, PostgreSQL, and the"
+      + " points and notifications consumers after Kafka")
+  void oneOrderOneTrace() throws Exception {
+    assertThat(zipkinUp()).as("Zipkin answers on :9411 (scripts/test starts it: scripts/infra start tracing)").isTrue();
+    try (TestApp app = TestApp.start(TestInfra.config().with(new JsonObject().put("tracing.enabled", true)
+        .put("tracing.sampleRatio", "1.0").put("tracing.serviceName", "flashsale-test")))) {
+      String productId = openSale(app, 10, 1);
+      String token = app.shopperToken(uniqueId("u"));
+      HttpResponse<String> co = app.send(Load.post(app.port(), "/api/checkouts", token, checkoutBody(productId, 1)));
+      assertThat(co.statusCode()).as(co.body()).isEqualTo(201);
+      HttpResponse<String> order = app.send(Load.post(app.port(), "/api/orders", token, new JsonObject()
+          .put("checkoutId", new JsonObject(co.body()).getString("checkoutId"))
+          .put("payment", new JsonObject().put("method", "CARD").put("token", "tok_ok")).encode())
+          .header("Idempotency-Key", uniqueId("k")));
+      assertThat(order.statusCode()).as(order.body()).isEqualTo(201);
+      String orderId = new JsonObject(order.body()).getString("orderId");
+
+      AtomicReference<JsonArray> trace = new AtomicReference<>();
+      try {
+        TestInfra.waitUntil(Duration.ofSeconds(60), () -> {
+          trace.set(traceOf(orderId));
+          return trace.get() != null && has(trace.get(), "consume points", "consume notifications");
+        }, "the order's trace, the consumers' spans included, in Zipkin");
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + "; spans so far: " + names(trace.get()), e);
+      }
+      JsonArray spans = trace.get();
+      List<String> names = names(spans);
+      assertThat(names).as("the HTTP request").anyMatch(n -> n.startsWith("post"));
+      assertThat(names).as("the saga's steps").contains("saga place order", "saga authorize payment",
+          "saga confirm stock", "saga capture payment");
+      assertThat(names).as("PostgreSQL").anyMatch(n -> n.equals("query"));
+      assertThat(spans.stream().map(JsonObject.class::cast).anyMatch(s -> "CLIENT".equals(s.getString("kind"))
+          && String.valueOf(s.getJsonObject("tags", new JsonObject()).encode()).contains("/v1/authorizations")))
+          .as("the payment call, a client span to the provider").isTrue();
+      assertThat(spans.stream().map(JsonObject.class::cast).map(s -> s.getString("traceId")).distinct().count())
+          .as("one trace").isEqualTo(1);
+      // Every span but the root has its parent in the same trace: nothing dangles.
+      List<String> ids = spans.stream().map(JsonObject.class::cast).map(s -> s.getString("id")).toList();
+      assertThat(spans.stream().map(JsonObject.class::cast).filter(s -> s.getString("parentId") != null)
+          .allMatch(s -> ids.contains(s.getString("parentId")))).as("every parent is in the trace").isTrue();
+    }
+  }
+
+  private boolean zipkinUp() {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(ZIPKIN + "/health")).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** The trace tagged with this order id (Zipkin's annotationQuery), or null while Zipkin has none. */
+  private JsonArray traceOf(String orderId) {
+    try {
+      String q = URLEncoder.encode("order.id=" + orderId, StandardCharsets.UTF_8);
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(ZIPKIN
+          + "/api/v2/traces?serviceName=flashsale-test&lookback=600000&limit=10&annotationQuery=" + q)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      JsonArray traces = new JsonArray(r.body());
+      return traces.isEmpty() ? null : traces.getJsonArray(0);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  private static boolean has(JsonArray spans, String... wanted) {
+    List<String> names = names(spans);
+    for (String w : wanted) {
+      if (!names.contains(w)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static List<String> names(JsonArray spans) {
+    List<String> out = new ArrayList<>();
+    if (spans != null) {
+      spans.forEach(s -> out.add(((JsonObject) s).getString("name", "")));
+    }
+    return out;
+  }
+}
