@@ -129,7 +129,8 @@ public final class ApiVerticle extends VerticleBase {
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.integer("http.bodyLimit")));
     StatsRoutes stats = new StatsRoutes(vertx, pool, redis, keys, requests, queues, clock);
     stats.mountPage(router);
-    new OperatorSessionRoutes(auth, Duration.ofMinutes(config.integer("admin.sessionMinutes"))).mount(router);
+    new OperatorSessionRoutes(auth, Duration.ofMinutes(config.integer("admin.sessionMinutes")), config.isProd())
+        .mount(router);
     router.route("/admin/*").handler(auth.admin());
     AdmissionConfig admission = AdmissionConfig.from(config);
     router.route("/api/*").handler(new RateLimiter(vertx, lanes::send, keys, auth, admission));
@@ -190,10 +191,14 @@ public final class ApiVerticle extends VerticleBase {
     java.util.TreeSet<String> out = new java.util.TreeSet<>(List.of("GET " + EVENTS_PREFIX + "{eventId}",
         "GET " + PRODUCTS_PREFIX + "{productId}"));
     for (Route r : router.getRoutes()) {
-      if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty() && !r.getPath().endsWith("*")) {
-        String path = r.getPath().replaceAll(":([A-Za-z]+)", "{$1}");
-        r.methods().forEach(m -> out.add(m.name() + " " + path));
+      if (r.methods() == null || r.methods().isEmpty()) {
+        continue; // a handler for every method (body limits, guards, the not-found answer): not an endpoint
       }
+      // A regex route that is a plain literal (GET /admin) is listed as that path, any other by its pattern.
+      String name = String.valueOf(r.getName());
+      String path = r.getPath() != null ? r.getPath().replaceAll(":([A-Za-z]+)", "{$1}")
+          : name.matches("/[A-Za-z0-9/_.-]*") ? name : "regex:" + name;
+      r.methods().forEach(m -> out.add(m.name() + " " + path));
     }
     return new JsonArray(new java.util.ArrayList<>(out));
   }

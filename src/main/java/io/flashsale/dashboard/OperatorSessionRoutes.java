@@ -26,10 +26,13 @@ public final class OperatorSessionRoutes {
 
   private final Auth auth;
   private final Duration ttl;
+  private final boolean alwaysSecure;
 
-  public OperatorSessionRoutes(Auth auth, Duration ttl) {
+  /** {@code alwaysSecure}: mark the cookie Secure whatever the request says (production sits behind TLS). */
+  public OperatorSessionRoutes(Auth auth, Duration ttl, boolean alwaysSecure) {
     this.auth = auth;
     this.ttl = ttl;
+    this.alwaysSecure = alwaysSecure;
   }
 
   /** Mounts the sign-in and sign-out; both run before (and without) the admin guard. */
@@ -67,9 +70,10 @@ public final class OperatorSessionRoutes {
     ctx.response().addCookie(cookie(ctx, "", 0)).putHeader("cache-control", "no-store").setStatusCode(204).end();
   }
 
-  private static Cookie cookie(RoutingContext ctx, String value, long maxAgeSeconds) {
-    // Secure whenever the operator reached us over TLS (directly, or through a proxy that says so).
-    boolean tls = ctx.request().isSSL() || "https".equalsIgnoreCase(ctx.request().getHeader("X-Forwarded-Proto"));
+  private Cookie cookie(RoutingContext ctx, String value, long maxAgeSeconds) {
+    // Secure in production, and whenever the operator reached us over TLS (directly, or through a proxy that says so).
+    boolean tls = alwaysSecure || ctx.request().isSSL()
+        || "https".equalsIgnoreCase(ctx.request().getHeader("X-Forwarded-Proto"));
     return Cookie.cookie(Auth.SESSION_COOKIE, value).setPath("/admin").setHttpOnly(true)
         .setSameSite(CookieSameSite.STRICT).setSecure(tls).setMaxAge(maxAgeSeconds);
   }

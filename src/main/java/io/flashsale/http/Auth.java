@@ -87,10 +87,14 @@ public final class Auth {
 
   public Future<Caller> authenticate(RoutingContext ctx) {
     String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    String path = ctx.request().path();
+    String path = ctx.normalizedPath();
     boolean admin = path.equals("/admin") || path.startsWith("/admin/");
-    if (header == null && admin) {
-      // A browser on the dashboard carries the operator's session cookie (see OperatorSession), never a URL token.
+    io.vertx.core.http.HttpMethod method = ctx.request().method();
+    if (header == null && admin && (method == io.vertx.core.http.HttpMethod.GET
+        || method == io.vertx.core.http.HttpMethod.HEAD)) {
+      // A browser on the dashboard carries the operator's session cookie (see OperatorSessionRoutes), never a URL
+      // token. Reads only: the page never writes, so no admin write can be ridden on the cookie (CSRF from a
+      // same-site page), whatever SameSite does.
       io.vertx.core.http.Cookie cookie = ctx.request().getCookie(SESSION_COOKIE);
       if (cookie != null && !cookie.getValue().isEmpty()) {
         return verifySession(cookie.getValue());
@@ -102,7 +106,10 @@ public final class Auth {
               + (admin ? " --admin" : "") + "; the CLI signs with FLASHSALE_JWT_SECRET, so set it as the server has"
               + " it)" + (admin ? "; a browser signs in at /admin/" : "")));
     }
-    return verify(header.substring(7).trim());
+    // A session token is good as the dashboard's cookie only: sent as a Bearer token it is refused.
+    return check(header.substring(7).trim()).compose(v -> v.session()
+        ? Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED, "a dashboard session is not a Bearer token"))
+        : Future.succeededFuture(v.caller()));
   }
 
   /** The cookie that carries an operator's dashboard session. */

@@ -18,6 +18,9 @@ public final class LocalFigures {
   /** The outbox backlog (a JSON object: backlog, oldestSeconds). */
   public static final String OUTBOX = "outbox";
 
+  /** The local map whose keys are the consumer groups this process runs (the probe measures those, no others). */
+  public static final String GROUPS_MAP = "flashsale.kafka.groups";
+
   private LocalFigures() {
   }
 }

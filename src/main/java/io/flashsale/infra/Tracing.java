@@ -73,10 +73,10 @@ public final class Tracing {
 
   /** Builds and installs this process's SDK; answers it for Vert.x's tracer, or {@code null} when tracing is off. */
   public static synchronized OpenTelemetry start(Settings settings) {
+    stop();
     if (!settings.enabled()) {
       return null;
     }
-    stop();
     SpanExporter exporter = settings.exporter().equals("zipkin")
         ? ZipkinSpanExporter.builder().setSender(URLConnectionSender.create(settings.endpoint())).build()
         : OtlpHttpSpanExporter.builder().setEndpoint(settings.endpoint()).build();
@@ -110,8 +110,10 @@ public final class Tracing {
   }
 
   /**
-   * Runs one step as a span, child of whatever is current: the step's own calls (PostgreSQL, Redis, HTTP) made while
-   * {@code body} runs become its children; the span ends when the step's future does.
+   * Runs one step as a span, child of whatever is current. {@code body} runs on a duplicate of the caller's Vert.x
+   * context that holds the span, so every call the step makes — after its own asynchronous hops too (a pooled
+   * connection, a composed continuation) — is the span's child; the span ends when the step's future does, and the
+   * caller continues on its own context.
    */
   public static <T> Future<T> step(String name, Supplier<Future<T>> body) {
     if (current == OpenTelemetry.noop()) {
@@ -172,8 +174,23 @@ public final class Tracing {
     }));
   }
 
-  /** {@code body} with {@code span} current while it runs synchronously; the span ends with its future. */
+  /** {@code body} on its own duplicated context holding {@code span}; the span ends with its future. */
   private static <T> Future<T> run(Span span, Supplier<Future<T>> body) {
+    io.vertx.core.internal.ContextInternal caller = io.vertx.core.internal.ContextInternal.current();
+    if (caller == null) {
+      return runHere(span, body);
+    }
+    io.vertx.core.internal.ContextInternal own = caller.duplicate();
+    // Never detached: this duplicate lives only as long as the step's own continuations.
+    io.vertx.tracing.opentelemetry.VertxContextStorageProvider.VertxContextStorage.INSTANCE.attach(own,
+        Context.current().with(span));
+    io.vertx.core.internal.PromiseInternal<T> back = caller.promise();
+    own.dispatch(() -> runHere(span, body).onComplete(back));
+    return back.future();
+  }
+
+  /** Off any Vert.x context (a CLI, a test's main thread): current only while {@code body} runs synchronously. */
+  private static <T> Future<T> runHere(Span span, Supplier<Future<T>> body) {
     Future<T> f;
     try (Scope ignored = span.makeCurrent()) {
       f = body.get();

@@ -86,40 +86,42 @@ public final class KafkaProbeVerticle extends VerticleBase {
     Future.join(dlq, lag, up).onComplete(x -> probing = false);
   }
 
-  /** End offset − committed offset, summed per consumer group of this app (the DLQ replayer's is the DLQ depth). */
+  /**
+   * End offset − committed offset, summed per consumer group this process runs (the ones {@code KafkaBatchConsumer}
+   * started; never every group on a shared broker): one offsets call per group, one end-offsets call for them all.
+   */
   private Future<Map<String, Long>> consumerLag() {
-    String prefix = kafka.groupId("");
-    String replayer = kafka.groupId(DeadLetters.REPLAYER);
-    return admin.listConsumerGroups().compose(listings -> {
-      List<String> groups = listings.stream().map(l -> l.getGroupId())
-          .filter(g -> g.startsWith(prefix) && !g.equals(replayer)).sorted().toList();
-      List<Future<Map.Entry<String, Long>>> each = new ArrayList<>();
-      for (String group : groups) {
-        each.add(admin.listConsumerGroupOffsets(group).compose(committed -> {
-          if (committed.isEmpty()) {
-            return Future.succeededFuture(Map.entry(group.substring(prefix.length()), 0L));
-          }
-          Map<TopicPartition, OffsetSpec> spec = new HashMap<>();
-          committed.keySet().forEach(tp -> spec.put(tp, OffsetSpec.LATEST));
-          return admin.listOffsets(spec).map(ends -> Map.entry(group.substring(prefix.length()), lag(committed, ends)));
-        }));
-      }
-      return Future.all(each).map(all -> {
+    List<String> groups = new ArrayList<>(vertx.sharedData().<String, Boolean>getLocalMap(LocalFigures.GROUPS_MAP)
+        .keySet());
+    java.util.Collections.sort(groups);
+    if (groups.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    List<Future<Map<TopicPartition, OffsetAndMetadata>>> committed = new ArrayList<>();
+    groups.forEach(g -> committed.add(admin.listConsumerGroupOffsets(kafka.groupId(g))));
+    return Future.all(committed).compose(x -> {
+      Map<TopicPartition, OffsetSpec> spec = new HashMap<>();
+      committed.forEach(c -> c.result().keySet().forEach(tp -> spec.put(tp, OffsetSpec.LATEST)));
+      Future<Map<TopicPartition, ListOffsetsResultInfo>> ends = spec.isEmpty()
+          ? Future.succeededFuture(Map.of()) : admin.listOffsets(spec);
+      return ends.map(end -> {
         Map<String, Long> out = new TreeMap<>();
-        for (int i = 0; i < each.size(); i++) {
-          Map.Entry<String, Long> e = each.get(i).result();
-          out.put(e.getKey(), e.getValue());
+        for (int i = 0; i < groups.size(); i++) {
+          out.put(groups.get(i), lag(committed.get(i).result(), end));
         }
         return out;
       });
     });
   }
 
+  /** Over the partitions the group has committed on (a partition it never committed is not counted: not known). */
   private static long lag(Map<TopicPartition, OffsetAndMetadata> committed, Map<TopicPartition, ListOffsetsResultInfo> ends) {
     long lag = 0;
-    for (Map.Entry<TopicPartition, ListOffsetsResultInfo> e : ends.entrySet()) {
-      OffsetAndMetadata c = committed.get(e.getKey());
-      lag += Math.max(0, e.getValue().getOffset() - (c == null ? 0 : c.getOffset()));
+    for (Map.Entry<TopicPartition, OffsetAndMetadata> c : committed.entrySet()) {
+      ListOffsetsResultInfo end = ends.get(c.getKey());
+      if (end != null && c.getValue() != null) {
+        lag += Math.max(0, end.getOffset() - c.getValue().getOffset());
+      }
     }
     return lag;
   }
@@ -130,7 +132,7 @@ public final class KafkaProbeVerticle extends VerticleBase {
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     current.keySet().retainAll(measured.keySet());
     measured.forEach((key, value) -> {
-      if (current.put(key, value) == null && registry != null) {
+      if (current.put(key, value) == null && registry != null && registry.find(name).tag(tag, key).gauge() == null) {
         // Held strongly and removed at stop: a redeployed verticle registers its own, not a dead one's.
         meters.add(Gauge.builder(name, current, m -> m.getOrDefault(key, 0L)).tag(tag, key).description(help)
             .strongReference(true).register(registry));

@@ -94,6 +94,7 @@ public final class KafkaBatchConsumer {
     KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, kafka.consumer(group));
     consumer.exceptionHandler(err -> LOG.warn("{} consumer: {}", group, err.toString()));
     KafkaBatchConsumer loop = new KafkaBatchConsumer(vertx, group, consumer, apply);
+    vertx.sharedData().getLocalMap(io.flashsale.infra.LocalFigures.GROUPS_MAP).put(group, Boolean.TRUE);
     return consumer.subscribe(new HashSet<>(topics)).map(v -> {
       loop.poll();
       return loop;

@@ -21,10 +21,9 @@ public record OutboxEvent(UUID eventId, String topic, String aggregateType, Stri
         Tracing.traceparent());
   }
 
-  /** The same event in another request's trace (a batch writes the events of many requests). */
+  /** The same event in another request's trace, or in none (a batch writes the events of many requests). */
   public OutboxEvent inTrace(String traceparent) {
-    return traceparent == null ? this : new OutboxEvent(eventId, topic, aggregateType, aggregateId, type, version,
-        occurredAt, payload, traceparent);
+    return new OutboxEvent(eventId, topic, aggregateType, aggregateId, type, version, occurredAt, payload, traceparent);
   }
 
   public JsonObject envelope() {

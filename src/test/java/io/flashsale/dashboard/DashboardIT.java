@@ -132,9 +132,29 @@ class DashboardIT {
 
       // The cookie is a session, not a door for any token: a plain admin token in the cookie is refused.
       assertThat(app.get("/admin/stats", "Cookie", "flashsale_session=" + app.adminToken()).statusCode()).isEqualTo(401);
-      // An altered signature is refused.
-      assertThat(app.get("/admin/stats", "Cookie", cookie.substring(0, cookie.length() - 2) + "xx").statusCode())
-          .isEqualTo(401);
+      // An altered payload is refused (the signature no longer matches).
+      int dot = cookie.indexOf('.');
+      char c = cookie.charAt(dot + 5);
+      String altered = cookie.substring(0, dot + 5) + (c == 'A' ? 'B' : 'A') + cookie.substring(dot + 6);
+      assertThat(app.get("/admin/stats", "Cookie", altered).statusCode()).isEqualTo(401);
+      // The cookie opens reads only: an admin write ridden on it (CSRF) is refused and changes nothing.
+      String userId = uniqueId("u");
+      assertThat(app.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + app.port()
+              + "/admin/users/" + userId)).header("content-type", "application/json")
+          .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"grade\":\"GOLD\"}")), "Cookie", cookie)
+          .statusCode()).isEqualTo(401);
+      // A session token is no Bearer token, and the cookie opens nothing outside /admin.
+      assertThat(app.get("/admin/stats", "Authorization", "Bearer " + cookie.substring(cookie.indexOf('=') + 1))
+          .statusCode()).isEqualTo(401);
+      assertThat(app.get("/api/orders/nope", "Cookie", cookie).statusCode()).isEqualTo(401);
+      // A session never outlives the token it was traded for.
+      String shortToken = new io.flashsale.http.Auth(app.vertx(), app.config().string("auth.jwtSecret"))
+          .issue("ops-short", true, Duration.ofSeconds(20));
+      String shortCookie = signIn(app, new JsonObject().put("token", shortToken).encode()).headers()
+          .firstValue("set-cookie").orElseThrow();
+      java.util.regex.Matcher shortAge = java.util.regex.Pattern.compile("Max-Age=([0-9]+)").matcher(shortCookie);
+      assertThat(shortAge.find()).isTrue();
+      assertThat(Long.parseLong(shortAge.group(1))).isBetween(1L, 20L);
       // ?token= in a URL opens nothing any more.
       assertThat(app.get("/admin/stats?token=" + app.adminToken()).statusCode()).isEqualTo(401);
       assertThat(app.get("/admin?token=" + app.adminToken()).headers().firstValue("location").orElse(""))
