@@ -55,6 +55,12 @@ public final class TestInfra implements BeforeAllCallback {
           // Tests drive many writes of one user on purpose; AdmissionIT puts the production limits back.
           .put("ratelimit.perUserPerSecond", 100_000).put("ratelimit.perUserBurst", 100_000)
           .put("queue.refreshMillis", 250);
+      if ("cluster".equals(System.getenv("FLASHSALE_TEST_REDIS"))) {
+        // The whole suite on the real Redis Cluster of scripts/infra start redis-cluster (Redlock keeps its
+        // independent node on 6379).
+        overrides.put("redis.mode", "cluster")
+            .put("redis.url", "redis://127.0.0.1:7001,redis://127.0.0.1:7002,redis://127.0.0.1:7003");
+      }
       if (Containers.wanted()) {
         containers = Containers.start();
         overrides.mergeIn(containers.overrides());
