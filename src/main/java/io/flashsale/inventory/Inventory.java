@@ -1,5 +1,6 @@
 package io.flashsale.inventory;
 
+import io.flashsale.infra.PipelinedRedis;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.PgConfig;
 import io.flashsale.infra.RedisConfig;
@@ -22,15 +23,17 @@ public final class Inventory implements AutoCloseable {
   private final StockCache cache;
   private final StockLedger ledger;
   private final Redis redis;
+  private final PipelinedRedis lanes;
   private final List<Redis> lockNodes;
   private final Pool pool;
 
-  private Inventory(InventoryService service, StockCache cache, StockLedger ledger, Redis redis, List<Redis> lockNodes,
-                    Pool pool) {
+  private Inventory(InventoryService service, StockCache cache, StockLedger ledger, Redis redis, PipelinedRedis lanes,
+                    List<Redis> lockNodes, Pool pool) {
     this.service = service;
     this.cache = cache;
     this.ledger = ledger;
     this.redis = redis;
+    this.lanes = lanes;
     this.lockNodes = lockNodes;
     this.pool = pool;
   }
@@ -75,12 +78,17 @@ public final class Inventory implements AutoCloseable {
     Pool pool = PgConfig.from(config).pool(vertx, "pg-inventory", pgConnections, java.util.Map.of(
         "lock_timeout", String.valueOf(inv.pgLockTimeoutMillis()),
         "statement_timeout", String.valueOf(inv.pgStatementTimeoutMillis())));
-    StockCache cache = new StockCache(redis, keys);
+    // On a Redis Cluster the pooled client takes a connection to every master for each command: the hold, release
+    // and confirm scripts go through long-lived lanes there (each routes by key and pipelines). On one server the
+    // pool stays: lanes measured no better on 100 products and ~25 % worse on one hot product
+    // (bench/results/2026-12-02-orders-inventory-lanes.md).
+    PipelinedRedis lanes = RedisConfig.from(config).cluster() ? new PipelinedRedis(vertx, redis, 2) : null;
+    StockCache cache = new StockCache(redis, lanes != null ? lanes::send : redis::send, keys);
     StockLedger ledger = new StockLedger(pool, Topics.from(config), inv.decrementAttempts());
     Redlock redlock = new Redlock(vertx, lockNodes, clock, 50, inv.lockAttempts(), inv.lockRetryMillis());
     InventoryService service = new InventoryService(vertx, cache, ledger, redlock, keys, board, clock, inv,
         hook);
-    return new Inventory(service, cache, ledger, redis, lockNodes, pool);
+    return new Inventory(service, cache, ledger, redis, lanes, lockNodes, pool);
   }
 
   public InventoryService service() {
@@ -101,6 +109,9 @@ public final class Inventory implements AutoCloseable {
 
   public Future<Void> closeAsync() {
     List<Future<?>> closing = new ArrayList<>();
+    if (lanes != null) {
+      closing.add(lanes.close());
+    }
     closing.add(redis.close());
     lockNodes.forEach(n -> closing.add(n.close()));
     closing.add(pool.close());

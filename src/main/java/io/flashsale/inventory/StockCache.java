@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Layer 1, the Redis side of inventory: the Lua scripts that hold, release, confirm and reset stock. */
 public final class StockCache {
@@ -25,10 +26,17 @@ public final class StockCache {
   private static final LuaScript RESTORE_HOLD = LuaScript.load("inventory_restore_hold.lua");
 
   private final Redis redis;
+  /** The hot scripts (hold, release, confirm) go through long-lived pipelined connections; the rest pooled. */
+  private final Function<Request, Future<Response>> hot;
   private final RedisKeys keys;
 
   public StockCache(Redis redis, RedisKeys keys) {
+    this(redis, redis::send, keys);
+  }
+
+  public StockCache(Redis redis, Function<Request, Future<Response>> hot, RedisKeys keys) {
     this.redis = redis;
+    this.hot = hot;
     this.keys = keys;
   }
 
@@ -55,7 +63,7 @@ public final class StockCache {
       args.add(i.eventId() == null ? "" : i.eventId());
       args.add(i.unitPrice());
     }
-    return HOLD.run(redis, List.of(keys.inventoryReady(), keys.available(), keys.held(), keys.hold(c.checkoutId()),
+    return HOLD.run(hot, List.of(keys.inventoryReady(), keys.available(), keys.held(), keys.hold(c.checkoutId()),
         keys.holdExpiry(), keys.limits(c.userId())), args).map(r -> new HoldAnswer(r.get(0).toString(),
         r.size() > 1 ? r.get(1).toString() : null, r.size() > 2 ? Long.parseLong(r.get(2).toString()) : 0));
   }
@@ -66,14 +74,14 @@ public final class StockCache {
    * when an expiry came too early.
    */
   public Future<Integer> release(String userId, String checkoutId, String state, long nowMillis) {
-    return RELEASE.run(redis, List.of(keys.available(), keys.held(), keys.hold(checkoutId), keys.holdExpiry(),
+    return RELEASE.run(hot, List.of(keys.available(), keys.held(), keys.hold(checkoutId), keys.holdExpiry(),
             keys.limits(userId), keys.confirming()),
         List.of(member(userId, checkoutId), state, keys.stockChannel(), nowMillis)).map(Response::toInteger);
   }
 
   /** Marks the hold CONFIRMING; answers {@code [OK, items]} or the reason it cannot be confirmed. */
   public Future<List<String>> beginConfirm(String userId, String checkoutId, long nowMillis) {
-    return CONFIRM_BEGIN.run(redis, List.of(keys.inventoryReady(), keys.hold(checkoutId), keys.holdExpiry(),
+    return CONFIRM_BEGIN.run(hot, List.of(keys.inventoryReady(), keys.hold(checkoutId), keys.holdExpiry(),
         keys.confirming()), List.of(member(userId, checkoutId), nowMillis)).map(r -> {
           List<String> out = new ArrayList<>();
           r.forEach(x -> out.add(x.toString()));
@@ -94,7 +102,7 @@ public final class StockCache {
 
   /** {@code confirmed}: the units left for good; else the hold goes back to HELD. */
   public Future<Integer> endConfirm(String userId, String checkoutId, boolean confirmed) {
-    return CONFIRM_END.run(redis, List.of(keys.held(), keys.hold(checkoutId), keys.holdExpiry(), keys.confirming()),
+    return CONFIRM_END.run(hot, List.of(keys.held(), keys.hold(checkoutId), keys.holdExpiry(), keys.confirming()),
         List.of(member(userId, checkoutId), confirmed ? "CONFIRMED" : "HELD")).map(Response::toInteger);
   }
 
