@@ -96,6 +96,47 @@ class TracingIT {
         .map(s -> s.getString("name")).findFirst().orElse(null);
   }
 
+  @Test
+  @DisplayName("Orders of one product confirmed side by side (one group-commit batch when they meet) each keep their"
+      + " own trace down to the consumers: no event lands in its batch neighbour's trace")
+  void ordersOfOneProductKeepTheirOwnTraces() throws Exception {
+    assertThat(zipkinUp()).as("Zipkin answers on :9411 (scripts/test starts it: scripts/infra start tracing)").isTrue();
+    try (TestApp app = TestApp.start(TestInfra.config().with(new JsonObject().put("tracing.enabled", true)
+        .put("tracing.sampleRatio", "1.0").put("tracing.serviceName", "flashsale-test")))) {
+      String productId = openSale(app, 20, 1);
+      List<String[]> buyers = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        String token = app.shopperToken(uniqueId("u"));
+        HttpResponse<String> co = app.send(Load.post(app.port(), "/api/checkouts", token, checkoutBody(productId, 1)));
+        assertThat(co.statusCode()).as(co.body()).isEqualTo(201);
+        buyers.add(new String[] {token, new JsonObject(co.body()).getString("checkoutId")});
+      }
+      // All six orders at once: their confirms of the one product meet in the confirm queue.
+      List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> placed = new ArrayList<>();
+      for (String[] b : buyers) {
+        placed.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> app.send(Load.post(app.port(),
+            "/api/orders", b[0], new JsonObject().put("checkoutId", b[1])
+                .put("payment", new JsonObject().put("method", "CARD").put("token", "tok_ok")).encode())
+            .header("Idempotency-Key", uniqueId("k")))));
+      }
+      List<String> orderIds = new ArrayList<>();
+      for (var f : placed) {
+        HttpResponse<String> r = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        orderIds.add(new JsonObject(r.body()).getString("orderId"));
+      }
+      for (String orderId : orderIds) {
+        AtomicReference<JsonArray> trace = new AtomicReference<>();
+        TestInfra.waitUntil(Duration.ofSeconds(60), () -> {
+          trace.set(traceOf(orderId));
+          return trace.get() != null && has(trace.get(), "consume points", "consume notifications");
+        }, "order " + orderId + "'s own trace, its consumers' spans included");
+        assertThat(names(trace.get()).stream().filter("consume points"::equals).count())
+            .as("order " + orderId + "'s trace holds its own points span, and no neighbour's").isEqualTo(1);
+      }
+    }
+  }
+
   private boolean zipkinUp() {
     try {
       return http.send(HttpRequest.newBuilder(URI.create(ZIPKIN + "/health")).timeout(Duration.ofSeconds(5)).build(),
