@@ -10,12 +10,12 @@ import io.flashsale.display.DisplayService;
 import io.flashsale.fanout.FanoutVerticle;
 import io.flashsale.fanout.KafkaBridgeVerticle;
 import io.flashsale.http.RequestMeter;
-import io.flashsale.infra.Tracing;
 import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.KafkaTopics;
 import io.flashsale.infra.RedisSubscriberVerticle;
 import io.flashsale.infra.Topics;
+import io.flashsale.infra.Tracing;
 import io.flashsale.inventory.ConfirmVerticle;
 import io.flashsale.inventory.Inventory;
 import io.flashsale.inventory.InventoryConfig;
@@ -64,10 +64,11 @@ public final class FlashsaleApp {
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory());
-    io.opentelemetry.api.OpenTelemetry otel = Tracing.start(Tracing.Settings.from(config));
+    Tracing.Settings tracing = Tracing.Settings.from(config);
+    io.opentelemetry.api.OpenTelemetry otel = Tracing.start(tracing);
     if (otel != null) {
       builder.withTracer(new io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory(otel));
-      LOG.info("tracing on: {}", Tracing.Settings.from(config));
+      LOG.info("tracing on: {}", tracing);
     }
     return builder.build();
   }

@@ -1,13 +1,13 @@
 package io.flashsale.dashboard;
 
-import io.flashsale.infra.LocalFigures;
-import io.flashsale.fanout.FanoutEffects;
-import io.flashsale.http.RequestMeter;
-import io.flashsale.payment.PaymentClient;
-import io.flashsale.infra.RedisKeys;
-import io.flashsale.inventory.StockDriftVerticle;
 import io.flashsale.admission.QueueRegistry;
 import io.flashsale.admission.QueueRoutes;
+import io.flashsale.fanout.FanoutEffects;
+import io.flashsale.http.RequestMeter;
+import io.flashsale.infra.LocalFigures;
+import io.flashsale.infra.RedisKeys;
+import io.flashsale.inventory.StockDriftVerticle;
+import io.flashsale.payment.PaymentClient;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -144,20 +144,21 @@ public final class StatsRoutes {
             .put("redisHeld", stock.isEmpty() ? null : nullable(stock.get(1).get(i))));
       }
       var figures = vertx.sharedData().getLocalMap(LocalFigures.MAP);
-      Object dlq = figures.get(LocalFigures.DLQ_DEPTH);
+      JsonArray dlqs = rows(figures.get(LocalFigures.DLQ_TOPICS), "topic", "depth");
+      long dlq = dlqs.stream().mapToLong(d -> ((JsonObject) d).getLong("depth")).sum();
       return new JsonObject().put("at", clock.instant().toString()).put("window", series)
           .put("ordersInWindow", orders).put("krwInWindow", won)
           .put("ordersLastMinute", series.getJsonObject(series.size() - 1).getLong("orders"))
           .put("krwLastMinute", series.getJsonObject(series.size() - 1).getLong("krw"))
           .put("requestsPerSecond", Math.round(requests.perSecond())).put("requestsTotal", requests.total())
           .put("stock", stockRows).put("driftUnits", drift())
-          .put("dlqDepth", dlq == null ? 0 : dlq)
+          .put("dlqDepth", dlq)
           .put("unresolvedPayments", unresolved.result()[0])
           .put("oldestUnresolvedPaymentSeconds", unresolved.result()[1])
           .put("queues", queueFigures())
           .put("kafka", new JsonObject()
               .put("consumerLag", rows(figures.get(LocalFigures.CONSUMER_LAG), "group", "lag"))
-              .put("dlq", rows(figures.get(LocalFigures.DLQ_TOPICS), "topic", "depth")))
+              .put("dlq", dlqs))
           .put("outbox", figures.get(LocalFigures.OUTBOX) instanceof JsonObject o ? o
               : new JsonObject().put("backlog", null).put("oldestSeconds", null))
           .put("paymentBreaker", PaymentClient.breakerState().name());

@@ -206,7 +206,8 @@ public final class IdempotentConsumer {
     String original = header(r, H_ORIGINAL_TOPIC, r.topic());
     OutboxEvent event;
     try {
-      event = OutboxEvent.fromEnvelope(original, new JsonObject(r.value())).inTrace(header(r, Tracing.TRACEPARENT, null));
+      event = OutboxEvent.fromEnvelope(original, new JsonObject(r.value()))
+          .inTrace(header(r, Tracing.TRACEPARENT, null));
     } catch (RuntimeException e) {
       return deadLetter(r, original, maxAttempts, "unreadable record: " + e);
     }

@@ -97,7 +97,7 @@ public final class Auth {
       // same-site page), whatever SameSite does.
       io.vertx.core.http.Cookie cookie = ctx.request().getCookie(SESSION_COOKIE);
       if (cookie != null && !cookie.getValue().isEmpty()) {
-        return verifySession(cookie.getValue());
+        return callerOf(cookie.getValue(), true);
       }
     }
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
@@ -106,10 +106,7 @@ public final class Auth {
               + (admin ? " --admin" : "") + "; the CLI signs with FLASHSALE_JWT_SECRET, so set it as the server has"
               + " it)" + (admin ? "; a browser signs in at /admin/" : "")));
     }
-    // A session token is good as the dashboard's cookie only: sent as a Bearer token it is refused.
-    return check(header.substring(7).trim()).compose(v -> v.session()
-        ? Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED, "a dashboard session is not a Bearer token"))
-        : Future.succeededFuture(v.caller()));
+    return callerOf(header.substring(7).trim(), false);
   }
 
   /** The cookie that carries an operator's dashboard session. */
@@ -139,28 +136,46 @@ public final class Auth {
   public Future<Session> signIn(String token, Duration ttl) {
     return check(token).compose(v -> v.caller().admin()
         ? Future.succeededFuture(issueSession(v.caller(), ttl, v.usableUntilMillis() - LEEWAY_SECONDS * 1000))
-        : Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN, "the dashboard needs a token with the admin role")));
+        : Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN,
+            "the dashboard needs a token with the admin role")));
   }
 
-  private Future<Caller> verifySession(String token) {
-    return check(token).compose(v -> v.session()
-        ? Future.succeededFuture(v.caller())
-        : Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED, "the session cookie is not a dashboard session;"
-        + " sign in again at /admin/")));
+  /**
+   * The caller a token names, if it is the kind asked for: a dashboard session from the cookie, any other token as
+   * a Bearer (a session is good as the cookie only). A token verified before answers without a new future.
+   */
+  private Future<Caller> callerOf(String token, boolean session) {
+    Verified known = known(token);
+    return known != null ? ofKind(known, session) : check(token).compose(v -> ofKind(v, session));
   }
 
-  public Future<Caller> verify(String token) {
-    return check(token).map(Verified::caller);
+  private static Future<Caller> ofKind(Verified v, boolean session) {
+    if (v.session() == session) {
+      return Future.succeededFuture(v.caller());
+    }
+    return Future.failedFuture(new ApiException(ErrorCode.UNAUTHORIZED, session
+        ? "the session cookie is not a dashboard session; sign in again at /admin/"
+        : "a dashboard session is not a Bearer token"));
+  }
+
+  /** The cached verification of this token while it is usable, else null. */
+  private Verified known(String token) {
+    Verified known = verified.getIfPresent(token);
+    if (known == null) {
+      return null;
+    }
+    // The system clock, not the app's: the JWT library checks exp against it too, and the two must agree.
+    if (System.currentTimeMillis() <= known.usableUntilMillis()) {
+      return known;
+    }
+    verified.invalidate(token);
+    return null;
   }
 
   private Future<Verified> check(String token) {
-    Verified known = verified.getIfPresent(token);
+    Verified known = known(token);
     if (known != null) {
-      // The system clock, not the app's: the JWT library checks exp against it too, and the two must agree.
-      if (System.currentTimeMillis() <= known.usableUntilMillis()) {
-        return Future.succeededFuture(known);
-      }
-      verified.invalidate(token);
+      return Future.succeededFuture(known);
     }
     return jwt.authenticate(new TokenCredentials(token)).transform(ar -> {
       if (ar.failed()) {

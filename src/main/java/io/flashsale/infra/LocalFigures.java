@@ -9,8 +9,6 @@ public final class LocalFigures {
   public static final String MAP = "flashsale.health";
   /** "UP" or "DOWN", from the Kafka probe. */
   public static final String KAFKA = "kafka";
-  /** Records waiting in every dead-letter topic, summed. */
-  public static final String DLQ_DEPTH = "dlqDepth";
   /** Each dead-letter topic's depth (a JSON object topic → records). */
   public static final String DLQ_TOPICS = "dlqTopics";
   /** Each consumer group's lag (a JSON object group → records). */

@@ -33,9 +33,10 @@ import java.util.function.Supplier;
 
 /**
  * Distributed tracing (off unless {@code tracing.enabled}): one OpenTelemetry SDK per process, exporting to Zipkin or
- * to any OTLP/HTTP collector, given to Vert.x (HTTP, event bus, PostgreSQL, Redis and Kafka clients trace by themselves)
- * and to the app's own spans: saga steps, outbox rows that carry their transaction's context to Kafka, and the
- * consumers that join the order's trace from the record's {@code traceparent} header. Off, every call here is a no-op.
+ * to any OTLP/HTTP collector. Vert.x gets it (its HTTP, event-bus, PostgreSQL, Redis and Kafka clients trace by
+ * themselves), and so do the app's own spans: saga steps, outbox rows that carry their transaction's context to Kafka,
+ * and the consumers that join the order's trace from the record's {@code traceparent} header. Off, every call here is
+ * a no-op.
  */
 public final class Tracing {
 
@@ -61,7 +62,8 @@ public final class Tracing {
       if (endpoint.isBlank()) {
         endpoint = exporter.equals("zipkin") ? "http://127.0.0.1:9411/api/v2/spans" : "http://127.0.0.1:4318/v1/traces";
       }
-      return new Settings(config.bool("tracing.enabled"), exporter, endpoint, ratio, config.string("tracing.serviceName"));
+      return new Settings(config.bool("tracing.enabled"), exporter, endpoint, ratio,
+          config.string("tracing.serviceName"));
     }
   }
 
@@ -166,12 +168,7 @@ public final class Tracing {
             .setAttribute("messaging.batch.message_count", traceparents.size()).startSpan());
       }
     }
-    return run(spans.get(0), body).andThen(ar -> spans.subList(1, spans.size()).forEach(span -> {
-      if (ar.failed()) {
-        span.setStatus(StatusCode.ERROR, String.valueOf(ar.cause().getMessage()));
-      }
-      span.end();
-    }));
+    return run(spans.get(0), body).andThen(ar -> spans.subList(1, spans.size()).forEach(span -> end(span, ar)));
   }
 
   /** {@code body} on its own duplicated context holding {@code span}; the span ends with its future. */
@@ -185,7 +182,18 @@ public final class Tracing {
     io.vertx.tracing.opentelemetry.VertxContextStorageProvider.VertxContextStorage.INSTANCE.attach(own,
         Context.current().with(span));
     io.vertx.core.internal.PromiseInternal<T> back = caller.promise();
-    own.dispatch(() -> runHere(span, body).onComplete(back));
+    // dispatch runs here, now: a body that throws throws to our caller, exactly as without tracing.
+    RuntimeException[] thrown = new RuntimeException[1];
+    own.dispatch(() -> {
+      try {
+        runHere(span, body).onComplete(back);
+      } catch (RuntimeException e) {
+        thrown[0] = e;
+      }
+    });
+    if (thrown[0] != null) {
+      throw thrown[0];
+    }
     return back.future();
   }
 
@@ -198,12 +206,14 @@ public final class Tracing {
       span.recordException(e).setStatus(StatusCode.ERROR).end();
       throw e;
     }
-    return f.andThen(ar -> {
-      if (ar.failed()) {
-        span.recordException(ar.cause()).setStatus(StatusCode.ERROR, String.valueOf(ar.cause().getMessage()));
-      }
-      span.end();
-    });
+    return f.andThen(ar -> end(span, ar));
+  }
+
+  private static void end(Span span, io.vertx.core.AsyncResult<?> outcome) {
+    if (outcome.failed()) {
+      span.recordException(outcome.cause()).setStatus(StatusCode.ERROR, String.valueOf(outcome.cause().getMessage()));
+    }
+    span.end();
   }
 
   private static Context parent(String traceparent) {

@@ -65,21 +65,12 @@ public final class KafkaProbeVerticle extends VerticleBase {
     Future<Map<String, Long>> dlq = DeadLetters.depthByTopic(admin, kafka, Topics.from(config).all())
         .timeout(BUDGET_SECONDS, TimeUnit.SECONDS)
         .onFailure(err -> LOG.debug("DLQ depth not measured now (the last figure stays): {}", err.toString()))
-        .onSuccess(depth -> {
-          publish(dlqs, depth, "flashsale_dlq_depth", "topic", "records waiting in a dead-letter topic");
-          vertx.sharedData().getLocalMap(LocalFigures.MAP).put(LocalFigures.DLQ_DEPTH,
-              depth.values().stream().mapToLong(Long::longValue).sum());
-          vertx.sharedData().getLocalMap(LocalFigures.MAP).put(LocalFigures.DLQ_TOPICS, new JsonObject(
-              new TreeMap<String, Object>(depth)));
-        });
+        .onSuccess(depth -> publish(dlqs, depth, LocalFigures.DLQ_TOPICS, "flashsale_dlq_depth", "topic",
+            "records waiting in a dead-letter topic"));
     Future<Map<String, Long>> lag = consumerLag().timeout(BUDGET_SECONDS, TimeUnit.SECONDS)
         .onFailure(err -> LOG.debug("consumer lag not measured now (the last figure stays): {}", err.toString()))
-        .onSuccess(byGroup -> {
-          publish(lags, byGroup, "flashsale_kafka_consumer_lag", "group",
-              "records the group has not committed yet, over every partition it reads");
-          vertx.sharedData().getLocalMap(LocalFigures.MAP).put(LocalFigures.CONSUMER_LAG, new JsonObject(
-              new TreeMap<String, Object>(byGroup)));
-        });
+        .onSuccess(byGroup -> publish(lags, byGroup, LocalFigures.CONSUMER_LAG, "flashsale_kafka_consumer_lag",
+            "group", "records the group has not committed yet, over the partitions it has committed on"));
     Future<?> up = admin.describeCluster().timeout(BUDGET_SECONDS, TimeUnit.SECONDS).onComplete(ar -> vertx.sharedData()
         .getLocalMap(LocalFigures.MAP).put(LocalFigures.KAFKA,
             ar.succeeded() && !ar.result().getNodes().isEmpty() ? "UP" : "DOWN"));
@@ -115,7 +106,8 @@ public final class KafkaProbeVerticle extends VerticleBase {
   }
 
   /** Over the partitions the group has committed on (a partition it never committed is not counted: not known). */
-  private static long lag(Map<TopicPartition, OffsetAndMetadata> committed, Map<TopicPartition, ListOffsetsResultInfo> ends) {
+  private static long lag(Map<TopicPartition, OffsetAndMetadata> committed,
+                          Map<TopicPartition, ListOffsetsResultInfo> ends) {
     long lag = 0;
     for (Map.Entry<TopicPartition, OffsetAndMetadata> c : committed.entrySet()) {
       ListOffsetsResultInfo end = ends.get(c.getKey());
@@ -126,9 +118,13 @@ public final class KafkaProbeVerticle extends VerticleBase {
     return lag;
   }
 
-  /** Keeps {@code current} as the latest figures, with one gauge per key the first time the key is seen. */
-  private void publish(Map<String, Long> current, Map<String, Long> measured, String name, String tag,
+  /**
+   * Keeps {@code current} as the latest figures, with one gauge per key the first time the key is seen, and leaves a
+   * copy under {@code figure} for the dashboard.
+   */
+  private void publish(Map<String, Long> current, Map<String, Long> measured, String figure, String name, String tag,
                        String help) {
+    vertx.sharedData().getLocalMap(LocalFigures.MAP).put(figure, new JsonObject(new TreeMap<String, Object>(measured)));
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     current.keySet().retainAll(measured.keySet());
     measured.forEach((key, value) -> {

@@ -214,7 +214,8 @@ public final class OrderSaga {
       if (api.code().status() >= 500 || api.code() == ErrorCode.REQUEST_IN_PROGRESS) {
         // Unknown: the confirm may still run, or may have committed before its answer was lost. PostgreSQL will
         // tell recovery (the confirm is idempotent on the checkout's status); until then the order is PENDING.
-        LOG.info("order {}: stock confirmation unknown ({}: {}); left PENDING for recovery", LogFields.orderId(orderId), api.code(),
+        LOG.info("order {}: stock confirmation unknown ({}: {}); left PENDING for recovery",
+            LogFields.orderId(orderId), api.code(),
             api.getMessage());
         return orders.touch(orderId).compose(x -> orders.get(orderId)).map(now -> new Placement(now, false));
       }
@@ -225,7 +226,8 @@ public final class OrderSaga {
               : moneyBackForFailed(o).compose(settled -> settled
                   ? orders.settleFailed(orderId, SagaStep.COMPENSATED, null) : Future.<Void>succeededFuture()))
           .otherwise(err -> {
-            LOG.warn("order {}: void after a refused confirm failed ({}); recovery retries it", LogFields.orderId(orderId), err.toString());
+            LOG.warn("order {}: void after a refused confirm failed ({}); recovery retries it",
+                LogFields.orderId(orderId), err.toString());
             return null;
           })
           .transform(x -> Future.failedFuture(api));
@@ -237,7 +239,7 @@ public final class OrderSaga {
    * request's key, the 201 is stored in the statement that records the capture.
    */
   private Future<Placement> captureConfirmed(Order confirmed, OrderStore.AnswerKey key) {
-    return Tracing.step("saga capture payment", () -> payments.capture(confirmed.paymentId())).compose(p -> {
+    return capturePayment(confirmed.paymentId()).compose(p -> {
       Order captured = confirmed.withPayment(p.status());
       if (key == null) {
         return orders.recordCapture(confirmed.orderId(), p.status()).map(new Placement(captured, false));
@@ -245,7 +247,8 @@ public final class OrderSaga {
       return orders.recordCaptureAndAnswer(confirmed.orderId(), p.status(), key, 201,
           captured.toJson(false).encode()).map(new Placement(captured, true));
     }).recover(err -> {
-      LOG.warn("capture of order {} failed ({}); recovery will retry it", LogFields.orderId(confirmed.orderId()), err.toString());
+      LOG.warn("capture of order {} failed ({}); recovery will retry it", LogFields.orderId(confirmed.orderId()),
+          err.toString());
       return Future.succeededFuture(new Placement(confirmed, false));
     });
   }
@@ -259,15 +262,19 @@ public final class OrderSaga {
         .compose(confirmedNow -> confirmedNow ? Future.succeededFuture(o.confirmed(o.paymentId())) : orders.get(orderId))
         .compose(now -> !Order.CONFIRMED.equals(now.status()) ? Future.<Void>succeededFuture() : capture(now)
             .recover(err -> {
-              LOG.warn("capture of order {} failed ({}); recovery will retry it", LogFields.orderId(orderId), err.toString());
+              LOG.warn("capture of order {} failed ({}); recovery will retry it", LogFields.orderId(orderId),
+                  err.toString());
               return Future.succeededFuture();
             })).compose(x -> orders.get(orderId)));
   }
 
   /** Captures and records the provider's answer — unless a cancel overtook it (the cancel then returns the money). */
   private Future<Void> capture(Order o) {
-    return Tracing.step("saga capture payment", () -> payments.capture(o.paymentId()))
-        .compose(p -> orders.recordCapture(o.orderId(), p.status()));
+    return capturePayment(o.paymentId()).compose(p -> orders.recordCapture(o.orderId(), p.status()));
+  }
+
+  private Future<PaymentClient.Payment> capturePayment(String paymentId) {
+    return Tracing.step("saga capture payment", () -> payments.capture(paymentId));
   }
 
   // ------------------------------------------------------------------ recovery
@@ -278,7 +285,8 @@ public final class OrderSaga {
       if (o == null) {
         return Future.succeededFuture();
       }
-      LOG.info("recovering order {} ({} at {}, payment {})", LogFields.orderId(orderId), o.status(), o.sagaStep(), o.paymentStatus());
+      LOG.info("recovering order {} ({} at {}, payment {})", LogFields.orderId(orderId), o.status(), o.sagaStep(),
+          o.paymentStatus());
       if (Order.CONFIRMED.equals(o.status())) {
         return capture(o);
       }
@@ -352,7 +360,8 @@ public final class OrderSaga {
             .map(i -> new InventoryClient.Restocked.Line(i.productId(), i.quantity(), i.eventId())).toList()))
             .otherwiseEmpty();
         return redis.compose(x -> giveMoneyBack(o).recover(err -> {
-          LOG.warn("order {} cancelled; its money-back failed ({}), recovery retries it", LogFields.orderId(orderId), err.toString());
+          LOG.warn("order {} cancelled; its money-back failed ({}), recovery retries it", LogFields.orderId(orderId),
+              err.toString());
           return Future.succeededFuture();
         }));
       }).compose(x -> orders.get(orderId));

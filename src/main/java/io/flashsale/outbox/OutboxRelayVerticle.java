@@ -67,7 +67,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** The backlog for /metrics and the dashboard; a failed read keeps the last figures (PostgreSQL's own alarm fires). */
+  /** The backlog for /metrics and the dashboard; a failed read keeps the last figures (PostgreSQL's alarm fires). */
   private void measure() {
     if (measuring) {
       return;

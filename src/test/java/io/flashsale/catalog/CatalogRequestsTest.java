@@ -58,6 +58,8 @@ class CatalogRequestsTest {
     assertThat(CatalogRequests.event("e1", body(base + ",\"queue\":null}")).queue().enabled()).isFalse();
     assertThat(CatalogRequests.event("e1", body(base + ",\"queue\":{}}")).queue())
         .isEqualTo(SaleEvent.Queue.DEFAULTS);
+    assertThat(SaleEvent.Queue.DEFAULTS).as("API.md's defaults, written out")
+        .isEqualTo(new SaleEvent.Queue(true, 6000, 0, 15, 600, 16));
     badRequestOn("queue.powBits", () -> CatalogRequests.event("e1", body(base + ",\"queue\":{\"powBits\":25}}")));
     badRequestOn("queue.admitPerMinute", () -> CatalogRequests.event("e1",
         body(base + ",\"queue\":{\"admitPerMinute\":0}}")));

@@ -1,7 +1,6 @@
 package io.flashsale.dashboard;
 
 import io.flashsale.support.Browser;
-import io.flashsale.support.Load;
 import io.flashsale.support.TestApp;
 import io.flashsale.support.TestInfra;
 import io.vertx.core.json.JsonObject;
@@ -16,8 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import static io.flashsale.support.Fixtures.checkoutBody;
 import static io.flashsale.support.Fixtures.openSale;
+import static io.flashsale.support.Fixtures.placeOrder;
 import static io.flashsale.support.Fixtures.uniqueId;
 import static io.flashsale.support.TestInfra.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,13 +50,7 @@ class DashboardIT {
 
       String productId = openSale(app, 50, 5);
       for (int i = 0; i < 3; i++) {
-        String token = app.shopperToken(uniqueId("u"));
-        HttpResponse<String> co = app.send(Load.post(app.port(), "/api/checkouts", token, checkoutBody(productId, 1)));
-        HttpResponse<String> order = app.send(Load.post(app.port(), "/api/orders", token, new JsonObject()
-            .put("checkoutId", new JsonObject(co.body()).getString("checkoutId"))
-            .put("payment", new JsonObject().put("method", "CARD").put("token", "tok_ok")).encode())
-            .header("Idempotency-Key", uniqueId("k")));
-        assertThat(order.statusCode()).isEqualTo(201);
+        placeOrder(app, app.shopperToken(uniqueId("u")), productId);
       }
       waitUntil(Duration.ofSeconds(60), () -> ordersOnPage(browser) >= before + 3, "the dashboard to show the new orders");
       // The async health an operator needs: consumer lag per group (the probe measures every 2 s), the outbox

@@ -37,6 +37,8 @@ class JsonLogTest {
           ((ch.qos.logback.core.OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent>) context
               .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("json")).getEncoder();
       ch.qos.logback.classic.Logger log = context.getLogger("io.flashsale.order.OrderSaga");
+      assertThat(context.getLogger("org.apache.kafka").getLevel()).as("the shared levels (logback-levels.xml)")
+          .isEqualTo(ch.qos.logback.classic.Level.WARN);
       try (Scope ignored = span.makeCurrent()) {
         out.write(encoder.encode(new ch.qos.logback.classic.spi.LoggingEvent(getClass().getName(), log,
             ch.qos.logback.classic.Level.WARN, "capture of order {} failed ({}); recovery will retry it", null,

@@ -1,6 +1,6 @@
 package io.flashsale.ops;
 
-import io.flashsale.support.Load;
+import io.flashsale.support.Fixtures;
 import io.flashsale.support.TestApp;
 import io.flashsale.support.TestInfra;
 import io.vertx.core.json.JsonArray;
@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static io.flashsale.support.Fixtures.checkoutBody;
 import static io.flashsale.support.Fixtures.openSale;
 import static io.flashsale.support.Fixtures.uniqueId;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,15 +39,7 @@ class TracingIT {
     try (TestApp app = TestApp.start(TestInfra.config().with(new JsonObject().put("tracing.enabled", true)
         .put("tracing.sampleRatio", "1.0").put("tracing.serviceName", "flashsale-test")))) {
       String productId = openSale(app, 10, 1);
-      String token = app.shopperToken(uniqueId("u"));
-      HttpResponse<String> co = app.send(Load.post(app.port(), "/api/checkouts", token, checkoutBody(productId, 1)));
-      assertThat(co.statusCode()).as(co.body()).isEqualTo(201);
-      HttpResponse<String> order = app.send(Load.post(app.port(), "/api/orders", token, new JsonObject()
-          .put("checkoutId", new JsonObject(co.body()).getString("checkoutId"))
-          .put("payment", new JsonObject().put("method", "CARD").put("token", "tok_ok")).encode())
-          .header("Idempotency-Key", uniqueId("k")));
-      assertThat(order.statusCode()).as(order.body()).isEqualTo(201);
-      String orderId = new JsonObject(order.body()).getString("orderId");
+      String orderId = Fixtures.placeOrder(app, app.shopperToken(uniqueId("u")), productId);
 
       AtomicReference<JsonArray> trace = new AtomicReference<>();
       try {
@@ -107,17 +98,13 @@ class TracingIT {
       List<String[]> buyers = new ArrayList<>();
       for (int i = 0; i < 6; i++) {
         String token = app.shopperToken(uniqueId("u"));
-        HttpResponse<String> co = app.send(Load.post(app.port(), "/api/checkouts", token, checkoutBody(productId, 1)));
-        assertThat(co.statusCode()).as(co.body()).isEqualTo(201);
-        buyers.add(new String[] {token, new JsonObject(co.body()).getString("checkoutId")});
+        buyers.add(new String[] {token, Fixtures.checkout(app, token, productId)});
       }
       // All six orders at once: their confirms of the one product meet in the confirm queue.
       List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> placed = new ArrayList<>();
       for (String[] b : buyers) {
-        placed.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> app.send(Load.post(app.port(),
-            "/api/orders", b[0], new JsonObject().put("checkoutId", b[1])
-                .put("payment", new JsonObject().put("method", "CARD").put("token", "tok_ok")).encode())
-            .header("Idempotency-Key", uniqueId("k")))));
+        placed.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> app.send(
+            Fixtures.orderRequest(app, b[0], uniqueId("k"), b[1], "tok_ok"))));
       }
       List<String> orderIds = new ArrayList<>();
       for (var f : placed) {

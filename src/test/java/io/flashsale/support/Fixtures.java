@@ -81,6 +81,13 @@ public final class Fixtures {
         .header("Idempotency-Key", key);
   }
 
+  /** One unit of the product bought by the shopper (checkout, then an order paid with {@code tok_ok}); its order id. */
+  public static String placeOrder(TestApp app, String token, String productId) {
+    HttpResponse<String> r = app.send(orderRequest(app, token, uniqueId("k"), checkout(app, token, productId), "tok_ok"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return new JsonObject(r.body()).getString("orderId");
+  }
+
   /** One unit of the product held for the shopper; answers the checkout id. */
   public static String checkout(TestApp app, String token, String productId) {
     HttpResponse<String> r = app.send(Load.post(app.port(), "/api/checkouts", token, checkoutBody(productId, 1)));
