@@ -70,7 +70,12 @@ final class DrillHttp {
     } catch (IOException e) {
       // The server may close the connection on a request it refuses before reading it all (a huge body or URI):
       // that is a refusal, not a server error.
-      return body.length() > 65_536 || path.length() > 4096 ? 413 : 599;
+      if (body.length() > 65_536 || path.length() > 4096) {
+        return 413;
+      }
+      System.out.printf("  no answer to %s %s (%,d-byte body, %s): %s%n", method,
+          path.length() > 80 ? path.substring(0, 80) + "..." : path, body.length(), token == null ? "no token" : "a token", e);
+      return 599;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 599;

@@ -57,7 +57,7 @@ public final class DeadLetters {
 
   /** The records {@code consumer} (every consumer when null) dead-lettered from {@code topic}, not yet replayed. */
   public Future<List<Letter>> pending(String topic, String consumer) {
-    KafkaAdminClient admin = KafkaAdminClient.create(vertx, kafka.admin());
+    KafkaAdminClient admin = KafkaAdminClient.create(vertx, adminConfig());
     List<Letter> out = new ArrayList<>();
     return dlqTopics(admin, topic, consumer)
         .compose(dlqs -> Concurrently.forEach(dlqs, 1, dlq -> read(admin, dlq).onSuccess(scan -> out.addAll(scan.letters()))))
@@ -124,7 +124,7 @@ public final class DeadLetters {
    * how many were sent back.
    */
   public Future<Integer> replay(String topic, String onlyConsumer) {
-    KafkaAdminClient admin = KafkaAdminClient.create(vertx, kafka.admin());
+    KafkaAdminClient admin = KafkaAdminClient.create(vertx, adminConfig());
     KafkaProducer<String, String> producer = KafkaProducer.create(vertx, kafka.producer("flashsale-dlq-replay"));
     KafkaConsumer<String, String> committer = KafkaConsumer.create(vertx, replayerConfig());
     int[] replayed = {0};
@@ -144,6 +144,18 @@ public final class DeadLetters {
         }))))
         .map(x -> replayed[0])
         .eventually(() -> Future.join(producer.close(), committer.close(), admin.close()));
+  }
+
+  /**
+   * The admin client of one list or replay: made for this call, so its first request also fetches the cluster's
+   * metadata, which the application's 3 s API timeout did not always cover on a loaded machine (the dlq-replay drill
+   * failed with "Timed out waiting for a node assignment" while the broker answered everyone else).
+   */
+  private Map<String, String> adminConfig() {
+    Map<String, String> c = kafka.admin();
+    c.put("request.timeout.ms", "5000");
+    c.put("default.api.timeout.ms", "15000");
+    return c;
   }
 
   /** The replayer's consumer; each call (committed, seek, position, poll, commit) gives up after 10 s. */
