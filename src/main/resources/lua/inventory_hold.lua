@@ -1,35 +1,27 @@
--- Layer 1: holds every item of a checkout, or none, atomically.
--- KEYS[1] ready sentinel   KEYS[2] available (hash product -> units)   KEYS[3] held (hash product -> units)
--- KEYS[4] the hold (hash)  KEYS[5] expiry (zset member -> expiresAt)  KEYS[6] the user's limits (hash event|product -> units)
--- ARGV[1] expiry member    ARGV[2] user id   ARGV[3] expiresAt millis   ARGV[4] stock channel   ARGV[5] item count
--- then per item: product id, quantity, limit (0 = none), event id ('' = none), unit price
--- Returns {'OK'} or {'NOT_READY'} | {'DUPLICATE'} | {'NOT_LOADED', p} | {'SOLD_OUT', p, available} | {'LIMIT_EXCEEDED', p, left}
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'NOT_READY'} end
-if redis.call('EXISTS', KEYS[4]) == 1 then return {'DUPLICATE'} end
-local n = tonumber(ARGV[5])
-local items = {}
-for i = 0, n - 1 do
-  local b = 6 + i * 5
-  items[#items + 1] = {p = ARGV[b], q = tonumber(ARGV[b + 1]), limit = tonumber(ARGV[b + 2]), e = ARGV[b + 3], price = ARGV[b + 4]}
+-- Layer 1: holds one product's units for a checkout, with the per-user limit. A checkout of several products runs
+-- this once per product (each product is its own slot on a Redis Cluster); StockCache gives back what was held when
+-- a later product refuses.
+-- KEYS[1] stock (hash a = available, h = held)  KEYS[2] holds (hash checkout -> hold)  KEYS[3] expiry (zset)
+-- KEYS[4] limits (hash user|event -> units)
+-- ARGV[1] checkout id  ARGV[2] expiry member (user|checkout)  ARGV[3] user id  ARGV[4] expiresAt millis
+-- ARGV[5] stock channel  ARGV[6] product id  ARGV[7] quantity  ARGV[8] limit (0 = none)  ARGV[9] event id ('' = none)
+-- Returns {'OK'} | {'NOT_LOADED'} | {'DUPLICATE'} | {'SOLD_OUT', available} | {'LIMIT_EXCEEDED', left}
+local avail = redis.call('HGET', KEYS[1], 'a')
+if not avail then return {'NOT_LOADED'} end
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return {'DUPLICATE'} end
+avail = tonumber(avail)
+local q = tonumber(ARGV[7])
+if avail < q then return {'SOLD_OUT', tostring(avail)} end
+local limit = tonumber(ARGV[8])
+local field = ARGV[3] .. '|' .. ARGV[9]
+if limit > 0 then
+  local used = tonumber(redis.call('HGET', KEYS[4], field) or '0')
+  if used + q > limit then return {'LIMIT_EXCEEDED', tostring(math.max(0, limit - used))} end
+  redis.call('HINCRBY', KEYS[4], field, q)
 end
-for _, it in ipairs(items) do
-  local avail = redis.call('HGET', KEYS[2], it.p)
-  if not avail then return {'NOT_LOADED', it.p} end
-  avail = tonumber(avail)
-  if avail < it.q then return {'SOLD_OUT', it.p, tostring(avail)} end
-  if it.limit > 0 then
-    local used = tonumber(redis.call('HGET', KEYS[6], it.e .. '|' .. it.p) or '0')
-    if used + it.q > it.limit then return {'LIMIT_EXCEEDED', it.p, tostring(math.max(0, it.limit - used))} end
-  end
-end
-local encoded = {}
-for _, it in ipairs(items) do
-  local left = redis.call('HINCRBY', KEYS[2], it.p, -it.q)
-  redis.call('HINCRBY', KEYS[3], it.p, it.q)
-  if it.limit > 0 then redis.call('HINCRBY', KEYS[6], it.e .. '|' .. it.p, it.q) end
-  if left == 0 then redis.call('PUBLISH', ARGV[4], 'soldout|' .. it.p) end
-  encoded[#encoded + 1] = it.p .. ':' .. it.q .. ':' .. it.limit .. ':' .. it.e
-end
-redis.call('HSET', KEYS[4], 'state', 'HELD', 'user', ARGV[2], 'expiresAt', ARGV[3], 'items', table.concat(encoded, ';'))
-redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
+local left = redis.call('HINCRBY', KEYS[1], 'a', -q)
+redis.call('HINCRBY', KEYS[1], 'h', q)
+if left == 0 then redis.call('PUBLISH', ARGV[5], 'soldout|' .. ARGV[6]) end
+redis.call('HSET', KEYS[2], ARGV[1], 'HELD|' .. ARGV[3] .. '|' .. ARGV[4] .. '|' .. q .. '|' .. limit .. '|' .. ARGV[9])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
 return {'OK'}

@@ -1,5 +1,7 @@
 package io.flashsale.admission;
 
+import io.flashsale.inventory.StockCache;
+
 import io.flashsale.infra.LuaScript;
 import io.flashsale.infra.RedisKeys;
 import io.vertx.core.Future;
@@ -136,14 +138,12 @@ public final class WaitingRoom {
     if (productIds.isEmpty()) {
       return Future.succeededFuture(null);
     }
-    Request hmget = Request.cmd(Command.HMGET).arg(keys.available());
-    productIds.forEach(hmget::arg);
-    return redis.apply(hmget).map(r -> {
-      for (int i = 0; i < r.size(); i++) {
-        if (r.get(i) == null) {
+    return StockCache.availableOf(redis, keys, productIds).map(units -> {
+      for (Long u : units) {
+        if (u == null) {
           return null;
         }
-        if (r.get(i).toLong() > 0) {
+        if (u > 0) {
           return false;
         }
       }

@@ -122,8 +122,9 @@ final class DrillChecker {
       long held = count("""
           select coalesce(sum(i.quantity), 0) from checkout_items i join checkouts c on c.checkout_id = i.checkout_id
           where i.product_id = $1 and c.status = 'HELD' and c.expires_at > now()""", Tuple.of(p));
-      Long available = inventory.cache().available(p).await(10, TimeUnit.SECONDS);
-      long redisHeld = inventory.cache().snapshot().await(10, TimeUnit.SECONDS).getOrDefault(p, new long[2])[1];
+      long[] stock = inventory.cache().stock(p).await(10, TimeUnit.SECONDS);
+      Long available = stock == null ? null : stock[0];
+      long redisHeld = stock == null ? 0 : stock[1];
       if (available == null || available + redisHeld != pg) {
         failures.add(p + " Redis available " + available + " + held " + redisHeld + " ≠ PostgreSQL " + pg);
       }

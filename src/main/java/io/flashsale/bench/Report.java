@@ -34,6 +34,11 @@ public final class Report {
     return this;
   }
 
+  public Report lines(java.util.List<String> texts) {
+    texts.forEach(this::line);
+    return this;
+  }
+
   public Report bar(String label, double value, String unit) {
     bars.put(label, value);
     barUnit = unit;

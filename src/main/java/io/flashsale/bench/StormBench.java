@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -75,8 +76,12 @@ public final class StormBench {
     System.out.println(checkouts.summary());
     ids = storm.setUp(admin, runId + "o", products, units).await(2, TimeUnit.MINUTES);
     System.out.println("flashsale checkout + order storm...");
+    Map<String, Long> spreadBefore = ClusterSpread.snapshot(vertx, config);
     CheckoutStorm.Result orders = storm.run(ids, units, buyers, concurrency, tokens::get, true)
         .await(30, TimeUnit.MINUTES);
+    List<String> spread = ClusterSpread.table("the checkout + order storm on " + products + " product(s)",
+        spreadBefore, ClusterSpread.snapshot(vertx, config));
+    spread.forEach(System.out::println);
     System.out.println(orders.summary());
     storm.close();
 
@@ -115,6 +120,7 @@ public final class StormBench {
                 + " Lua script, never reaching PostgreSQL), naive p99 %.1f ms (every one is an UPDATE).",
             orders.orderMicros().getValueAtPercentile(50) / 1000.0, orders.orderMicros().getValueAtPercentile(99) / 1000.0,
             p99(checkouts, "409 SOLD_OUT"), p99(naive, "409 SOLD_OUT")))
+        .lines(spread)
         .bar(products + "p: flashsale checkout", buyers / checkouts.seconds(), "buyers handled per second")
         .bar(products + "p: flashsale checkout + order", buyers / orders.seconds(), "buyers handled per second")
         .bar(products + "p: naive single-row UPDATE", buyers / naive.seconds(), "buyers handled per second");

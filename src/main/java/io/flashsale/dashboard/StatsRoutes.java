@@ -6,6 +6,7 @@ import io.flashsale.fanout.FanoutEffects;
 import io.flashsale.http.RequestMeter;
 import io.flashsale.infra.LocalFigures;
 import io.flashsale.infra.RedisKeys;
+import io.flashsale.infra.ShardedBatch;
 import io.flashsale.inventory.StockDriftVerticle;
 import io.flashsale.payment.PaymentClient;
 import io.micrometer.core.instrument.Gauge;
@@ -96,10 +97,18 @@ public final class StatsRoutes {
     for (int i = MINUTES - 1; i >= 0; i--) {
       String m = FanoutEffects.minute(now.minus(i, ChronoUnit.MINUTES));
       minutes.add(now.minus(i, ChronoUnit.MINUTES).toString());
-      batch.add(Request.cmd(Command.GET).arg(keys.ordersPerMinute("all", m)));
-      batch.add(Request.cmd(Command.GET).arg(keys.salesPerMinute("all", m)));
+      for (int shard = 0; shard < keys.statsShards(); shard++) {
+        batch.add(Request.cmd(Command.GET).arg(keys.ordersPerMinute(shard, "all", m)));
+        batch.add(Request.cmd(Command.GET).arg(keys.salesPerMinute(shard, "all", m)));
+      }
     }
-    Future<List<Response>> buckets = redis.batch(batch);
+    // A minute's figures are the sum over the buckets' shards (one pipeline per shard).
+    List<Integer> shardOf = new ArrayList<>();
+    for (int i = 0; i < batch.size(); i++) {
+      shardOf.add((i / 2) % keys.statsShards());
+    }
+    Future<List<Response>> buckets = ShardedBatch.run(shardOf,
+        indexes -> redis.batch(indexes.stream().map(batch::get).toList()));
     Future<List<Row>> products = pool.query("""
         select i.product_id, p.name, s.quantity from event_items i
         join events e on e.event_id = i.event_id and e.starts_at <= now() and e.ends_at > now()
@@ -115,21 +124,24 @@ public final class StatsRoutes {
       if (rows.isEmpty()) {
         return Future.succeededFuture(List.<Response>of());
       }
-      Request avail = Request.cmd(Command.HMGET).arg(keys.available());
-      Request held = Request.cmd(Command.HMGET).arg(keys.held());
-      rows.forEach(r -> {
-        avail.arg(r.getString(0));
-        held.arg(r.getString(0));
-      });
-      return redis.batch(List.of(avail, held));
+      // One read per product: each product's stock is its own key (its own slot on a cluster).
+      List<Future<Response>> each = new ArrayList<>();
+      rows.forEach(r -> each.add(redis.send(Request.cmd(Command.HMGET).arg(keys.stock(r.getString(0))).arg("a")
+          .arg("h"))));
+      return Future.all(new ArrayList<>(each)).map(y -> each.stream().map(Future::result).toList());
     }).map(stock -> {
       JsonArray series = new JsonArray();
       long orders = 0;
       long won = 0;
       List<Response> b = buckets.result();
       for (int i = 0; i < minutes.size(); i++) {
-        long o = number(b.get(2 * i));
-        long k = number(b.get(2 * i + 1));
+        long o = 0;
+        long k = 0;
+        for (int shard = 0; shard < keys.statsShards(); shard++) {
+          int at = 2 * (i * keys.statsShards() + shard);
+          o += number(b.get(at));
+          k += number(b.get(at + 1));
+        }
         orders += o;
         won += k;
         series.add(new JsonObject().put("minute", minutes.get(i)).put("orders", o).put("krw", k));
@@ -140,8 +152,8 @@ public final class StatsRoutes {
         Row r = rows.get(i);
         stockRows.add(new JsonObject().put("productId", r.getString(0)).put("name", r.getString(1))
             .put("pg", r.getLong(2))
-            .put("redisAvailable", stock.isEmpty() ? null : nullable(stock.get(0).get(i)))
-            .put("redisHeld", stock.isEmpty() ? null : nullable(stock.get(1).get(i))));
+            .put("redisAvailable", stock.isEmpty() ? null : nullable(stock.get(i).get(0)))
+            .put("redisHeld", stock.isEmpty() ? null : nullable(stock.get(i).get(1))));
       }
       var figures = vertx.sharedData().getLocalMap(LocalFigures.MAP);
       JsonArray dlqs = rows(figures.get(LocalFigures.DLQ_TOPICS), "topic", "depth");

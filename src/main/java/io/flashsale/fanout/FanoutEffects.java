@@ -2,6 +2,7 @@ package io.flashsale.fanout;
 
 import io.flashsale.infra.LuaScript;
 import io.flashsale.infra.RedisKeys;
+import io.flashsale.infra.ShardedBatch;
 import io.flashsale.order.OrderStore;
 import io.flashsale.outbox.OutboxEvent;
 import io.vertx.core.Future;
@@ -87,24 +88,31 @@ public final class FanoutEffects {
     return IdempotentConsumer.Effect.batched(events -> {
       List<List<String>> allKeys = new ArrayList<>();
       List<List<Object>> allArgs = new ArrayList<>();
+      List<Integer> shards = new ArrayList<>();
       for (OutboxEvent e : events) {
-        salesCall(e, keys, allKeys, allArgs);
+        if (salesCall(e, keys, allKeys, allArgs)) {
+          shards.add(keys.statsShard(e.eventId().toString()));
+        }
       }
-      return allKeys.isEmpty() ? Future.succeededFuture() : SALES.runAll(redis, allKeys, allArgs).mapEmpty();
+      // One pipeline per tag: an event's mark and its buckets share its tag (the script touches them together).
+      return allKeys.isEmpty() ? Future.succeededFuture() : ShardedBatch.run(shards, indexes -> SALES.runAll(redis,
+          indexes.stream().map(allKeys::get).toList(), indexes.stream().map(allArgs::get).toList())).mapEmpty();
     });
   }
 
   /** The script call that counts one order event, or nothing for other events. */
-  private static void salesCall(OutboxEvent e, RedisKeys keys, List<List<String>> allKeys, List<List<Object>> allArgs) {
+  private static boolean salesCall(OutboxEvent e, RedisKeys keys, List<List<String>> allKeys,
+                                   List<List<Object>> allArgs) {
     long sign;
     if (OrderStore.ORDER_PLACED.equals(e.type())) {
       sign = 1;
     } else if (OrderStore.ORDER_CANCELLED.equals(e.type())) {
       sign = -1;
     } else {
-      return;
+      return false;
     }
     String minute = MINUTE.format(e.occurredAt());
+    int shard = keys.statsShard(e.eventId().toString());
     Map<String, Long> wonByEvent = new LinkedHashMap<>();
     long total = 0;
     for (Object o : e.payload().getJsonArray("items")) {
@@ -117,19 +125,20 @@ public final class FanoutEffects {
     List<String> k = new ArrayList<>();
     List<Object> args = new ArrayList<>(List.of(7 * 24 * 3600, 2 * 24 * 3600));
     k.add(keys.processed("sales-stats-lua", e.eventId().toString()));
-    k.add(keys.ordersPerMinute("all", minute));
-    k.add(keys.salesPerMinute("all", minute));
+    k.add(keys.ordersPerMinute(shard, "all", minute));
+    k.add(keys.salesPerMinute(shard, "all", minute));
     args.add(sign);
     args.add(sign * paid);
     for (Map.Entry<String, Long> en : wonByEvent.entrySet()) {
-      k.add(keys.ordersPerMinute(en.getKey(), minute));
-      k.add(keys.salesPerMinute(en.getKey(), minute));
+      k.add(keys.ordersPerMinute(shard, en.getKey(), minute));
+      k.add(keys.salesPerMinute(shard, en.getKey(), minute));
       args.add(sign);
       // Discounts are shared out over events by their share of the list total.
       args.add(sign * (total == 0 ? 0 : en.getValue() * paid / total));
     }
     allKeys.add(k);
     allArgs.add(args);
+    return true;
   }
 
   /** The bucket name of a minute, e.g. {@code 202611241935}. */

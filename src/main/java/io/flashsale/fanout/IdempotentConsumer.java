@@ -3,6 +3,7 @@ package io.flashsale.fanout;
 import io.flashsale.infra.Tracing;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.RedisKeys;
+import io.flashsale.infra.ShardedBatch;
 import io.flashsale.infra.Topics;
 import io.flashsale.outbox.KafkaBatchConsumer;
 import io.flashsale.outbox.OutboxEvent;
@@ -18,6 +19,7 @@ import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -171,7 +173,7 @@ public final class IdempotentConsumer {
     List<Request> asks = new ArrayList<>(events.size());
     events.forEach(e -> asks.add(Request.cmd(Command.EXISTS).arg(keys.processed(name, e.eventId().toString()))));
     // Redis down: the marks are an optimisation; the effects' own keys make a second application a no-op.
-    return redis.batch(asks).map(answers -> {
+    return marksBatch(events, asks).map(answers -> {
       List<OutboxEvent> todo = new ArrayList<>();
       for (int i = 0; i < events.size(); i++) {
         if (answers.get(i) == null || answers.get(i).toInteger() != 1) {
@@ -196,9 +198,15 @@ public final class IdempotentConsumer {
         List<Request> marks = new ArrayList<>(todo.size());
         todo.forEach(e -> marks.add(Request.cmd(Command.SET).arg(keys.processed(name, e.eventId().toString())).arg("1")
             .arg("EX").arg(MARK_TTL_SECONDS)));
-        return redis.batch(marks).otherwiseEmpty().mapEmpty();
+        return marksBatch(todo, marks).otherwiseEmpty().mapEmpty();
       });
     });
+  }
+
+  /** One pipeline per tag of the events' marks (one on a single server; a cluster refuses a batch across slots). */
+  private Future<List<Response>> marksBatch(List<OutboxEvent> events, List<Request> calls) {
+    return ShardedBatch.run(events.stream().map(e -> keys.statsShard(e.eventId().toString())).toList(),
+        indexes -> redis.batch(indexes.stream().map(calls::get).toList()));
   }
 
   private Future<Void> handle(KafkaConsumerRecord<String, String> r) {

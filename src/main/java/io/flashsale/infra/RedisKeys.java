@@ -4,14 +4,26 @@ package io.flashsale.infra;
 public final class RedisKeys {
 
   private final String prefix;
+  private final int statsShards;
 
   public RedisKeys(String prefix) {
-    this.prefix = prefix;
+    this(prefix, 1);
   }
 
-  public static RedisKeys from(AppConfig config) {
-    return new RedisKeys(config.string("redis.prefix"));
+  /** {@code statsShards}: how many hash tags the fan-out's dedupe marks and sales buckets spread over. */
+  public RedisKeys(String prefix, int statsShards) {
+    this.prefix = prefix;
+    this.statsShards = statsShards;
   }
+
+  /** On a Redis Cluster the marks and buckets spread over {@value #CLUSTER_STATS_SHARDS} tags; one server keeps one. */
+  public static RedisKeys from(AppConfig config) {
+    return new RedisKeys(config.string("redis.prefix"),
+        RedisConfig.from(config).cluster() ? CLUSTER_STATS_SHARDS : 1);
+  }
+
+  /** Enough tags that the three masters of our cluster each get several (slots are spread by CRC16). */
+  public static final int CLUSTER_STATS_SHARDS = 12;
 
   /** The event page view (a hash: {@code v} = version, {@code d} = encoded view). */
   public String eventView(String eventId) {
@@ -38,41 +50,46 @@ public final class RedisKeys {
     return prefix + "views:invalidate";
   }
 
-  // Inventory: every key a stock script touches carries the {inv} hash tag, so the scripts run on Redis Cluster.
+  // Inventory. A product's keys carry its own hash tag {i:<product>}, so a sale over many products spreads over a
+  // Redis Cluster's masters and every stock script runs in one slot; a checkout of several products is held one
+  // product (slot) at a time (see StockCache). Only the rebuild's sentinel, lock and product list share {inv}.
 
   /** Present while Redis holds a complete inventory; its absence means Redis lost its data. */
   public String inventoryReady() {
     return prefix + "{inv}:ready";
   }
 
-  /** Hash product → units available to hold. */
-  public String available() {
-    return prefix + "{inv}:available";
+  /** Set of every product whose stock was loaded into Redis (the sweeper's and the drift measure's list). */
+  public String inventoryProducts() {
+    return prefix + "{inv}:products";
   }
 
-  /** Hash product → units in active holds. */
-  public String held() {
-    return prefix + "{inv}:held";
+  /** Hash of one product's stock: {@code a} units available to hold, {@code h} units in active holds. */
+  public String stock(String productId) {
+    return prefix + "{i:" + productId + "}:stock";
   }
 
-  /** Hash of one checkout's hold: state, user, expiresAt, items. */
-  public String hold(String checkoutId) {
-    return prefix + "{inv}:hold:" + checkoutId;
+  /**
+   * Hash checkout → that checkout's hold of this product, {@code state|user|expiresAt|units|limit|event}; an entry
+   * leaves once the hold is confirmed, released or expired.
+   */
+  public String holds(String productId) {
+    return prefix + "{i:" + productId + "}:holds";
   }
 
-  /** Sorted set of active holds by expiry time. */
-  public String holdExpiry() {
-    return prefix + "{inv}:holds:expiry";
+  /** Sorted set of this product's active holds ({@code user|checkout}) by expiry time. */
+  public String holdExpiry(String productId) {
+    return prefix + "{i:" + productId + "}:expiry";
   }
 
-  /** Sorted set of holds being confirmed, by start time (for recovery of crashed confirms). */
-  public String confirming() {
-    return prefix + "{inv}:holds:confirming";
+  /** Sorted set of this product's holds being confirmed, by start time (for recovery of crashed confirms). */
+  public String confirming(String productId) {
+    return prefix + "{i:" + productId + "}:confirming";
   }
 
-  /** Hash event|product → units the user holds or bought (the per-user limit). */
-  public String limits(String userId) {
-    return prefix + "{inv}:limits:" + userId;
+  /** Hash user|event → units of this product the user holds or bought (the per-user limit). */
+  public String limits(String productId) {
+    return prefix + "{i:" + productId + "}:limits";
   }
 
   /** Only one process rebuilds a lost inventory at a time. */
@@ -152,19 +169,36 @@ public final class RedisKeys {
     return prefix + "coupons";
   }
 
+  /** How many tags the dedupe marks and sales buckets use: keys of one tag share a slot (and a pipeline). */
+  public int statsShards() {
+    return statsShards;
+  }
+
+  /** The tag of an outbox event's dedupe marks and of the sales buckets it counts into. */
+  public int statsShard(String eventId) {
+    return statsShards == 1 ? 0 : Math.floorMod(eventId.hashCode(), statsShards);
+  }
+
+  private String statsTag(int shard) {
+    return statsShards == 1 ? "{stats}" : "{stats:" + shard + "}";
+  }
+
   /** Marks an event a fan-out consumer has applied (a fast skip; the effect itself is idempotent too). */
   public String processed(String consumer, String eventId) {
-    return prefix + "{stats}:done:" + consumer + ":" + eventId;
+    return prefix + statsTag(statsShard(eventId)) + ":done:" + consumer + ":" + eventId;
   }
 
-  /** Orders (count) in one minute, for one event or {@code all}; shares the {stats} tag with the dedupe keys. */
-  public String ordersPerMinute(String eventId, String minute) {
-    return prefix + "{stats}:orders:" + eventId + ":" + minute;
+  /**
+   * Orders (count) in one minute, for one event or {@code all}, in one shard: the shard of the events counted into it
+   * (a minute's figure is the sum over every shard).
+   */
+  public String ordersPerMinute(int shard, String eventId, String minute) {
+    return prefix + statsTag(shard) + ":orders:" + eventId + ":" + minute;
   }
 
-  /** Sales (won) in one minute, for one event or {@code all}. */
-  public String salesPerMinute(String eventId, String minute) {
-    return prefix + "{stats}:krw:" + eventId + ":" + minute;
+  /** Sales (won) in one minute, for one event or {@code all}, in one shard. */
+  public String salesPerMinute(int shard, String eventId, String minute) {
+    return prefix + statsTag(shard) + ":krw:" + eventId + ":" + minute;
   }
 
   // Admission control. A rate-limit bucket carries its user's (or address's) own tag, so buckets spread over a

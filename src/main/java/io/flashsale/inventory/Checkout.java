@@ -43,4 +43,9 @@ public record Checkout(String checkoutId, String userId, List<PricedItem> items,
         j.getLong("discount"), j.getLong("total"), j.getString("couponId"), Instant.parse(j.getString("expiresAt")),
         j.getString("status", HELD));
   }
+
+  /** The checkout's products, in its item order. */
+  public List<String> productIds() {
+    return items.stream().map(PricedItem::productId).toList();
+  }
 }

@@ -67,7 +67,7 @@ public final class InventoryService {
           LogFields.checkoutId(checkout.checkoutId()), err.toString());
       // The insert may have committed with its answer lost: give back through PostgreSQL like any release (if that
       // fails too, the hold's expiry gives the units back later, PostgreSQL first).
-      return recovery.giveBack(userId, checkout.checkoutId(), Checkout.RELEASED).otherwiseEmpty()
+      return recovery.giveBack(userId, checkout.checkoutId(), checkout.productIds(), Checkout.RELEASED).otherwiseEmpty()
           .transform(r -> Future.failedFuture(ApiException.unavailable("could not store the checkout; retry shortly")));
     })).map(checkout);
   }
@@ -90,8 +90,8 @@ public final class InventoryService {
             + answer.number() + " left for you", new JsonObject().put("productId", item.productId())
             .put("eventId", item.eventId()).put("limitPerUser", item.limitPerUser()).put("remaining", answer.number())));
       }
-      case "NOT_READY" -> retries > 0 ? Future.failedFuture(ApiException.unavailable("inventory is being rebuilt"))
-          : recovery.ensureReady().compose(x -> holdInRedis(checkout, retries + 1));
+      // Redis does not hold the product's stock (new, or lost with a flush or a cluster master): load it once; still
+      // not there means PostgreSQL has no stock row for it.
       case "NOT_LOADED" -> retries > 0 ? Future.failedFuture(soldOut(answer.productId(), 0))
           : recovery.load(answer.productId()).compose(x -> holdInRedis(checkout, retries + 1));
       default -> Future.failedFuture(new IllegalStateException("hold script answered " + answer.code()));
@@ -109,13 +109,17 @@ public final class InventoryService {
       if (!c.userId().equals(userId)) {
         return Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN, "this checkout belongs to someone else"));
       }
-      return compensate(c.userId(), checkoutId);
+      return giveBack(c.userId(), checkoutId, c.productIds());
     });
   }
 
   /** Compensation (also for the order saga): gives a held checkout's units back; idempotent. */
   public Future<Void> compensate(String userId, String checkoutId) {
-    return recovery.giveBack(userId, checkoutId, Checkout.RELEASED).compose(status -> Checkout.CONFIRMED.equals(status)
+    return giveBack(userId, checkoutId, null);
+  }
+
+  private Future<Void> giveBack(String userId, String checkoutId, List<String> productIds) {
+    return recovery.giveBack(userId, checkoutId, productIds, Checkout.RELEASED).compose(status -> Checkout.CONFIRMED.equals(status)
         ? Future.failedFuture(new ApiException(ErrorCode.ALREADY_ORDERED,
             "checkout '" + checkoutId + "' was already turned into an order",
             new JsonObject().put("checkoutId", checkoutId)))

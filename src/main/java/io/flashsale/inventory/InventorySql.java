@@ -83,16 +83,17 @@ final class InventorySql {
   static final String ACTIVE_HOLDS = """
       select c.checkout_id, c.user_id, c.expires_at, i.product_id, i.quantity, i.limit_per_user, i.event_id
       from checkouts c join checkout_items i on i.checkout_id = c.checkout_id
-      where c.status = 'HELD' and c.expires_at > $1 order by c.checkout_id, i.position""";
+      where c.status = 'HELD' and c.expires_at > $1 and ($2::text[] is null or i.product_id = any($2))
+      order by c.checkout_id, i.position""";
 
   static final String LIMIT_COUNTERS = """
       select c.user_id, i.event_id, i.product_id, sum(i.quantity) as units
       from checkouts c join checkout_items i on i.checkout_id = c.checkout_id
-      where i.limit_per_user > 0 and i.event_id is not null
+      where i.limit_per_user > 0 and i.event_id is not null and ($2::text[] is null or i.product_id = any($2))
         and (c.status = 'CONFIRMED' or (c.status = 'HELD' and c.expires_at > $1))
         and not exists (select 1 from orders o where o.checkout_id = c.checkout_id and o.status = 'CANCELLED')
         and exists (select 1 from events e where e.event_id = i.event_id and e.ends_at > $1)
-      group by c.user_id, i.event_id, i.product_id order by c.user_id""";
+      group by c.user_id, i.event_id, i.product_id order by i.product_id""";
 
   private InventorySql() {
   }

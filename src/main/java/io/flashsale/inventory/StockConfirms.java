@@ -74,33 +74,71 @@ public final class StockConfirms {
       if (Checkout.CONFIRMED.equals(c.status())) {
         // PostgreSQL already took the units (a retry, or an answer lost with a connection or a process):
         // confirm is idempotent — finish Redis's side and answer as before.
-        return cache.endConfirm(c.userId(), c.checkoutId(), true).otherwise(0).map(new Confirmation(c, false));
+        return cache.endConfirm(c.userId(), c.checkoutId(), c.productIds(), true).otherwise(0).map(new Confirmation(c, false));
       }
       return beginConfirm(c, 0).compose(go -> go ? commitInBatch(c, orderId, paymentId, deadlineMillis)
           : Future.succeededFuture(new Confirmation(c, false)));
     });
   }
 
-  /** Answers true when the decrement must run, false when the checkout is already confirmed (a retry). */
+  /**
+   * Answers true when the decrement must run, false when the checkout is already confirmed (a retry). Every product's
+   * hold is marked CONFIRMING (one script per product); when one cannot be, the marks this call made are taken back
+   * and the worst answer decides.
+   */
   private Future<Boolean> beginConfirm(Checkout c, int retries) {
-    return cache.beginConfirm(c.userId(), c.checkoutId(), clock.millis()).compose(answer -> {
-      String code = answer.get(0);
-      return switch (code) {
-        case "OK" -> Future.succeededFuture(true);
-        case "CONFIRMED" -> Future.succeededFuture(false);
-        case "NOT_READY" -> retries > 0 ? Future.failedFuture(ApiException.unavailable("inventory is being rebuilt"))
-            : recovery.ensureReady().compose(x -> beginConfirm(c, retries + 1));
+    List<String> products = c.productIds();
+    return cache.beginConfirm(c.userId(), c.checkoutId(), products, clock.millis()).compose(codes -> {
+      String code = worst(codes);
+      List<String> begun = new ArrayList<>();
+      for (int i = 0; i < codes.size(); i++) {
+        if ("OK".equals(codes.get(i))) {
+          begun.add(products.get(i));
+        }
+      }
+      boolean go = "OK".equals(code) || ("MISSING".equals(code) && Checkout.HELD.equals(c.status())
+          // Redis lost a hold entry (a flush, or a master's slots): PostgreSQL's row is the truth and layer 3 still
+          // guards stock.
+          && c.expiresAt().toEpochMilli() > clock.millis());
+      if (go) {
+        return Future.succeededFuture(true);
+      }
+      Future<Integer> undone = begun.isEmpty() ? Future.succeededFuture(0)
+          : cache.endConfirm(c.userId(), c.checkoutId(), begun, false).otherwise(0);
+      return undone.compose(x -> switch (code) {
+        case "NOT_LOADED" -> {
+          if (retries > 0) {
+            yield Future.failedFuture(ApiException.unavailable("inventory is being rebuilt; retry shortly"));
+          }
+          List<Future<?>> loads = new ArrayList<>();
+          for (int i = 0; i < codes.size(); i++) {
+            if ("NOT_LOADED".equals(codes.get(i))) {
+              loads.add(recovery.load(products.get(i)));
+            }
+          }
+          yield Future.all(loads).compose(y -> beginConfirm(c, retries + 1));
+        }
         case "CONFIRMING" -> Future.failedFuture(new ApiException(ErrorCode.REQUEST_IN_PROGRESS,
             "this checkout is being confirmed"));
-        case "MISSING" -> Checkout.HELD.equals(c.status()) && c.expiresAt().toEpochMilli() > clock.millis()
-            // Redis lost the hold record after a flush: PostgreSQL's row is the truth and layer 3 still guards stock.
-            ? Future.succeededFuture(true)
-            : Checkout.CONFIRMED.equals(c.status()) ? Future.succeededFuture(false) : Future.failedFuture(InventoryService.holdExpired(c));
-        case "EXPIRED" -> recovery.giveBack(c.userId(), c.checkoutId(), Checkout.EXPIRED).compose(status ->
-            Checkout.CONFIRMED.equals(status) ? Future.succeededFuture(false) : Future.failedFuture(InventoryService.holdExpired(c)));
+        case "EXPIRED" -> recovery.giveBack(c.userId(), c.checkoutId(), products, Checkout.EXPIRED).compose(status ->
+            Checkout.CONFIRMED.equals(status) ? Future.succeededFuture(false)
+                : Future.failedFuture(InventoryService.holdExpired(c)));
+        case "MISSING" -> Checkout.CONFIRMED.equals(c.status()) ? Future.succeededFuture(false)
+            : Future.failedFuture(InventoryService.holdExpired(c));
         default -> Future.failedFuture(InventoryService.holdExpired(c));
-      };
+      });
     });
+  }
+
+  /** The answer that decides a multi-product begin: the first of these found, else OK. */
+  private static String worst(List<String> codes) {
+    for (String code : List.of("NOT_LOADED", "CONFIRMING", "EXPIRED")) {
+      if (codes.contains(code)) {
+        return code;
+      }
+    }
+    return codes.stream().filter(x -> !"OK".equals(x) && !"MISSING".equals(x)).findFirst()
+        .orElse(codes.contains("MISSING") ? "MISSING" : "OK");
   }
 
   private static final long REDIS_SETTLE_MILLIS = 2_000;
@@ -159,7 +197,7 @@ public final class StockConfirms {
       if (err instanceof NotHeld || err instanceof OutcomeUnknown) {
         return ledger.status(c.checkoutId()).transform(st -> {
           if (st.succeeded() && Checkout.CONFIRMED.equals(st.result())) {
-            return cache.endConfirm(c.userId(), c.checkoutId(), true).otherwise(0)
+            return cache.endConfirm(c.userId(), c.checkoutId(), c.productIds(), true).otherwise(0)
                 .map(x -> new Confirmation(confirmed(c), false));
           }
           if (st.failed()) {
@@ -167,17 +205,17 @@ public final class StockConfirms {
             return Future.failedFuture(ApiException.unavailable("could not read the checkout's status; retry shortly"));
           }
           Throwable why = err instanceof NotHeld ? InventoryService.holdExpired(c) : err.getCause();
-          return cache.endConfirm(c.userId(), c.checkoutId(), false).transform(x -> Future.failedFuture(why));
+          return cache.endConfirm(c.userId(), c.checkoutId(), c.productIds(), false).transform(x -> Future.failedFuture(why));
         });
       }
       if (err instanceof ApiException api && api.code() == ErrorCode.SOLD_OUT) {
         // PostgreSQL has fewer units than Redis promised: the hold cannot be honoured.
         List<Future<?>> reconciled = new ArrayList<>();
         c.items().forEach(i -> reconciled.add(recovery.load(i.productId())));
-        return recovery.giveBack(c.userId(), c.checkoutId(), Checkout.RELEASED)
+        return recovery.giveBack(c.userId(), c.checkoutId(), c.productIds(), Checkout.RELEASED)
             .compose(x -> Future.join(reconciled)).transform(x -> Future.failedFuture(err));
       }
-      return cache.endConfirm(c.userId(), c.checkoutId(), false).transform(x -> Future.failedFuture(
+      return cache.endConfirm(c.userId(), c.checkoutId(), c.productIds(), false).transform(x -> Future.failedFuture(
           err instanceof Redlock.LockUnavailableException ? ApiException.unavailable(err.getMessage()) : err));
     });
   }

@@ -376,12 +376,18 @@ public final class StockLedger {
     });
   }
 
-  public Future<RowSet<Row>> activeHolds(Instant now) {
-    return scan(InventorySql.ACTIVE_HOLDS, Tuple.of(now.atOffset(ZoneOffset.UTC)));
+  /** Every product's item of every active hold ({@code productIds} null), or only these products'. */
+  public Future<RowSet<Row>> activeHolds(Instant now, List<String> productIds) {
+    return scan(InventorySql.ACTIVE_HOLDS, Tuple.of(now.atOffset(ZoneOffset.UTC), (Object) products(productIds)));
   }
 
-  public Future<RowSet<Row>> limitCounters(Instant now) {
-    return scan(InventorySql.LIMIT_COUNTERS, Tuple.of(now.atOffset(ZoneOffset.UTC)));
+  /** The per-user limit counters of every product ({@code productIds} null), or only these products'. */
+  public Future<RowSet<Row>> limitCounters(Instant now, List<String> productIds) {
+    return scan(InventorySql.LIMIT_COUNTERS, Tuple.of(now.atOffset(ZoneOffset.UTC), (Object) products(productIds)));
+  }
+
+  private static String[] products(List<String> productIds) {
+    return productIds == null ? null : productIds.toArray(String[]::new);
   }
 
   /** A rebuild's whole-table read: exempt from the pool's short statement timeout, which is there for confirms. */

@@ -63,79 +63,151 @@ public final class StockRecovery {
    * that fails leaves the hold where it was, to be retried (the sweeper keeps its expiry entry until Redis settles).
    * Answers the checkout's PostgreSQL status afterwards.
    */
-  Future<String> giveBack(String userId, String checkoutId, String state) {
+  Future<String> giveBack(String userId, String checkoutId, List<String> productIds, String state) {
     long now = clock.millis();
     return ledger.giveBack(checkoutId, state, Instant.ofEpochMilli(now)).compose(status -> {
-      if (status == null || Checkout.RELEASED.equals(status) || Checkout.EXPIRED.equals(status)) {
-        // No row (the hold never reached PostgreSQL) or no longer held: the units go back, also from a confirm
-        // that is still winding down — it can no longer commit.
-        return cache.release(userId, checkoutId, status == null ? state : status, now).map(status);
-      }
-      if (Checkout.CONFIRMED.equals(status)) {
-        return cache.endConfirm(userId, checkoutId, true).map(status);
-      }
-      return Future.succeededFuture(status);
+      // The products whose holds to settle: the caller's, else the checkout's own (none without a row: a hold that
+      // never reached PostgreSQL is found by the sweeper in each product's expiry set).
+      Future<List<String>> products = productIds != null || status == null
+          ? Future.succeededFuture(productIds == null ? List.of() : productIds)
+          : ledger.checkout(checkoutId).map(c -> c == null ? List.of() : c.productIds());
+      return products.compose(ps -> {
+        if (status == null || Checkout.RELEASED.equals(status) || Checkout.EXPIRED.equals(status)) {
+          // No row (the hold never reached PostgreSQL) or no longer held: the units go back, also from a confirm
+          // that is still winding down — it can no longer commit.
+          return cache.release(userId, checkoutId, ps, status == null ? state : status, now).map(status);
+        }
+        if (Checkout.CONFIRMED.equals(status)) {
+          return cache.endConfirm(userId, checkoutId, ps, true).map(status);
+        }
+        return Future.succeededFuture(status);
+      });
     });
   }
 
-  /** Makes Redis follow PostgreSQL for one product, once however many callers ask at the same moment. */
+  /**
+   * Makes Redis follow PostgreSQL for one product, once however many callers ask at the same moment: a product Redis
+   * does not hold (new, or its keys were lost — on a cluster one master can lose its slots alone) is rebuilt from
+   * PostgreSQL, holds and limits included; one it holds is reconciled.
+   */
   public Future<ReconcileReport> load(String productId) {
     Future<ReconcileReport> running = loading.get(productId);
     if (running != null) {
       return running;
     }
     // After a Redis loss the rebuild sets every product; a reconcile must not race it with Redis's empty counters.
-    Future<ReconcileReport> f = ensureReady().compose(x -> reconcile(List.of(productId)));
+    Future<ReconcileReport> f = ensureReady().compose(x -> cache.stock(productId)).compose(stock -> stock != null
+        ? reconcile(List.of(productId))
+        : redlock.withLock(keys.stockLock(productId), lockTtlMs, lock -> cache.stock(productId).compose(again ->
+            again != null ? Future.succeededFuture(new ReconcileReport(1, 0)) : rebuildProduct(productId))));
     loading.put(productId, f);
     f.onComplete(x -> loading.remove(productId));
     return f;
   }
 
-  /**
-   * Gives back the units of holds whose time has come; answers how many holds expired. PostgreSQL first (see
-   * {@link #giveBack}): a hold whose PostgreSQL step fails keeps its expiry entry and is retried on the next sweep.
-   */
-  public Future<Integer> sweepExpired(int max) {
-    long now = clock.millis();
-    return cache.expired(now, max).compose(members -> {
-      AtomicLong expired = new AtomicLong();
-      return Concurrently.forEach(members, 16, member -> {
-        int bar = member.indexOf('|');
-        return giveBack(member.substring(0, bar), member.substring(bar + 1), Checkout.EXPIRED).map(status -> {
-          if (Checkout.EXPIRED.equals(status)) {
-            expired.incrementAndGet();
-          }
-          return null;
-        }).otherwise(err -> {
-          LOG.warn("expiring hold {} failed, retried on the next sweep: {}", member, err.toString());
-          return null;
-        });
-      }).map(x -> (int) expired.get());
-    });
+  /** One product from PostgreSQL alone: its active holds, its limit counters, then its stock (which makes it live). */
+  private Future<ReconcileReport> rebuildProduct(String productId) {
+    Instant now = Instant.ofEpochMilli(clock.millis());
+    List<String> one = List.of(productId);
+    return ledger.activeHolds(now, one).compose(this::restoreHolds)
+        .compose(x -> ledger.limitCounters(now, one)).compose(this::restoreLimits)
+        .compose(x -> resetFromTruth(one, now, true));
+  }
+
+  private Future<Void> restoreHolds(io.vertx.sqlclient.RowSet<Row> rows) {
+    List<Row> all = new ArrayList<>();
+    rows.forEach(all::add);
+    return Concurrently.forEach(all, 32, r -> cache.restoreHold(r.getString("product_id"), r.getString("user_id"),
+        r.getString("checkout_id"), r.getOffsetDateTime("expires_at").toInstant().toEpochMilli(),
+        r.getInteger("quantity"), r.getInteger("limit_per_user"), r.getString("event_id")));
+  }
+
+  private Future<Void> restoreLimits(io.vertx.sqlclient.RowSet<Row> rows) {
+    Map<String, Map<String, Long>> perProduct = new HashMap<>();
+    rows.forEach(r -> perProduct.computeIfAbsent(r.getString("product_id"), k -> new HashMap<>())
+        .put(r.getString("user_id") + "|" + r.getString("event_id"), r.getLong("units")));
+    return Concurrently.forEach(new ArrayList<>(perProduct.entrySet()), 32, e -> cache.setLimits(e.getKey(), e.getValue()));
+  }
+
+  /** What one sweep did: holds expired, and unfinished confirms settled. */
+  public record Swept(int expired, int staleConfirms) {
   }
 
   /**
-   * Settles confirms left CONFIRMING past the cut-off (their process died between the database commit and the
-   * Redis update), from PostgreSQL's status. Safe even if such a confirm were still running: a hold put back to HELD
-   * can only be given back through {@link #giveBack}, which PostgreSQL gates — and every confirm is bounded by its
-   * deadline and the pool's lock and statement timeouts, well inside the cut-off.
+   * Gives back the units of holds whose time has come and settles confirms left CONFIRMING past the cut-off, for
+   * the next {@code maxProducts} products of the inventory's list (each product keeps its own expiry and confirming
+   * sets, in its own slot; a large catalog is covered over several sweeps). PostgreSQL first (see
+   * {@link #giveBack}): a hold whose PostgreSQL step fails keeps its expiry entry and is retried on the next sweep.
    */
+  public Future<Swept> sweep(int maxProducts) {
+    Future<List<String>> list = cursor == 0 || cursor >= sweepList.size()
+        ? cache.products().map(l -> {
+          sweepList = l;
+          cursor = 0;
+          return l;
+        })
+        : Future.succeededFuture(sweepList);
+    return list.compose(all -> {
+      List<String> window = all.subList(cursor, Math.min(all.size(), cursor + maxProducts));
+      cursor = cursor + window.size() >= all.size() ? 0 : cursor + window.size();
+      long now = clock.millis();
+      AtomicLong expired = new AtomicLong();
+      AtomicLong stale = new AtomicLong();
+      return Concurrently.forEach(new ArrayList<>(window), 16, p -> cache.due(p, now, now - staleConfirmMillis, 100)
+          .compose(due -> settle(due, expired, stale)).otherwise(err -> {
+            LOG.warn("sweeping the holds of {} failed, retried on the next sweep: {}", p, err.toString());
+            return null;
+          })).map(x -> new Swept((int) expired.get(), (int) stale.get()));
+    });
+  }
+
+  private List<String> sweepList = List.of();
+  private int cursor;
+
+  private Future<Void> settle(StockCache.Due due, AtomicLong expired, AtomicLong stale) {
+    List<String> one = List.of(due.productId());
+    Future<Void> holds = Concurrently.forEach(due.expired(), 16, member -> {
+      int bar = member.indexOf('|');
+      return giveBack(member.substring(0, bar), member.substring(bar + 1), one, Checkout.EXPIRED).map(status -> {
+        if (Checkout.EXPIRED.equals(status)) {
+          expired.incrementAndGet();
+        }
+        return null;
+      }).otherwise(err -> {
+        LOG.warn("expiring hold {} failed, retried on the next sweep: {}", member, err.toString());
+        return null;
+      });
+    });
+    // Safe even if such a confirm were still running: a hold put back to HELD can only be given back through
+    // giveBack, which PostgreSQL gates — and every confirm is bounded by its deadline and the pool's lock and
+    // statement timeouts, well inside the cut-off.
+    return holds.compose(x -> Concurrently.forEach(due.staleConfirms(), 8, member -> {
+      int bar = member.indexOf('|');
+      String userId = member.substring(0, bar);
+      String checkoutId = member.substring(bar + 1);
+      return ledger.status(checkoutId).compose(status -> {
+        stale.incrementAndGet();
+        if (Checkout.CONFIRMED.equals(status)) {
+          return cache.endConfirm(userId, checkoutId, one, true);
+        }
+        if (Checkout.HELD.equals(status)) {
+          return cache.endConfirm(userId, checkoutId, one, false);
+        }
+        return cache.release(userId, checkoutId, one, Checkout.RELEASED, clock.millis());
+      });
+    }));
+  }
+
+  /** Expires the holds whose time has come (every product at once, for tools and tests); answers how many expired. */
+  public Future<Integer> sweepExpired() {
+    cursor = 0;
+    return sweep(Integer.MAX_VALUE / 2).map(Swept::expired);
+  }
+
+  /** Settles confirms a crash left half-done (every product, for tools and tests); answers how many. */
   public Future<Integer> recoverStaleConfirms() {
-    return cache.staleConfirms(clock.millis() - staleConfirmMillis, 100).compose(members ->
-        Concurrently.forEach(members, 8, member -> {
-          int bar = member.indexOf('|');
-          String userId = member.substring(0, bar);
-          String checkoutId = member.substring(bar + 1);
-          return ledger.status(checkoutId).compose(status -> {
-            if (Checkout.CONFIRMED.equals(status)) {
-              return cache.endConfirm(userId, checkoutId, true);
-            }
-            if (Checkout.HELD.equals(status)) {
-              return cache.endConfirm(userId, checkoutId, false);
-            }
-            return cache.release(userId, checkoutId, Checkout.RELEASED, clock.millis());
-          });
-        }).map(members.size()));
+    cursor = 0;
+    return sweep(Integer.MAX_VALUE / 2).map(Swept::staleConfirms);
   }
 
   /** Rebuilds the inventory once per process at a time when Redis lost it (sentinel missing). */
@@ -178,34 +250,13 @@ public final class StockRecovery {
 
   /**
    * Redis lost its data: re-creates active holds, per-user limit counters and every product's available/held stock
-   * from PostgreSQL, then sets the sentinel. Holds and confirms answer NOT_READY until then.
+   * from PostgreSQL, then sets the sentinel. A product answers NOT_LOADED (and its holds wait) until its stock is set.
    */
   public Future<ReconcileReport> rebuildReport() {
     Instant now = Instant.ofEpochMilli(clock.millis());
-    return ledger.activeHolds(now).compose(rows -> {
-      Map<String, List<Row>> byCheckout = new LinkedHashMap<>();
-      rows.forEach(r -> byCheckout.computeIfAbsent(r.getString("checkout_id"), k -> new ArrayList<>()).add(r));
-      List<Map.Entry<String, List<Row>>> holds = new ArrayList<>(byCheckout.entrySet());
-      return Concurrently.forEach(holds, 32, e -> {
-        Row first = e.getValue().get(0);
-        StringBuilder items = new StringBuilder();
-        for (Row r : e.getValue()) {
-          if (items.length() > 0) {
-            items.append(';');
-          }
-          items.append(r.getString("product_id")).append(':').append(r.getInteger("quantity")).append(':')
-              .append(r.getInteger("limit_per_user")).append(':')
-              .append(r.getString("event_id") == null ? "" : r.getString("event_id"));
-        }
-        return cache.restoreHold(first.getString("user_id"), e.getKey(),
-            first.getOffsetDateTime("expires_at").toInstant().toEpochMilli(), items.toString());
-      });
-    }).compose(x -> ledger.limitCounters(now)).compose(rows -> {
-      Map<String, Map<String, Long>> perUser = new HashMap<>();
-      rows.forEach(r -> perUser.computeIfAbsent(r.getString("user_id"), k -> new HashMap<>())
-          .put(r.getString("event_id") + "|" + r.getString("product_id"), r.getLong("units")));
-      return Concurrently.forEach(new ArrayList<>(perUser.entrySet()), 32, e -> cache.setLimits(e.getKey(), e.getValue()));
-    }).compose(x -> ledger.allProductIds()).compose(ids -> resetFromTruth(ids, now, true))
+    return ledger.activeHolds(now, null).compose(this::restoreHolds)
+        .compose(x -> ledger.limitCounters(now, null)).compose(this::restoreLimits)
+        .compose(x -> ledger.allProductIds()).compose(ids -> resetFromTruth(ids, now, true))
         .compose(report -> cache.markReady().map(report));
   }
 
@@ -224,7 +275,14 @@ public final class StockRecovery {
         vertx.setTimer(200, id -> rebuildExclusively(attemptsLeft - 1).onComplete(later));
         return later.future();
       }
-      return cache.markNotReady().compose(x -> rebuildReport()).eventually(() -> cache.dropRebuildLock(token));
+      // Start from PostgreSQL alone: every product's keys go first, so holds and confirms wait (NOT_LOADED) for
+      // its rebuilt stock instead of racing the reset.
+      return cache.markNotReady().compose(x -> cache.products()).compose(loaded -> ledger.allProductIds().map(ids -> {
+        java.util.Set<String> all = new java.util.TreeSet<>(loaded);
+        all.addAll(ids);
+        return new ArrayList<>(all);
+      })).compose(all -> Concurrently.forEach(all, 32, cache::wipe)).compose(x -> rebuildReport())
+          .eventually(() -> cache.dropRebuildLock(token));
     });
   }
 

@@ -233,31 +233,47 @@ class CheckoutIT {
   }
 
   /**
-   * Deletes every inventory key of this test run at once, as a Redis restart without persistence would: one DEL of
-   * them all (deleting them one by one let the maintenance verticle notice the missing sentinel, rebuild, and then see
-   * its rebuilt limit counters deleted by the rest of the flush).
+   * Deletes every inventory key of this test run, as a Redis restart without persistence would: the products' keys
+   * first, then the sentinel, so the maintenance verticle's rebuild (which the missing sentinel starts) never sees
+   * half-deleted products. On a cluster each master is scanned and cleared on its own (keys of many slots).
    */
   private static void flushInventory() throws Exception {
-    Redis redis = Redis.createClient(app.vertx(), RedisConfig.from(app.config()).options());
-    try {
-      String pattern = RedisKeys.from(app.config()).prefix() + "{inv}*";
-      Request del = Request.cmd(Command.DEL);
-      int keys = 0;
-      String cursor = "0";
-      do {
-        Response page = redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT")
-            .arg(1000)).await(5, TimeUnit.SECONDS);
-        cursor = page.get(0).toString();
-        for (Response key : page.get(1)) {
-          del.arg(key.toString());
-          keys++;
+    RedisConfig rc = RedisConfig.from(app.config());
+    String prefix = RedisKeys.from(app.config()).prefix();
+    List<String> sentinels = new ArrayList<>();
+    for (String url : rc.endpoints()) {
+      Redis node = Redis.createClient(app.vertx(), new io.vertx.redis.client.RedisOptions().setConnectionString(url));
+      try {
+        List<Request> dels = new ArrayList<>();
+        for (String pattern : List.of(prefix + "{i:*", prefix + "{inv}*")) {
+          String cursor = "0";
+          do {
+            Response page = node.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT")
+                .arg(1000)).await(5, TimeUnit.SECONDS);
+            cursor = page.get(0).toString();
+            for (Response key : page.get(1)) {
+              if (key.toString().equals(RedisKeys.from(app.config()).inventoryReady())) {
+                sentinels.add(url);
+              } else {
+                dels.add(Request.cmd(Command.DEL).arg(key.toString()));
+              }
+            }
+          } while (!"0".equals(cursor));
         }
-      } while (!"0".equals(cursor));
-      if (keys > 0) {
-        redis.send(del).await(5, TimeUnit.SECONDS);
+        if (!dels.isEmpty()) {
+          node.batch(dels).await(10, TimeUnit.SECONDS);
+        }
+      } finally {
+        node.close();
       }
-    } finally {
-      redis.close();
+    }
+    for (String url : sentinels) {
+      Redis node = Redis.createClient(app.vertx(), new io.vertx.redis.client.RedisOptions().setConnectionString(url));
+      try {
+        node.send(Request.cmd(Command.DEL).arg(RedisKeys.from(app.config()).inventoryReady())).await(5, TimeUnit.SECONDS);
+      } finally {
+        node.close();
+      }
     }
   }
 }

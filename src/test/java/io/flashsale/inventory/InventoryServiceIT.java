@@ -75,17 +75,50 @@ class InventoryServiceIT {
           .isInstanceOf(ApiException.class).extracting(e -> ((ApiException) e).code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED);
 
       clock.advance(Duration.ofMinutes(9));
-      await(service.recovery().sweepExpired(1000));
+      await(service.recovery().sweepExpired());
       assertThat(await(inv.cache().available(productId))).as("not expired before its time").isEqualTo(1);
 
       clock.advance(Duration.ofMinutes(2));
-      await(service.recovery().sweepExpired(1000));
+      await(service.recovery().sweepExpired());
       assertThat(await(inv.cache().available(productId))).isEqualTo(3);
       assertThat(await(inv.ledger().checkout(held.checkoutId())).status()).isEqualTo(Checkout.EXPIRED);
       assertThat(await(service.hold("u-exp", List.of(new PricedItem(productId, 2, 7_000, "ev-x", 2)), null)))
           .as("the limit came back too").isNotNull();
       assertThatThrownBy(() -> await(service.confirm(held.checkoutId(), null, Long.MAX_VALUE))).isInstanceOf(ApiException.class)
           .extracting(e -> ((ApiException) e).code()).isEqualTo(ErrorCode.HOLD_EXPIRED);
+    } finally {
+      inv.close();
+    }
+  }
+
+  @Test
+  @DisplayName("A checkout of two products is held one product (slot) at a time: a refusal of the second gives the first"
+      + " back at once, and a process that died between the two leaves a hold the sweeper gives back at its expiry")
+  void multiProductHoldIsAllOrNone() throws Exception {
+    MutableClock clock = new MutableClock(Instant.now());
+    Inventory inv = Inventory.create(app.vertx(), app.config(), new SoldOutBoard(clock, 1000), clock);
+    try {
+      String plenty = quietProduct(inv, 5);
+      String scarce = quietProduct(inv, 1);
+      InventoryService service = inv.service();
+      assertThatThrownBy(() -> await(service.hold("u-two", List.of(new PricedItem(plenty, 2, 7_000, null, 0),
+          new PricedItem(scarce, 2, 7_000, null, 0)), null))).isInstanceOf(ApiException.class)
+          .extracting(e -> ((ApiException) e).code()).isEqualTo(ErrorCode.SOLD_OUT);
+      assertThat(await(inv.cache().stock(plenty))).as("the first product's hold went back").containsExactly(5, 0);
+      assertThat(await(inv.cache().stock(scarce))).containsExactly(1, 0);
+
+      // A process held the first product of a two-product checkout and died: no second hold, no checkout row.
+      Checkout twoProducts = Checkout.create(InventoryService.newCheckoutId(), "u-two", List.of(
+          new PricedItem(plenty, 3, 7_000, null, 0), new PricedItem(scarce, 1, 7_000, null, 0)), null, 0,
+          Instant.ofEpochMilli(clock.millis()).plus(Duration.ofMinutes(10)));
+      Checkout firstOnly = Checkout.create(twoProducts.checkoutId(), "u-two", twoProducts.items().subList(0, 1), null,
+          0, twoProducts.expiresAt());
+      assertThat(await(inv.cache().hold(firstOnly)).code()).isEqualTo("OK");
+      assertThat(await(inv.cache().stock(plenty))).containsExactly(2, 3);
+      clock.advance(Duration.ofMinutes(11));
+      await(service.recovery().sweepExpired());
+      assertThat(await(inv.cache().stock(plenty))).as("given back by the sweeper").containsExactly(5, 0);
+      assertThat(await(inv.ledger().checkout(twoProducts.checkoutId()))).as("it never reached PostgreSQL").isNull();
     } finally {
       inv.close();
     }
@@ -176,7 +209,7 @@ class InventoryServiceIT {
       InventoryService service = inv.service();
       Checkout held = await(service.hold("u-stale", List.of(new PricedItem(productId, 1, 7_000, "ev-s", 1)), null));
       // The confirm starts (CONFIRMING in Redis) and then stalls on a row lock past the cut-off...
-      assertThat(await(inv.cache().beginConfirm("u-stale", held.checkoutId(), clock.millis())).get(0)).isEqualTo("OK");
+      assertThat(await(inv.cache().beginConfirm("u-stale", held.checkoutId(), held.productIds(), clock.millis())).get(0)).isEqualTo("OK");
       clock.advance(Duration.ofSeconds(61));
       await(service.recovery().recoverStaleConfirms());
       // ...the hold is back to HELD and its time runs out, then the stalled transaction finally commits.
@@ -184,7 +217,7 @@ class InventoryServiceIT {
       StockLedger.BatchResult late = await(inv.ledger().confirmBatch(
           List.of(new ConfirmHook.Confirming(held, null, null)), ConfirmHook.NONE));
       assertThat(late.confirmed()).containsExactly(held.checkoutId());
-      await(service.recovery().sweepExpired(1000));
+      await(service.recovery().sweepExpired());
       assertThat(pgQuantity(inv, productId)).isEqualTo(2);
       assertThat(await(inv.cache().available(productId))).as("the sold unit did not come back in Redis").isEqualTo(2);
       assertThat(await(inv.ledger().checkout(held.checkoutId())).status()).isEqualTo(Checkout.CONFIRMED);
@@ -213,13 +246,13 @@ class InventoryServiceIT {
       sql(inv, "create trigger " + trigger + " before update on checkouts for each row execute function " + trigger
           + "()", null);
       clock.advance(Duration.ofMinutes(11));
-      await(inv.recovery().sweepExpired(1000));
+      await(inv.recovery().sweepExpired());
       assertThat(await(inv.cache().available(productId))).as("nothing given back while PostgreSQL still holds it")
           .isEqualTo(1);
       assertThat(grantStatus(inv, couponId)).isEqualTo("RESERVED");
 
       sql(inv, "drop trigger " + trigger + " on checkouts", null);
-      await(inv.recovery().sweepExpired(1000));
+      await(inv.recovery().sweepExpired());
       assertThat(await(inv.cache().available(productId))).isEqualTo(2);
       assertThat(await(inv.ledger().checkout(checkoutId)).status()).isEqualTo(Checkout.EXPIRED);
       assertThat(grantStatus(inv, couponId)).as("the coupon came back with the hold").isEqualTo("AVAILABLE");
