@@ -148,7 +148,12 @@ public final class ApiVerticle extends VerticleBase {
     new CouponRoutes(couponStore, coupons, displayService, clock).mount(router, auth);
     new CheckoutRoutes(inventory, displayService, coupons, new AdmissionGate(queues, admission.tokens()), clock)
         .mount(router, auth);
-    new OrderRoutes(new OrderClient(vertx.eventBus(), OrdersConfig.from(config)), new IdempotencyStore(redis, pool, keys, config.integer("orders.idempotencyTtlSeconds")),
+    // Idempotency keys: the pool on one server; on a cluster the pooled client takes a connection to every master
+    // per command, so they go through the pipelined lanes (each routes by key).
+    java.util.function.Function<io.vertx.redis.client.Request, Future<io.vertx.redis.client.Response>> idempotencyRedis =
+        RedisConfig.from(config).cluster() ? lanes::send : redis::send;
+    new OrderRoutes(new OrderClient(vertx.eventBus(), OrdersConfig.from(config)), new IdempotencyStore(idempotencyRedis,
+        pool, keys, config.integer("orders.idempotencyTtlSeconds")),
         new OrderStore(pool, Topics.from(config))).mount(router, auth);
     router.get("/health").handler(new HealthRoutes(vertx, redis, pool)::handle);
     router.get("/metrics").handler(PrometheusScrapingHandler.create());

@@ -63,7 +63,11 @@ public final class PipelinedRedis {
   private void drop(int index, RedisConnection conn) {
     if (lanes[index] == conn) {
       lanes[index] = null;
-      conn.close();
+      try {
+        conn.close();
+      } catch (IllegalStateException alreadyClosed) {
+        // A cluster connection whose node connections the error already gave back: nothing left to close.
+      }
       vertx.setTimer(100, id -> connect(index, 1));
     }
   }

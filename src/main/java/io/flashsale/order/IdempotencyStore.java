@@ -6,11 +6,13 @@ import io.flashsale.infra.RedisKeys;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+
+import java.util.function.Function;
 
 /**
  * Idempotency-Key: the first use takes the key (Redis {@code SET NX}, backed by a PostgreSQL primary key so a lost
@@ -22,7 +24,7 @@ public final class IdempotencyStore {
   /** A key in flight longer than this (also in the SQL below) was left by a dead process and may be taken over. */
   private static final int STALE_SECONDS = 120;
 
-  private final Redis redis;
+  private final Function<Request, Future<Response>> redis;
   private final Pool pool;
   private final RedisKeys keys;
   private final long ttlSeconds;
@@ -34,7 +36,8 @@ public final class IdempotencyStore {
     }
   }
 
-  public IdempotencyStore(Redis redis, Pool pool, RedisKeys keys, long ttlSeconds) {
+  /** {@code redis}: how commands are sent (the pool on one server, pipelined lanes on a cluster). */
+  public IdempotencyStore(Function<Request, Future<Response>> redis, Pool pool, RedisKeys keys, long ttlSeconds) {
     this.redis = redis;
     this.pool = pool;
     this.keys = keys;
@@ -43,7 +46,7 @@ public final class IdempotencyStore {
 
   public Future<Begin> begin(String userId, String key, String hash) {
     String redisKey = keys.idempotency(userId, key);
-    return redis.send(Request.cmd(Command.SET).arg(redisKey).arg("P|" + hash).arg("NX").arg("EX").arg(STALE_SECONDS))
+    return redis.apply(Request.cmd(Command.SET).arg(redisKey).arg("P|" + hash).arg("NX").arg("EX").arg(STALE_SECONDS))
         .transform(ar -> {
           if (ar.failed()) {
             return durableBegin(userId, key, hash); // Redis down: PostgreSQL alone decides
@@ -51,7 +54,7 @@ public final class IdempotencyStore {
           if (ar.result() != null && "OK".equals(ar.result().toString())) {
             return durableBegin(userId, key, hash);
           }
-          return redis.send(Request.cmd(Command.GET).arg(redisKey)).compose(v -> v == null
+          return redis.apply(Request.cmd(Command.GET).arg(redisKey)).compose(v -> v == null
               ? durableBegin(userId, key, hash) : Future.succeededFuture(decide(v.toString(), hash)));
         });
   }
@@ -94,7 +97,7 @@ public final class IdempotencyStore {
 
   /** The final answer, already in PostgreSQL (stored with the order's last step): Redis only, for fast replays. */
   public Future<Void> remember(String userId, String key, String hash, int status, String body) {
-    return redis.send(Request.cmd(Command.SET).arg(keys.idempotency(userId, key))
+    return redis.apply(Request.cmd(Command.SET).arg(keys.idempotency(userId, key))
         .arg("D|" + hash + "|" + status + "|" + body).arg("EX").arg(ttlSeconds)).otherwiseEmpty().mapEmpty();
   }
 
@@ -102,7 +105,7 @@ public final class IdempotencyStore {
   public Future<Void> abandon(String userId, String key) {
     return pool.preparedQuery(OrderSql.ABANDON_KEY)
         .execute(Tuple.of(userId, key))
-        .compose(x -> redis.send(Request.cmd(Command.DEL).arg(keys.idempotency(userId, key))).otherwiseEmpty())
+        .compose(x -> redis.apply(Request.cmd(Command.DEL).arg(keys.idempotency(userId, key))).otherwiseEmpty())
         .mapEmpty();
   }
 
