@@ -21,6 +21,10 @@ final class DrillProcesses implements AutoCloseable {
 
   static final int APP_A = 18201;
   static final int APP_B = 18202;
+  /** HAProxy in front of both instances, when the drills run behind a balancer. */
+  static final int BALANCER = 18200;
+  /** The masters of scripts/infra's Redis Cluster, when the drills run on it. */
+  static final int[] CLUSTER_MASTERS = {7001, 7002, 7003};
   static final int PAYMENT = 18290;
   static final int REDIS = 16379;
   static final int[] LOCK_NODES = {16391, 16392, 16393};
@@ -33,12 +37,34 @@ final class DrillProcesses implements AutoCloseable {
   private final Map<Integer, Process> redisServers = new HashMap<>();
   private final Map<Integer, AppProcess> apps = new HashMap<>();
 
-  DrillProcesses(Path jar, Path root, AppConfig base, String run) throws IOException {
+  private final boolean cluster;
+  private boolean balancer;
+
+  DrillProcesses(Path jar, Path root, AppConfig base, String run, boolean cluster) throws IOException {
     this.jar = jar;
     this.root = root;
     this.base = base;
     this.run = run;
+    this.cluster = cluster;
     this.work = Files.createTempDirectory("flashsale-drills");
+  }
+
+  boolean cluster() {
+    return cluster;
+  }
+
+  /** HAProxy on {@link #BALANCER} in front of both instances (scripts/infra start balancer). */
+  void startBalancer() throws Exception {
+    execWith(Map.of("FLASHSALE_BALANCER_PORT", String.valueOf(BALANCER), "FLASHSALE_BALANCER_BACKENDS",
+        APP_A + "," + APP_B), root.resolve("scripts/infra").toString(), "start", "balancer");
+    balancer = true;
+  }
+
+  /** Kills one master of the Redis Cluster (kill -9: no shutdown, no last write) and answers its port. */
+  int killClusterMaster(int port) throws Exception {
+    String pid = Files.readString(root.resolve(".run/redis-cluster/" + port + "/redis.pid")).trim();
+    exec("kill", "-9", pid);
+    return port;
   }
 
   AppProcess app(int port) {
@@ -51,7 +77,8 @@ final class DrillProcesses implements AutoCloseable {
 
   /** The drill apps' config: their own Redis, lock nodes, key and topic prefixes, payment simulator and recovery pace. */
   AppConfig config() {
-    JsonObject o = new JsonObject().put("redis.url", "redis://127.0.0.1:" + REDIS + "/0")
+    JsonObject o = new JsonObject().put("redis.url", cluster ? clusterUrls() : "redis://127.0.0.1:" + REDIS + "/0")
+        .put("redis.mode", cluster ? "cluster" : "standalone")
         .put("redis.prefix", "drill-" + run + ":").put("kafka.topicPrefix", "drill-" + run + ".")
         .put("inventory.redlockNodes", lockNodes()).put("payment.url", "http://127.0.0.1:" + PAYMENT)
         .put("payment.simulator.port", PAYMENT).put("payment.simulator.enabled", false)
@@ -59,6 +86,14 @@ final class DrillProcesses implements AutoCloseable {
         // The simulator is local: a payment it has no record of 20 s after the order is not coming.
         .put("orders.paymentHorizonMillis", 20000);
     return base.with(o);
+  }
+
+  private static String clusterUrls() {
+    List<String> urls = new ArrayList<>();
+    for (int p : CLUSTER_MASTERS) {
+      urls.add("redis://127.0.0.1:" + p);
+    }
+    return String.join(",", urls);
   }
 
   String lockNodes() {
@@ -73,7 +108,7 @@ final class DrillProcesses implements AutoCloseable {
   AppProcess startApp(int port) throws Exception {
     Map<String, String> env = new HashMap<>();
     JsonObject c = config().asJson();
-    for (String key : List.of("redis.url", "redis.prefix", "kafka.topicPrefix", "inventory.redlockNodes", "payment.url",
+    for (String key : List.of("redis.url", "redis.mode", "redis.prefix", "kafka.topicPrefix", "inventory.redlockNodes", "payment.url",
         "payment.simulator.enabled", "orders.recoveryAfterMillis", "orders.recoverySweepMillis",
         "orders.paymentHorizonMillis")) {
       env.put(AppConfig.envName(key), String.valueOf(c.getValue(key)));
@@ -106,7 +141,13 @@ final class DrillProcesses implements AutoCloseable {
   }
 
   void exec(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    execWith(Map.of(), cmd);
+  }
+
+  private void execWith(Map<String, String> env, String... cmd) throws Exception {
+    ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true);
+    b.environment().putAll(env);
+    Process p = b.start();
     String output = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
       throw new IOException(String.join(" ", cmd) + " failed: " + output);
@@ -123,5 +164,13 @@ final class DrillProcesses implements AutoCloseable {
       }
     }
     redisServers.values().forEach(Process::destroyForcibly);
+    if (balancer) {
+      try {
+        execWith(Map.of("FLASHSALE_BALANCER_PORT", String.valueOf(BALANCER)), root.resolve("scripts/infra").toString(),
+            "stop", "balancer");
+      } catch (Exception ignored) {
+        // best effort
+      }
+    }
   }
 }

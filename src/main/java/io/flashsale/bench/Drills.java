@@ -52,10 +52,17 @@ public final class Drills {
   private final DrillHttp http = new DrillHttp();
   private final Vertx vertx = Vertx.vertx();
 
-  public Drills(Path jar, Path root, Path out, int seconds) throws IOException {
+  private final boolean balanced;
+
+  /**
+   * {@code cluster}: the instances on scripts/infra's Redis Cluster (the Redis drill kills a master instead of
+   * restarting a server empty); {@code balanced}: the shoppers' load goes through HAProxy in front of both instances.
+   */
+  public Drills(Path jar, Path root, Path out, int seconds, boolean cluster, boolean balanced) throws IOException {
     this.out = out;
     this.seconds = seconds;
-    this.processes = new DrillProcesses(jar, root, base, run);
+    this.balanced = balanced;
+    this.processes = new DrillProcesses(jar, root, base, run, cluster);
   }
 
   /** One fault: what is done to the system while the load runs. */
@@ -82,12 +89,24 @@ public final class Drills {
     Map<String, Spec> drills = new LinkedHashMap<>();
     // Redis killed and restarted empty while shoppers check out with a coupon: inventory and coupon index both rebuild
     // themselves from PostgreSQL; a coupon lookup answers 503 meanwhile, never a wrong "no coupons".
-    drills.put("redis-restart-empty", new Spec(() -> {
-      processes.kill(processes.redis(REDIS));
-      pause(3);
-      processes.startRedis(REDIS);
-      couponLookupsHeal();
-    }, STOCK, 1, DrillLoad.Mode.plain(), true));
+    if (!processes.cluster()) {
+      drills.put("redis-restart-empty", new Spec(() -> {
+        processes.kill(processes.redis(REDIS));
+        pause(3);
+        processes.startRedis(REDIS);
+        couponLookupsHeal();
+      }, STOCK, 1, DrillLoad.Mode.plain(), true));
+    } else {
+      // A cluster master killed (kill -9) while shoppers check out with a coupon: its replica takes its slots over
+      // (cluster-node-timeout 5 s) with whatever it had replicated; the killed node comes back as a replica. Writes
+      // the master acknowledged and never passed on are lost: PostgreSQL's truth must still hold.
+      drills.put("redis-master-kill", new Spec(() -> {
+        processes.killClusterMaster(DrillProcesses.CLUSTER_MASTERS[0]);
+        pause(10);
+        processes.infra("start", "redis-cluster");
+        couponLookupsHeal();
+      }, STOCK, 1, DrillLoad.Mode.plain(), true));
+    }
     drills.put("redlock-node-down", Spec.of(() -> processes.kill(processes.redis(LOCK_NODES[0]))));
     drills.put("kafka-down-30s", Spec.of(() -> {
       processes.infra("stop", "kafka");
@@ -145,12 +164,17 @@ public final class Drills {
     Pool pool = PgConfig.from(config).pool(vertx, "pg-drills", 4);
     try {
       vertx.deployVerticle(new PaymentSimulatorVerticle(config)).await(30, TimeUnit.SECONDS);
-      processes.startRedis(REDIS);
+      if (!processes.cluster()) {
+        processes.startRedis(REDIS);
+      }
       for (int port : LOCK_NODES) {
         processes.startRedis(port);
       }
       processes.startApp(APP_A);
       processes.startApp(APP_B);
+      if (balanced) {
+        processes.startBalancer();
+      }
       for (Map.Entry<String, Spec> drill : drills.entrySet()) {
         if (!only.isEmpty() && !only.contains(drill.getKey())) {
           continue;
@@ -173,10 +197,14 @@ public final class Drills {
       pool.close();
     }
     Report report = new Report("drills", "Fault drills: faults under load, then invariants")
-        .line(String.format("Two app instances (:%d, :%d, own JVMs) over a drill Redis (:%d), three Redlock nodes,"
+        .line(String.format("Two app instances (:%d, :%d, own JVMs) over %s, three Redlock nodes,"
             + " the local PostgreSQL and Kafka; the payment simulator in the drill's JVM. %d s of load per drill"
-            + " (shoppers reading the page, checking out and ordering, spread over both instances), one fault each,"
-            + " then the invariant checker.", APP_A, APP_B, REDIS, seconds))
+            + " (shoppers reading the page, checking out and ordering, %s), one fault each,"
+            + " then the invariant checker.", APP_A, APP_B, processes.cluster()
+                ? "scripts/infra's Redis Cluster (masters :7001-7003, a replica each on :7004-7006)"
+                : "a drill Redis (:" + REDIS + ")", seconds, balanced
+                ? "through HAProxy on :" + DrillProcesses.BALANCER + " in front of both instances"
+                : "spread over both instances by the load generator"))
         .line("")
         .line("| drill | result | orders confirmed (201) | order answers | display answers | failed invariants |")
         .line("|---|---|---|---|---|---|");
@@ -235,7 +263,8 @@ public final class Drills {
           mode.cancelAfterOrder(), mode.releaseWhileOrdering());
     }
 
-    DrillLoad load = new DrillLoad(vertx, List.of(APP_A, APP_B), eventId, products,
+    DrillLoad load = new DrillLoad(vertx, balanced ? List.of(DrillProcesses.BALANCER) : List.of(APP_A, APP_B),
+        eventId, products,
         i -> auth.issue(shopper.apply(i), false, Duration.ofHours(2)), mode);
     load.start(24);
     pause(Math.max(3, seconds / 4));

@@ -194,11 +194,15 @@ final class BenchCommand implements Runnable {
     @Option(names = "--only", split = ",", description = "run only these drills (comma-separated names)")
     java.util.List<String> only = new java.util.ArrayList<>();
     @Option(names = "--seconds", defaultValue = "40", description = "load per drill (default ${DEFAULT-VALUE})") int seconds;
+    @Option(names = "--redis-cluster", description = "the instances on scripts/infra's Redis Cluster (7001-7006); the"
+        + " Redis drill kills a master") boolean cluster;
+    @Option(names = "--balancer", description = "the shoppers' load through HAProxy (scripts/infra start balancer) in"
+        + " front of both instances") boolean balancer;
 
     @Override
     public Integer call() throws Exception {
-      Path file = new io.flashsale.bench.Drills(jar.toAbsolutePath(), Path.of("").toAbsolutePath(), out, seconds)
-          .runAll(only);
+      Path file = new io.flashsale.bench.Drills(jar.toAbsolutePath(), Path.of("").toAbsolutePath(), out, seconds,
+          cluster, balancer).runAll(only);
       return java.nio.file.Files.readString(file).contains("**FAIL**") ? 1 : 0;
     }
   }
