@@ -341,8 +341,12 @@ public final class StockLedger {
 
   /** Quantity and units in active (unexpired) holds, as PostgreSQL knows them. */
   public Future<List<Truth>> truth(List<String> productIds, Instant now) {
-    return pool.preparedQuery(InventorySql.STOCK_WITH_ACTIVE_HOLDS)
-        .execute(Tuple.of(productIds.toArray(String[]::new), now.atOffset(ZoneOffset.UTC))).map(rs -> {
+    Tuple args = Tuple.of(productIds.toArray(String[]::new), now.atOffset(ZoneOffset.UTC));
+    // A rebuild's batch of many products is a whole-catalog read (exempt from the confirms' short timeout); one
+    // product's live reconcile is not.
+    Future<RowSet<Row>> read = productIds.size() > 1 ? scan(InventorySql.STOCK_WITH_ACTIVE_HOLDS, args)
+        : pool.preparedQuery(InventorySql.STOCK_WITH_ACTIVE_HOLDS).execute(args);
+    return read.map(rs -> {
           List<Truth> out = new ArrayList<>(rs.size());
           rs.forEach(r -> out.add(new Truth(r.getString(0), r.getLong(1), r.getLong(2))));
           return out;
