@@ -94,19 +94,18 @@ public final class StatsRoutes {
     Instant now = clock.instant().truncatedTo(ChronoUnit.MINUTES);
     List<String> minutes = new ArrayList<>();
     List<Request> batch = new ArrayList<>();
+    List<Integer> shardOf = new ArrayList<>();
     for (int i = MINUTES - 1; i >= 0; i--) {
       String m = FanoutEffects.minute(now.minus(i, ChronoUnit.MINUTES));
       minutes.add(now.minus(i, ChronoUnit.MINUTES).toString());
       for (int shard = 0; shard < keys.statsShards(); shard++) {
         batch.add(Request.cmd(Command.GET).arg(keys.ordersPerMinute(shard, "all", m)));
         batch.add(Request.cmd(Command.GET).arg(keys.salesPerMinute(shard, "all", m)));
+        shardOf.add(shard);
+        shardOf.add(shard);
       }
     }
     // A minute's figures are the sum over the buckets' shards (one pipeline per shard).
-    List<Integer> shardOf = new ArrayList<>();
-    for (int i = 0; i < batch.size(); i++) {
-      shardOf.add((i / 2) % keys.statsShards());
-    }
     Future<List<Response>> buckets = ShardedBatch.run(shardOf,
         indexes -> redis.batch(indexes.stream().map(batch::get).toList()));
     Future<List<Row>> products = pool.query("""

@@ -74,7 +74,7 @@ public final class StockCache {
   public Future<HoldAnswer> hold(Checkout c) {
     List<Future<HoldAnswer>> each = new ArrayList<>(c.items().size());
     for (PricedItem i : c.items()) {
-      each.add(HOLD.run(hot, productKeys(i.productId(), 4), List.of(c.checkoutId(), member(c.userId(), c.checkoutId()),
+      each.add(HOLD.run(hot, holdKeys(i.productId()), List.of(c.checkoutId(), member(c.userId(), c.checkoutId()),
           c.userId(), c.expiresAt().toEpochMilli(), keys.stockChannel(), i.productId(), i.quantity(), i.limitPerUser(),
           i.eventId() == null ? "" : i.eventId())).map(r -> new HoldAnswer(r.get(0).toString(), i.productId(),
           r.size() > 1 ? Long.parseLong(r.get(1).toString()) : 0)));
@@ -116,8 +116,7 @@ public final class StockCache {
                                  long nowMillis) {
     List<Future<Integer>> each = new ArrayList<>(productIds.size());
     for (String p : productIds) {
-      each.add(RELEASE.run(hot, List.of(keys.stock(p), keys.holds(p), keys.holdExpiry(p), keys.limits(p),
-              keys.confirming(p)), List.of(checkoutId, member(userId, checkoutId), state, keys.stockChannel(),
+      each.add(RELEASE.run(hot, allKeys(p), List.of(checkoutId, member(userId, checkoutId), state, keys.stockChannel(),
               nowMillis, p)).map(Response::toInteger));
     }
     return Future.all(new ArrayList<>(each)).map(x -> {
@@ -194,7 +193,7 @@ public final class StockCache {
 
   /** Forgets everything Redis holds of one product (an operator's rebuild starts from PostgreSQL alone). */
   public Future<Void> wipe(String productId) {
-    return WIPE.run(hot, productKeys(productId, 5), List.of()).mapEmpty();
+    return WIPE.run(hot, allKeys(productId), List.of()).mapEmpty();
   }
 
   /** A cancelled order's units no longer count against the shopper's limit. */
@@ -265,12 +264,10 @@ public final class StockCache {
     return stock(productId).map(s -> s == null ? null : s[0]);
   }
 
-  /** Each product's available units in the order asked, {@code null} for a product Redis does not hold. */
-  public Future<List<Long>> available(List<String> productIds) {
-    return availableOf(hot, keys, productIds);
-  }
-
-  /** The same over any way of sending a command (the dashboard's and the waiting room's clients). */
+  /**
+   * Each product's available units in the order asked, {@code null} for a product Redis does not hold, over any way
+   * of sending a command (the waiting room's client).
+   */
   public static Future<List<Long>> availableOf(Function<Request, Future<Response>> send, RedisKeys keys,
                                                List<String> productIds) {
     List<Future<Response>> each = new ArrayList<>(productIds.size());
@@ -296,9 +293,14 @@ public final class StockCache {
     });
   }
 
-  private List<String> productKeys(String p, int n) {
-    List<String> all = List.of(keys.stock(p), keys.holds(p), keys.holdExpiry(p), keys.limits(p), keys.confirming(p));
-    return all.subList(0, n);
+  /** The keys of the hold script, in its KEYS order. */
+  private List<String> holdKeys(String p) {
+    return List.of(keys.stock(p), keys.holds(p), keys.holdExpiry(p), keys.limits(p));
+  }
+
+  /** Every key of one product: the hold's, and its confirming set (release and wipe). */
+  private List<String> allKeys(String p) {
+    return List.of(keys.stock(p), keys.holds(p), keys.holdExpiry(p), keys.limits(p), keys.confirming(p));
   }
 
   private List<String> confirmKeys(String p) {

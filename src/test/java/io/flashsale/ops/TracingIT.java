@@ -35,9 +35,7 @@ class TracingIT {
   @DisplayName("One order is one trace: its HTTP request, the saga's steps, the payment call, PostgreSQL, and the"
       + " points and notifications consumers after Kafka")
   void oneOrderOneTrace() throws Exception {
-    assertThat(zipkinUp()).as("Zipkin answers on :9411 (scripts/test starts it: scripts/infra start tracing)").isTrue();
-    try (TestApp app = TestApp.start(TestInfra.config().with(new JsonObject().put("tracing.enabled", true)
-        .put("tracing.sampleRatio", "1.0").put("tracing.serviceName", "flashsale-test")))) {
+    try (TestApp app = tracedApp()) {
       String productId = openSale(app, 10, 1);
       String orderId = Fixtures.placeOrder(app, app.shopperToken(uniqueId("u")), productId);
 
@@ -82,6 +80,13 @@ class TracingIT {
     return name(spans, span.getString("parentId"));
   }
 
+  /** An app that traces every request to the real Zipkin (which must answer first). */
+  private TestApp tracedApp() throws Exception {
+    assertThat(zipkinUp()).as("Zipkin answers on :9411 (scripts/test starts it: scripts/infra start tracing)").isTrue();
+    return TestApp.start(TestInfra.config().with(new JsonObject().put("tracing.enabled", true)
+        .put("tracing.sampleRatio", "1.0").put("tracing.serviceName", "flashsale-test")));
+  }
+
   private static String name(JsonArray spans, String id) {
     return spans.stream().map(JsonObject.class::cast).filter(s -> s.getString("id").equals(id))
         .map(s -> s.getString("name")).findFirst().orElse(null);
@@ -91,9 +96,7 @@ class TracingIT {
   @DisplayName("Orders of one product confirmed side by side (one group-commit batch when they meet) each keep their"
       + " own trace down to the consumers: no event lands in its batch neighbour's trace")
   void ordersOfOneProductKeepTheirOwnTraces() throws Exception {
-    assertThat(zipkinUp()).as("Zipkin answers on :9411 (scripts/test starts it: scripts/infra start tracing)").isTrue();
-    try (TestApp app = TestApp.start(TestInfra.config().with(new JsonObject().put("tracing.enabled", true)
-        .put("tracing.sampleRatio", "1.0").put("tracing.serviceName", "flashsale-test")))) {
+    try (TestApp app = tracedApp()) {
       String productId = openSale(app, 20, 1);
       List<String[]> buyers = new ArrayList<>();
       for (int i = 0; i < 6; i++) {
