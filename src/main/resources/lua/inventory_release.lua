@@ -6,6 +6,9 @@
 -- ARGV[5] 'now' millis for EXPIRED (a hold is expired only if its time has come)  ARGV[6] product id
 -- Returns 1 when units went back, 0 when there was nothing to give back, -1 when the hold is not expired yet.
 --@include inventory_hold_entry.lua
+-- A product Redis does not hold (lost, being rebuilt): giving units back would create a stock of just them, which a
+-- hold would sell against. Nothing changes; the sweeper tries again once the product is loaded.
+if redis.call('HEXISTS', KEYS[1], 'a') == 0 then return 0 end
 local v = redis.call('HGET', KEYS[2], ARGV[1])
 if not v then
   redis.call('ZREM', KEYS[3], ARGV[2])

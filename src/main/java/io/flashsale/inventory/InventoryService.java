@@ -92,7 +92,8 @@ public final class InventoryService {
       }
       // Redis does not hold the product's stock (new, or lost with a flush or a cluster master): load it once; still
       // not there means PostgreSQL has no stock row for it.
-      case "NOT_LOADED" -> retries > 0 ? Future.failedFuture(soldOut(answer.productId(), 0))
+      // (one load per retry: a checkout may name several products Redis lost)
+      case "NOT_LOADED" -> retries >= checkout.items().size() ? Future.failedFuture(soldOut(answer.productId(), 0))
           : recovery.load(answer.productId()).compose(x -> holdInRedis(checkout, retries + 1));
       default -> Future.failedFuture(new IllegalStateException("hold script answered " + answer.code()));
     });

@@ -30,7 +30,7 @@ public final class InventorySweepVerticle extends VerticleBase {
     inventory = recipe.build(vertx, ConfirmHook.NONE, 2);
     sweepTimer = vertx.setPeriodic(InventoryConfig.from(recipe.config()).sweepMillis(), id -> sweep());
     // A large catalog's rebuild must not time the deployment out: past 30 s it goes on behind the start (holds and
-    // confirms wait for the sentinel anyway).
+    // confirms of a product not rebuilt yet answer NOT_LOADED and wait for it anyway).
     Promise<Void> readyOrLater = Promise.promise();
     long later = vertx.setTimer(30_000, id -> {
       LOG.warn("inventory still rebuilding after 30 s; starting anyway, checkouts wait for it");

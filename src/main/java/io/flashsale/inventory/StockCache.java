@@ -49,6 +49,9 @@ public final class StockCache {
     this.keys = keys;
   }
 
+  /** A begin-confirm answer for a product whose script gave no answer (timeout, lost connection). */
+  public static final String UNKNOWN = "UNKNOWN";
+
   /** What the hold answered: {@code OK}, or why not and for which product. */
   public record HoldAnswer(String code, String productId, long number) {
   }
@@ -79,16 +82,16 @@ public final class StockCache {
           i.eventId() == null ? "" : i.eventId())).map(r -> new HoldAnswer(r.get(0).toString(), i.productId(),
           r.size() > 1 ? Long.parseLong(r.get(1).toString()) : 0)));
     }
-    if (each.size() == 1) {
-      return each.get(0);
-    }
     return Future.join(new ArrayList<>(each)).transform(x -> {
       List<String> taken = new ArrayList<>();
       HoldAnswer refusal = null;
       Throwable failure = null;
-      for (Future<HoldAnswer> f : each) {
+      for (int k = 0; k < each.size(); k++) {
+        Future<HoldAnswer> f = each.get(k);
         if (f.failed()) {
+          // No answer (a timeout, a lost connection): the script may have run, so its hold goes back with the rest.
           failure = failure == null ? f.cause() : failure;
+          taken.add(c.items().get(k).productId());
         } else if ("OK".equals(f.result().code())) {
           taken.add(f.result().productId());
         } else if (refusal == null) {
@@ -97,6 +100,9 @@ public final class StockCache {
       }
       if (refusal == null && failure == null) {
         return Future.succeededFuture(new HoldAnswer("OK", null, 0));
+      }
+      if (taken.isEmpty()) {
+        return Future.succeededFuture(refusal);
       }
       // Not all held: what was held goes back now (no checkout row exists yet). If that fails too, the entries keep
       // their expiry and the sweeper gives them back.
@@ -138,9 +144,12 @@ public final class StockCache {
   public Future<List<String>> beginConfirm(String userId, String checkoutId, List<String> productIds, long nowMillis) {
     List<Future<String>> each = new ArrayList<>(productIds.size());
     for (String p : productIds) {
-      each.add(CONFIRM_BEGIN.run(hot, confirmKeys(p), List.of(checkoutId, member(userId, checkoutId), nowMillis)).map(r -> r.get(0).toString()));
+      each.add(CONFIRM_BEGIN.run(hot, confirmKeys(p), List.of(checkoutId, member(userId, checkoutId), nowMillis))
+          .map(r -> r.get(0).toString()));
     }
-    return Future.all(new ArrayList<>(each)).map(x -> each.stream().map(Future::result).toList());
+    // A product that gave no answer is UNKNOWN (its mark may be set): the caller takes it back with the others.
+    return Future.join(new ArrayList<>(each)).transform(x -> Future.succeededFuture(each.stream()
+        .map(f -> f.succeeded() ? f.result() : UNKNOWN).toList()));
   }
 
   /**

@@ -92,8 +92,8 @@ public final class StockConfirms {
       String code = worst(codes);
       List<String> begun = new ArrayList<>();
       for (int i = 0; i < codes.size(); i++) {
-        if ("OK".equals(codes.get(i))) {
-          begun.add(products.get(i));
+        if ("OK".equals(codes.get(i)) || StockCache.UNKNOWN.equals(codes.get(i))) {
+          begun.add(products.get(i)); // an unanswered mark may be set: taken back like the others
         }
       }
       boolean go = "OK".equals(code) || ("MISSING".equals(code) && Checkout.HELD.equals(c.status())
@@ -118,6 +118,8 @@ public final class StockConfirms {
           }
           yield Future.all(loads).compose(y -> beginConfirm(c, retries + 1));
         }
+        case StockCache.UNKNOWN -> Future.failedFuture(ApiException.unavailable(
+            "Redis did not answer marking the hold; retry shortly"));
         case "CONFIRMING" -> Future.failedFuture(new ApiException(ErrorCode.REQUEST_IN_PROGRESS,
             "this checkout is being confirmed"));
         case "EXPIRED" -> recovery.giveBack(c.userId(), c.checkoutId(), products, Checkout.EXPIRED).compose(status ->
@@ -132,7 +134,7 @@ public final class StockConfirms {
 
   /** The answer that decides a multi-product begin: the first of these found, else OK. */
   private static String worst(List<String> codes) {
-    for (String code : List.of("NOT_LOADED", "CONFIRMING", "EXPIRED")) {
+    for (String code : List.of(StockCache.UNKNOWN, "NOT_LOADED", "CONFIRMING", "EXPIRED")) {
       if (codes.contains(code)) {
         return code;
       }

@@ -254,10 +254,29 @@ public final class StockRecovery {
    */
   public Future<ReconcileReport> rebuildReport() {
     Instant now = Instant.ofEpochMilli(clock.millis());
-    return ledger.activeHolds(now, null).compose(this::restoreHolds)
-        .compose(x -> ledger.limitCounters(now, null)).compose(this::restoreLimits)
-        .compose(x -> ledger.allProductIds()).compose(ids -> resetFromTruth(ids, now, true))
-        .compose(report -> cache.markReady().map(report));
+    // Only the products Redis lost: on a cluster the sentinel's slot can go alone, and a product whose stock is
+    // still there is live — holds and confirms run against it without a lock, so resetting it would race them.
+    return ledger.allProductIds().compose(ids -> missing(ids).compose(lost -> {
+      List<String> only = lost.size() == ids.size() ? null : lost; // null: every product (no filter in the reads)
+      return ledger.activeHolds(now, only).compose(this::restoreHolds)
+          .compose(x -> ledger.limitCounters(now, only)).compose(this::restoreLimits)
+          .compose(x -> resetFromTruth(lost, now, true));
+    })).compose(report -> cache.markReady().map(report));
+  }
+
+  /** The products among {@code ids} whose stock Redis does not hold. */
+  private Future<List<String>> missing(List<String> ids) {
+    List<String> out = java.util.Collections.synchronizedList(new ArrayList<>());
+    return Concurrently.forEach(ids, 32, p -> cache.stock(p).map(s -> {
+      if (s == null) {
+        out.add(p);
+      }
+      return null;
+    })).map(x -> {
+      List<String> sorted = new ArrayList<>(out);
+      java.util.Collections.sort(sorted);
+      return sorted;
+    });
   }
 
   /**
@@ -312,8 +331,8 @@ public final class StockRecovery {
     }
     return Concurrently.forEach(batches, 1, batch -> ledger.truth(batch, now).compose(truths ->
         Concurrently.forEach(truths, 16, t -> (heldFromDatabase
-            // After a flush Redis has no holds: take them from the database. No lock needed — until the sentinel is
-            // back, holds and confirms wait, and reconciles wait for this rebuild.
+            // Redis lost these products, holds and all: take them from the database. No lock needed — until its stock
+            // is set, a product's holds and confirms answer NOT_LOADED and wait, and reconciles wait for this rebuild.
             ? cache.reset(t.productId(), t.quantity(), t.activeHeld())
             // Live: under the product's lock (no confirm interleaves); Redis's held count includes holds the sweeper
             // has not expired yet, so keep it.
