@@ -201,32 +201,19 @@ public final class CouponBench {
       pool.query("insert into coupon_grants (coupon_id, user_id) select c.coupon_id, 'bu' || g from coupons c,"
           + " generate_series(1, " + users + ") g where c.coupon_id like 'bc%' and random() < " + share
           + " on conflict do nothing").execute().await(30, TimeUnit.MINUTES);
+    }
+    // Grants written by SQL in bulk bypass the outbox, and a Redis that restarted (or an older key layout) has no
+    // sets: either way the index is rebuilt with the indexer's own code, as the app's self-healing would.
+    if (existing < coupons || !index.isReady().await(1, TimeUnit.MINUTES)) {
       System.out.println("indexing into Redis with the indexer's code...");
-      CouponIndexer indexer = new CouponIndexer(pool, store, index);
+      long total = store.all().await(1, TimeUnit.MINUTES).size();
       AtomicLong n = new AtomicLong();
-      Concurrently.forEach(generated, 4, c -> indexer.reindexCoupon(c.couponId())
-          .compose(x -> pool.preparedQuery("select user_id from coupon_grants where coupon_id = $1 and status ="
-              + " 'AVAILABLE'").execute(Tuple.of(c.couponId())))
-          .compose(rs -> {
-            java.util.Map<String, Boolean> holders = new java.util.LinkedHashMap<>();
-            rs.forEach(r -> holders.put(r.getString(0), true));
-            return index.setHolders(c.couponId(), holders);
-          }).onSuccess(x -> {
-            if (n.incrementAndGet() % 100 == 0) {
-              System.out.printf("  %d/%d coupons indexed%n", n.get(), generated.size());
-            }
-          })).await(60, TimeUnit.MINUTES);
-      List<java.util.Map<String, String>> grades = new ArrayList<>();
-      java.util.Map<String, String> batch = new java.util.HashMap<>();
-      for (int u = 1; u <= users; u++) {
-        batch.put("bu" + u, new String[] {"BASIC", "BASIC", "SILVER", "GOLD", "PLATINUM"}[u % 5]);
-        if (batch.size() == 1000) {
-          grades.add(batch);
-          batch = new java.util.HashMap<>();
+      new CouponIndexer(pool, store, index).reindexAll(k -> {
+        if (n.incrementAndGet() % 100 == 0) {
+          System.out.printf("  %d/%d coupons indexed%n", n.get(), total);
         }
-      }
-      grades.add(batch);
-      Concurrently.forEach(grades, 4, index::setGrades).await(10, TimeUnit.MINUTES);
+      }).await(60, TimeUnit.MINUTES);
+      index.markReady().await(1, TimeUnit.MINUTES);
     }
     return pool.query("select count(*) from coupon_grants where coupon_id like 'bc%' and status = 'AVAILABLE'").execute()
         .await(1, TimeUnit.MINUTES).iterator().next().getLong(0);

@@ -1,9 +1,10 @@
 package io.flashsale.coupon;
 
 import io.flashsale.http.ApiException;
-import io.flashsale.infra.LuaScript;
+import io.flashsale.infra.Concurrently;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.infra.RedisLease;
+import io.flashsale.infra.TaggedBatch;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -22,7 +23,7 @@ import java.util.Set;
 /** The Redis side of coupons: the pre-computed sets and definitions, written by the indexer, read by lookups. */
 public final class CouponIndex {
 
-  private static final LuaScript TAKE = LuaScript.load("coupon_take.lua");
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CouponIndex.class);
 
   private final Redis redis;
   private final RedisKeys keys;
@@ -34,78 +35,68 @@ public final class CouponIndex {
 
   // ------------------------------------------------------------------ writes (indexer)
 
-  /** Stores the definition and re-points the product sets; {@code products} empty with anyProduct = every product. */
-  public Future<Void> indexCoupon(Coupon c, Collection<String> products) {
-    String id = c.couponId();
-    return members(keys.productsOfCoupon(id)).compose(old -> {
-      Set<String> now = new HashSet<>(products);
-      List<Request> batch = new ArrayList<>();
-      batch.add(Request.cmd(Command.HSET).arg(keys.couponDefs()).arg(id).arg(c.toJson().encode()));
-      batch.add(Request.cmd(c.target().anyProduct() ? Command.SADD : Command.SREM).arg(keys.couponsForAnyProduct())
-          .arg(id));
-      for (String p : old) {
-        if (!now.contains(p)) {
-          batch.add(Request.cmd(Command.SREM).arg(keys.couponsOfProduct(p)).arg(id));
-        }
-      }
-      for (String p : now) {
-        if (!old.contains(p)) {
-          batch.add(Request.cmd(Command.SADD).arg(keys.couponsOfProduct(p)).arg(id));
-        }
-      }
-      batch.add(Request.cmd(Command.DEL).arg(keys.productsOfCoupon(id)));
-      if (!now.isEmpty()) {
-        Request set = Request.cmd(Command.SADD).arg(keys.productsOfCoupon(id));
-        now.forEach(set::arg);
-        batch.add(set);
-      }
-      batch.add(Request.cmd(Command.PUBLISH).arg(keys.couponChannel()).arg(id));
-      return send(batch);
-    });
+  /** Stores the definition and tells the near caches. */
+  public Future<Void> indexCoupon(Coupon c) {
+    return new TaggedBatch(keys)
+        .add(keys.couponDefs(), Request.cmd(Command.HSET).arg(keys.couponDefs()).arg(c.couponId()).arg(c.toJson().encode()))
+        .add(keys.couponDefs(), Request.cmd(Command.PUBLISH).arg(keys.couponChannel()).arg(c.couponId()))
+        .send(redis);
   }
 
   /** Sets whether each user holds an unused grant of the coupon. */
   public Future<Void> setHolders(String couponId, Map<String, Boolean> available) {
-    List<Request> batch = new ArrayList<>();
+    TaggedBatch batch = new TaggedBatch(keys);
+    String holders = keys.holdersOfCoupon(couponId);
     available.forEach((user, yes) -> {
-      batch.add(Request.cmd(yes ? Command.SADD : Command.SREM).arg(keys.couponsOfUser(user)).arg(couponId));
-      batch.add(Request.cmd(yes ? Command.SADD : Command.SREM).arg(keys.holdersOfCoupon(couponId)).arg(user));
+      String mine = keys.couponsOfUser(user);
+      batch.add(mine, Request.cmd(yes ? Command.SADD : Command.SREM).arg(mine).arg(couponId));
+      batch.add(holders, Request.cmd(yes ? Command.SADD : Command.SREM).arg(holders).arg(user));
     });
-    return send(batch);
+    return batch.send(redis);
   }
 
   /** The users the coupon's holder set lists now. */
   public Future<Set<String>> holders(String couponId) {
-    return members(keys.holdersOfCoupon(couponId));
+    return redis.send(Request.cmd(Command.SMEMBERS).arg(keys.holdersOfCoupon(couponId))).map(CouponIndex::set);
   }
 
-  /** Puts the coupon into or out of one product's set (after the product's brand, category or id changed). */
-  public Future<Void> setProductMatch(String productId, Map<String, Boolean> matches) {
-    List<Request> batch = new ArrayList<>();
-    matches.forEach((couponId, yes) -> {
-      batch.add(Request.cmd(yes ? Command.SADD : Command.SREM).arg(keys.couponsOfProduct(productId)).arg(couponId));
-      batch.add(Request.cmd(yes ? Command.SADD : Command.SREM).arg(keys.productsOfCoupon(couponId)).arg(productId));
-    });
-    return send(batch);
-  }
-
+  /** One HSET per tag of the users' grades. */
   public Future<Void> setGrades(Map<String, String> grades) {
-    if (grades.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    Request req = Request.cmd(Command.HSET).arg(keys.userGrades());
-    grades.forEach((u, g) -> req.arg(u).arg(g));
-    return redis.send(req).mapEmpty();
+    Map<Integer, Request> byShard = new HashMap<>();
+    grades.forEach((u, g) -> byShard.computeIfAbsent(keys.couponShard(u),
+        shard -> Request.cmd(Command.HSET).arg(keys.userGrades(shard))).arg(u).arg(g));
+    TaggedBatch batch = new TaggedBatch(keys);
+    byShard.forEach((shard, req) -> batch.add(keys.userGrades(shard), req));
+    return batch.send(redis);
   }
 
   // ------------------------------------------------------------------ readiness (self-healing after a Redis loss)
 
+  /** Whether every tag has its ready mark (a tag without one lost its sets, or was never built). */
   public Future<Boolean> isReady() {
-    return redis.send(Request.cmd(Command.EXISTS).arg(keys.couponIndexReady())).map(r -> r.toInteger() == 1);
+    List<String> marks = new ArrayList<>(RedisKeys.COUPON_USER_SHARDS);
+    for (int shard = 0; shard < RedisKeys.COUPON_USER_SHARDS; shard++) {
+      marks.add(keys.couponIndexReady(shard));
+    }
+    if (!keys.cluster()) {
+      Request exists = Request.cmd(Command.EXISTS);
+      marks.forEach(exists::arg);
+      return redis.send(exists).map(r -> r.toInteger() == marks.size());
+    }
+    // One slot per mark: a command each, a few at a time, stopping at the first missing one.
+    boolean[] all = {true};
+    return Concurrently.forEach(marks, 16, mark -> all[0] ? redis.send(Request.cmd(Command.EXISTS).arg(mark))
+        .onSuccess(r -> all[0] &= r.toInteger() == 1) : Future.succeededFuture()).map(x -> all[0]);
   }
 
   public Future<Void> markReady() {
-    return redis.send(Request.cmd(Command.SET).arg(keys.couponIndexReady()).arg(System.currentTimeMillis())).mapEmpty();
+    String now = Long.toString(System.currentTimeMillis());
+    TaggedBatch batch = new TaggedBatch(keys);
+    for (int shard = 0; shard < RedisKeys.COUPON_USER_SHARDS; shard++) {
+      String mark = keys.couponIndexReady(shard);
+      batch.add(mark, Request.cmd(Command.SET).arg(mark).arg(now));
+    }
+    return batch.send(redis);
   }
 
   /** The rebuild lock for {@code ttlMs}: our token, or {@code null} when another process rebuilds. */
@@ -120,26 +111,23 @@ public final class CouponIndex {
   // ------------------------------------------------------------------ reads (lookups)
 
   /**
-   * What a lookup needs, in one round trip: the coupons the user holds that match the product by its product-side
-   * target (its own set, or the any-product set), and the user's grade.
+   * What a lookup needs, from the shopper's slot in one round trip: the coupons the user holds an unused grant of,
+   * and the user's grade. The rule checks the product side from each definition, so no product-side set is read.
    */
-  public record Candidates(Set<String> heldAndMatching, String grade) {
+  public record Candidates(Set<String> held, String grade) {
   }
 
-  public Future<Candidates> candidates(String userId, String productId) {
-    // Intersect in Redis: a user holds a few coupons, while the any-product set can hold hundreds.
+  public Future<Candidates> candidates(String userId) {
+    int shard = keys.couponShard(userId);
     return redis.batch(List.of(
-        Request.cmd(Command.SINTER).arg(keys.couponsOfUser(userId)).arg(keys.couponsOfProduct(productId)),
-        Request.cmd(Command.SINTER).arg(keys.couponsOfUser(userId)).arg(keys.couponsForAnyProduct()),
-        Request.cmd(Command.HGET).arg(keys.userGrades()).arg(userId),
-        Request.cmd(Command.EXISTS).arg(keys.couponIndexReady()))).map(rs -> {
-          if (rs.get(3).toInteger() == 0) {
-            // Redis lost the sets and they are being rebuilt: an empty answer would be a wrong "no coupons".
+        Request.cmd(Command.SMEMBERS).arg(keys.couponsOfUser(userId)),
+        Request.cmd(Command.HGET).arg(keys.userGrades(shard)).arg(userId),
+        Request.cmd(Command.EXISTS).arg(keys.couponIndexReady(shard)))).map(rs -> {
+          if (rs.get(2).toInteger() == 0) {
+            // Redis lost this slot's sets and they are being rebuilt: an empty answer would be a wrong "no coupons".
             throw ApiException.unavailable("the coupon index is being rebuilt; retry shortly");
           }
-          Set<String> matching = set(rs.get(0));
-          matching.addAll(set(rs.get(1)));
-          return new Candidates(matching, rs.get(2) == null ? null : rs.get(2).toString());
+          return new Candidates(set(rs.get(0)), rs.get(1) == null ? null : rs.get(1).toString());
         });
   }
 
@@ -162,33 +150,27 @@ public final class CouponIndex {
     });
   }
 
-  /** Takes the coupon out of the user's sets for a checkout; false when the user does not hold it (any more). */
+  /**
+   * Takes the coupon out of the user's set for a checkout; false when the user does not hold it (any more). The
+   * user's SREM is the atomic step (of parallel checkouts with one grant, exactly one removes it). The holder set is
+   * in the coupon's slot, so it follows after, best effort: only the rebuild's diff reads it, and the diff goes by
+   * PostgreSQL.
+   */
   public Future<Boolean> take(String userId, String couponId) {
-    return TAKE.run(redis, List.of(keys.couponsOfUser(userId), keys.holdersOfCoupon(couponId)),
-        List.of(couponId, userId)).map(r -> r.toInteger() == 1);
+    return redis.send(Request.cmd(Command.SREM).arg(keys.couponsOfUser(userId)).arg(couponId)).map(r -> {
+      boolean took = r.toInteger() == 1;
+      if (took) {
+        redis.send(Request.cmd(Command.SREM).arg(keys.holdersOfCoupon(couponId)).arg(userId)).onFailure(err ->
+            LOG.debug("holder set of {} not updated after a take (the rebuild's diff corrects it): {}", couponId,
+                err.toString()));
+      }
+      return took;
+    });
   }
 
   /** Puts a taken coupon back (its reservation failed in PostgreSQL). */
   public Future<Void> putBack(String userId, String couponId) {
-    return send(List.of(Request.cmd(Command.SADD).arg(keys.couponsOfUser(userId)).arg(couponId),
-        Request.cmd(Command.SADD).arg(keys.holdersOfCoupon(couponId)).arg(userId)));
-  }
-
-  private Future<Set<String>> members(String key) {
-    return redis.send(Request.cmd(Command.SMEMBERS).arg(key)).map(CouponIndex::set);
-  }
-
-  private Future<Void> send(List<Request> batch) {
-    if (batch.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    // One chunk after the other: later commands (DEL then SADD of a set) must not overtake earlier ones.
-    Future<Void> chain = Future.succeededFuture();
-    for (int i = 0; i < batch.size(); i += 1000) {
-      List<Request> chunk = batch.subList(i, Math.min(batch.size(), i + 1000));
-      chain = chain.compose(x -> redis.batch(chunk).mapEmpty());
-    }
-    return chain;
+    return setHolders(couponId, Map.of(userId, true));
   }
 
   private static Set<String> set(Response r) {

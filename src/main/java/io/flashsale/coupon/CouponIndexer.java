@@ -18,8 +18,9 @@ import java.util.function.LongConsumer;
 
 /**
  * Keeps the coupon sets following PostgreSQL. Each event only says what changed; the effect is recomputed from the
- * current rows (a coupon's products, a user's grant, a product's coupons), so a duplicate or late delivery rewrites
- * the same state — idempotent and order-proof.
+ * current rows (a coupon's definition, a user's grant, a user's grade), so a duplicate or late delivery rewrites the
+ * same state — idempotent and order-proof. Product changes need nothing here: the rule checks a coupon's product side
+ * against the product's current facts at lookup time.
  */
 public final class CouponIndexer {
 
@@ -50,22 +51,12 @@ public final class CouponIndexer {
       case CatalogStore.USER_UPDATED -> pool.preparedQuery(CouponSql.USER_GRADE).execute(Tuple.of(e.aggregateId()))
           .compose(rs -> rs.size() == 0 ? Future.<Void>succeededFuture()
               : index.setGrades(Map.of(e.aggregateId(), rs.iterator().next().getString(0))));
-      case CatalogStore.PRODUCT_UPSERTED -> reindexProduct(e.aggregateId());
       default -> Future.succeededFuture();
     };
   }
 
   public Future<Void> reindexCoupon(String couponId) {
-    return store.get(couponId).compose(c -> {
-      if (c == null) {
-        return Future.succeededFuture();
-      }
-      Future<List<String>> products = c.target().anyProduct() ? Future.succeededFuture(List.of())
-          : pool.preparedQuery(CouponSql.MATCHING_PRODUCTS).execute(Tuple.of(
-              c.target().productIds().toArray(String[]::new), c.target().brands().toArray(String[]::new),
-              c.target().categories().toArray(String[]::new))).map(rs -> column(rs, 0));
-      return products.compose(ps -> index.indexCoupon(c, ps));
-    });
+    return store.get(couponId).compose(c -> c == null ? Future.succeededFuture() : index.indexCoupon(c));
   }
 
   private Future<Void> refreshHolders(String couponId, List<String> userIds) {
@@ -76,26 +67,6 @@ public final class CouponIndexer {
           rs.forEach(r -> available.put(r.getString("user_id"), "AVAILABLE".equals(r.getString("status"))));
           return index.setHolders(couponId, available);
         });
-  }
-
-  private Future<Void> reindexProduct(String productId) {
-    return pool.preparedQuery(CouponSql.PRODUCT).execute(Tuple.of(productId)).compose(rs -> {
-      if (rs.size() == 0) {
-        return Future.succeededFuture();
-      }
-      Row r = rs.iterator().next();
-      CouponRule.ProductFacts p = new CouponRule.ProductFacts(productId, r.getString("brand"), r.getString("category"),
-          r.getLong("price"));
-      return store.all().compose(coupons -> {
-        Map<String, Boolean> matches = new HashMap<>();
-        for (Coupon c : coupons) {
-          if (!c.target().anyProduct()) {
-            matches.put(c.couponId(), CouponRule.matchesProduct(c, p));
-          }
-        }
-        return index.setProductMatch(productId, matches);
-      });
-    });
   }
 
   /**
@@ -140,12 +111,6 @@ public final class CouponIndexer {
   private static List<String> strings(JsonArray a) {
     List<String> out = new ArrayList<>(a.size());
     a.forEach(v -> out.add(String.valueOf(v)));
-    return out;
-  }
-
-  private static List<String> column(io.vertx.sqlclient.RowSet<Row> rs, int i) {
-    List<String> out = new ArrayList<>(rs.size());
-    rs.forEach(r -> out.add(r.getString(i)));
     return out;
   }
 }

@@ -14,7 +14,7 @@ import io.vertx.sqlclient.Pool;
 
 import java.util.List;
 
-/** Follows coupon, user and product events and keeps the coupon sets in Redis (see {@link CouponIndexer}). */
+/** Follows coupon and user events and keeps the coupon sets in Redis (see {@link CouponIndexer}). */
 public final class CouponIndexerVerticle extends VerticleBase {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CouponIndexerVerticle.class);
@@ -42,7 +42,7 @@ public final class CouponIndexerVerticle extends VerticleBase {
     healTimer = vertx.setPeriodic(1_000, id -> healIfLost());
     healIfLost();
     return KafkaBatchConsumer.start(vertx, KafkaConfig.from(config), "coupon-indexer",
-        List.of(topics.coupons(), topics.users(), topics.products()), indexer::apply).onSuccess(c -> consumer = c);
+        List.of(topics.coupons(), topics.users()), indexer::apply).onSuccess(c -> consumer = c);
   }
 
   /**

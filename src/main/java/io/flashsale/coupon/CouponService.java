@@ -6,16 +6,18 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
- * "Which coupons may this user use on this product, and which is best": one Redis round trip for the candidate sets
- * and the grade, definitions from a process-wide near cache (dropped on the coupon channel), then the rule as
- * arithmetic. Also reserves a coupon for a checkout, atomically.
+ * "Which coupons may this user use on this product, and which is best": one Redis round trip to the shopper's slot
+ * for the coupons they hold and their grade, definitions from a process-wide near cache (dropped on the coupon
+ * channel), then the rule as arithmetic (the product side of each target included). Also reserves a coupon for a checkout, atomically.
  */
 public final class CouponService {
 
@@ -69,9 +71,16 @@ public final class CouponService {
 
   /** Every coupon applicable now for the user and product (at {@code price}), best first. */
   public Future<List<CouponRule.Offer>> offers(String userId, CouponRule.ProductFacts product) {
-    return index.candidates(userId, product.productId()).compose(c -> definitionsOf(c.heldAndMatching())
-        .map(defs -> CouponRule.offers(new ArrayList<>(defs.values()), c.heldAndMatching()::contains, c.grade(),
-            product, clock.instant())));
+    return rulesFor(userId).map(rule -> rule.apply(product));
+  }
+
+  /** The user's held coupons and grade, read once, as the rule for any product at this instant. */
+  private Future<Function<CouponRule.ProductFacts, List<CouponRule.Offer>>> rulesFor(String userId) {
+    return index.candidates(userId).compose(c -> definitionsOf(c.held()).map(defs -> {
+      List<Coupon> held = new ArrayList<>(defs.values());
+      Instant now = clock.instant();
+      return product -> CouponRule.offers(held, c.held()::contains, c.grade(), product, now);
+    }));
   }
 
   private Future<Map<String, Coupon>> definitionsOf(Set<String> ids) {
@@ -101,14 +110,10 @@ public final class CouponService {
    * counting once. Fails with COUPON_NOT_APPLICABLE when it applies to no line.
    */
   public Future<Long> discount(String userId, String couponId, List<CouponRule.ProductFacts> lines) {
-    List<Future<Long>> perLine = new ArrayList<>(lines.size());
-    for (CouponRule.ProductFacts line : lines) {
-      perLine.add(offers(userId, line).map(offers -> offers.stream().filter(o -> o.couponId().equals(couponId))
-          .mapToLong(CouponRule.Offer::discount).max().orElse(-1)));
-    }
-    return Future.all(new ArrayList<>(perLine)).compose(x -> {
-      long best = perLine.stream().mapToLong(Future::result).max().orElse(-1);
-      return best < 0 ? Future.failedFuture(notApplicable(couponId, "does not apply to these items for you now"))
+    return rulesFor(userId).compose(rule -> {
+      long best = lines.stream().<CouponRule.Offer>flatMap(line -> rule.apply(line).stream()).filter(o -> o.couponId().equals(couponId))
+          .mapToLong(CouponRule.Offer::discount).max().orElse(-1);
+      return best < 0 ? Future.<Long>failedFuture(notApplicable(couponId, "does not apply to these items for you now"))
           : Future.succeededFuture(best);
     });
   }

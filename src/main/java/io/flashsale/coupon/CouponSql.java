@@ -24,19 +24,10 @@ final class CouponSql {
 
   static final String ALL_COUPONS = "select * from coupons order by coupon_id";
 
-  /** Products the coupon's product-side target matches (each non-empty list must match). */
-  static final String MATCHING_PRODUCTS = """
-      select product_id from products
-      where (cardinality($1::text[]) = 0 or product_id = any($1))
-        and (cardinality($2::text[]) = 0 or brand = any($2))
-        and (cardinality($3::text[]) = 0 or category = any($3))""";
-
   static final String HOLDERS = "select user_id from coupon_grants where coupon_id = $1 and status = 'AVAILABLE'";
 
   static final String GRANT_STATUS = """
       select user_id, status from coupon_grants where coupon_id = $1 and user_id = any($2)""";
-
-  static final String PRODUCT = "select product_id, brand, category, price from products where product_id = $1";
 
   static final String USER_GRADE = "select grade from users where user_id = $1";
 

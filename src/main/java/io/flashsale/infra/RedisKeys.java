@@ -5,21 +5,31 @@ public final class RedisKeys {
 
   private final String prefix;
   private final int statsShards;
+  private final boolean cluster;
 
   public RedisKeys(String prefix) {
-    this(prefix, 1);
+    this(prefix, 1, false);
   }
 
-  /** {@code statsShards}: how many hash tags the fan-out's dedupe marks and sales buckets spread over. */
-  public RedisKeys(String prefix, int statsShards) {
+  /**
+   * {@code statsShards}: how many hash tags the fan-out's dedupe marks and sales buckets spread over; {@code cluster}:
+   * whether a pipeline must stay inside one hash slot.
+   */
+  public RedisKeys(String prefix, int statsShards, boolean cluster) {
     this.prefix = prefix;
     this.statsShards = statsShards;
+    this.cluster = cluster;
   }
 
   /** On a Redis Cluster the marks and buckets spread over {@value #CLUSTER_STATS_SHARDS} tags; one server keeps one. */
   public static RedisKeys from(AppConfig config) {
-    return new RedisKeys(config.string("redis.prefix"),
-        RedisConfig.from(config).cluster() ? CLUSTER_STATS_SHARDS : 1);
+    boolean cluster = RedisConfig.from(config).cluster();
+    return new RedisKeys(config.string("redis.prefix"), cluster ? CLUSTER_STATS_SHARDS : 1, cluster);
+  }
+
+  /** Whether the keys live on a Redis Cluster: a pipeline or a multi-key command must then stay in one slot. */
+  public boolean cluster() {
+    return cluster;
   }
 
   /** Enough tags that the three masters of our cluster each get several (slots are spread by CRC16). */
@@ -117,47 +127,46 @@ public final class RedisKeys {
     return prefix + "idem:" + userId + ":" + key;
   }
 
-  // Coupons: every key carries the {cpn} hash tag (one slot), so the reserve script can touch a user's and a
-  // coupon's sets together on Redis Cluster.
+  // Coupons. A shopper's keys (unused coupons, grade) share one of COUPON_USER_SHARDS tags, and each tag has its own
+  // ready mark: a lookup reads one slot, and a master that lost its slots is seen by the marks it lost. A coupon's
+  // holder set carries the coupon's own tag. Definitions and the rebuild lock stay in {cpn}: read on a near-cache
+  // miss and per rebuild, not per lookup.
+
+  /** Enough tags that three masters get an even share of shoppers (128 tags: 34 / 30 / 36 % by CRC16). */
+  public static final int COUPON_USER_SHARDS = 128;
+
+  /** The tag (0…{@value #COUPON_USER_SHARDS} − 1) of a shopper's coupon keys. */
+  public int couponShard(String userId) {
+    return Math.floorMod(userId.hashCode(), COUPON_USER_SHARDS);
+  }
+
+  private String couponUserTag(int shard) {
+    return "{cu:" + shard + "}";
+  }
 
   /** Hash coupon → definition JSON. */
   public String couponDefs() {
     return prefix + "{cpn}:defs";
   }
 
-  /** Set of coupons whose target names no product, brand or category (they can apply to any product). */
-  public String couponsForAnyProduct() {
-    return prefix + "{cpn}:any";
-  }
-
-  /** Set of coupons whose product-side target matches the product. */
-  public String couponsOfProduct(String productId) {
-    return prefix + "{cpn}:product:" + productId;
-  }
-
-  /** Set of products a coupon is indexed under (to take it out again when its target changes). */
-  public String productsOfCoupon(String couponId) {
-    return prefix + "{cpn}:products-of:" + couponId;
-  }
-
   /** Set of coupons the user holds an unused grant of. */
   public String couponsOfUser(String userId) {
-    return prefix + "{cpn}:user:" + userId;
+    return prefix + couponUserTag(couponShard(userId)) + ":u:" + userId;
   }
 
-  /** Set of users holding an unused grant of the coupon. */
+  /** Set of users holding an unused grant of the coupon (read by the rebuild's diff, never by a lookup). */
   public String holdersOfCoupon(String couponId) {
-    return prefix + "{cpn}:holders:" + couponId;
+    return prefix + "{cpn:" + couponId + "}:holders";
   }
 
-  /** Hash user → membership grade. */
-  public String userGrades() {
-    return prefix + "{cpn}:grades";
+  /** Hash user → membership grade, for the shoppers of one tag. */
+  public String userGrades(int shard) {
+    return prefix + couponUserTag(shard) + ":grades";
   }
 
-  /** Set once the coupon sets were built from PostgreSQL; its absence (Redis lost its data) triggers a rebuild. */
-  public String couponIndexReady() {
-    return prefix + "{cpn}:ready";
+  /** Set once a tag's sets were built from PostgreSQL; its absence (Redis lost the slot) triggers a rebuild. */
+  public String couponIndexReady(int shard) {
+    return prefix + couponUserTag(shard) + ":ready";
   }
 
   public String couponRebuildLock() {
