@@ -3,11 +3,13 @@ package io.flashsale.infra;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Write commands that need no answer, pipelined by hash tag. On a Redis Cluster a pipeline must stay in one slot, so
@@ -37,11 +39,20 @@ public final class TaggedBatch {
     if (byTag.isEmpty()) {
       return Future.succeededFuture();
     }
+    if (!cluster) {
+      return send(redis::batch);
+    }
+    // One cluster connection for every group: the pooled cluster client would take a connection to every master for
+    // each group (a rebuild writes over a hundred groups per coupon).
+    return redis.connect().compose(conn -> send(conn::batch).eventually(conn::close));
+  }
+
+  private Future<Void> send(Function<List<Request>, Future<List<Response>>> batch) {
     return Concurrently.forEach(new ArrayList<>(byTag.values()), GROUPS_AT_ONCE, group -> {
       Future<Void> chain = Future.succeededFuture();
       for (int i = 0; i < group.size(); i += CHUNK) {
         List<Request> chunk = group.subList(i, Math.min(group.size(), i + CHUNK));
-        chain = chain.compose(x -> redis.batch(chunk).mapEmpty());
+        chain = chain.compose(x -> batch.apply(chunk).mapEmpty());
       }
       return chain;
     });
