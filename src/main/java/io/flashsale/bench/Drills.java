@@ -469,9 +469,11 @@ public final class Drills {
     watcherToken = auth.issue(eventId + "-watcher", false, Duration.ofHours(2));
     currentCoupon = couponId;
     String last = auth.issue(shopper.apply(9_999), false, Duration.ofHours(1));
-    if (!waitFor(Duration.ofSeconds(60), () -> http.getAs(APP_A, "/api/products/" + productId + "/coupons", last)
+    // Bounded but patient: on a fresh Redis the instances first rebuild the whole coupon index from PostgreSQL, and a
+    // database that also holds the coupons bench's 2M grants takes over a minute to index.
+    if (!waitFor(Duration.ofSeconds(240), () -> http.getAs(APP_A, "/api/products/" + productId + "/coupons", last)
         .contains(couponId) && http.getAs(APP_A, "/api/products/" + productId + "/coupons", watcherToken).contains(couponId))) {
-      throw new IllegalStateException("the coupon index did not pick up the drill's grants in 60 s");
+      throw new IllegalStateException("the coupon index did not pick up the drill's grants in 240 s");
     }
     return couponId;
   }
