@@ -72,12 +72,13 @@ public final class CouponIndex {
 
   // ------------------------------------------------------------------ readiness (self-healing after a Redis loss)
 
-  /** Whether every tag has its ready mark (a tag without one lost its sets, or was never built). */
+  /** Whether every tag (and the definitions) has its ready mark (one without lost its sets, or was never built). */
   public Future<Boolean> isReady() {
-    List<String> marks = new ArrayList<>(RedisKeys.COUPON_USER_SHARDS);
+    List<String> marks = new ArrayList<>(RedisKeys.COUPON_USER_SHARDS + 1);
     for (int shard = 0; shard < RedisKeys.COUPON_USER_SHARDS; shard++) {
       marks.add(keys.couponIndexReady(shard));
     }
+    marks.add(keys.couponDefsReady());
     if (!keys.cluster()) {
       Request exists = Request.cmd(Command.EXISTS);
       marks.forEach(exists::arg);
@@ -96,6 +97,7 @@ public final class CouponIndex {
       String mark = keys.couponIndexReady(shard);
       batch.add(mark, Request.cmd(Command.SET).arg(mark).arg(now));
     }
+    batch.add(keys.couponDefsReady(), Request.cmd(Command.SET).arg(keys.couponDefsReady()).arg(now));
     return batch.send(redis);
   }
 
@@ -131,7 +133,10 @@ public final class CouponIndex {
         });
   }
 
-  /** Definitions by id (missing ones are absent from the answer). */
+  /**
+   * Definitions by id. One missing is a coupon whose upsert the indexer has not applied yet, and is left out; but when
+   * the definitions' own ready mark is gone too, Redis lost them, and leaving them out would be a wrong "no coupons".
+   */
   public Future<Map<String, Coupon>> definitions(Collection<String> ids) {
     if (ids.isEmpty()) {
       return Future.succeededFuture(Map.of());
@@ -139,12 +144,16 @@ public final class CouponIndex {
     List<String> list = new ArrayList<>(ids);
     Request req = Request.cmd(Command.HMGET).arg(keys.couponDefs());
     list.forEach(req::arg);
-    return redis.send(req).map(r -> {
+    return redis.batch(List.of(req, Request.cmd(Command.EXISTS).arg(keys.couponDefsReady()))).map(rs -> {
+      Response r = rs.get(0);
       Map<String, Coupon> out = new HashMap<>();
       for (int i = 0; i < list.size(); i++) {
         if (r.get(i) != null) {
           out.put(list.get(i), Coupon.fromJson(new JsonObject(r.get(i).toString())));
         }
+      }
+      if (out.size() < list.size() && rs.get(1).toInteger() == 0) {
+        throw ApiException.unavailable("the coupon index is being rebuilt; retry shortly");
       }
       return out;
     });

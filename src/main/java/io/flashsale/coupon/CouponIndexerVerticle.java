@@ -46,8 +46,9 @@ public final class CouponIndexerVerticle extends VerticleBase {
   }
 
   /**
-   * Self-healing: when the sentinel is missing (Redis lost its data, or this is the first start), one process — the
-   * holder of the rebuild lock — rebuilds every set from PostgreSQL and sets it again; lookups answer 503 meanwhile.
+   * Self-healing: when any ready mark is missing (Redis lost some of its data, or this is the first start), one
+   * process — the holder of the rebuild lock — rebuilds every set from PostgreSQL and sets the marks again; lookups
+   * whose marks are gone answer 503 meanwhile.
    */
   private void healIfLost() {
     if (healing) {

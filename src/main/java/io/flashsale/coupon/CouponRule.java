@@ -36,7 +36,7 @@ public final class CouponRule {
         && p.price() >= c.minPrice();
   }
 
-  /** The product-side part of the target (the part an index by product can pre-compute). */
+  /** The product-side part of the target (brands, categories, product ids), checked against the product's facts. */
   public static boolean matchesProduct(Coupon c, ProductFacts p) {
     Coupon.Target t = c.target();
     return (t.brands().isEmpty() || t.brands().contains(p.brand()))

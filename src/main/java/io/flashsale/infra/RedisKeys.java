@@ -169,6 +169,11 @@ public final class RedisKeys {
     return prefix + couponUserTag(shard) + ":ready";
   }
 
+  /** Set once the definitions were built; its absence (Redis lost the {cpn} slot) triggers a rebuild. */
+  public String couponDefsReady() {
+    return prefix + "{cpn}:ready";
+  }
+
   public String couponRebuildLock() {
     return prefix + "{cpn}:rebuilding";
   }

@@ -14,7 +14,7 @@ import java.util.function.Function;
 /**
  * Write commands that need no answer, pipelined by hash tag. On a Redis Cluster a pipeline must stay in one slot, so
  * the commands are grouped by their key's tag and the groups go a few at a time; on one server everything is one
- * group. Inside a group the commands keep their order (a DEL before the SADD that refills the set), in chunks of
+ * group. Inside a group the commands keep their order (an SADD and a later SREM of one member), in chunks of
  * {@value #CHUNK}, each after the one before.
  */
 public final class TaggedBatch {

@@ -375,7 +375,10 @@ class CouponIT {
     int shard = keys.couponShard(sale[2]);
     // The slot's sets first, its ready mark last: the index heals only once the mark is gone, so it cannot rebuild in
     // between and have its work deleted. One key per DEL, as a cluster needs.
-    for (String key : List.of(keys.couponsOfUser(sale[2]), keys.userGrades(shard), keys.couponIndexReady(shard))) {
+    // The definitions' slot goes too (on a cluster it is another master's): a process whose near cache misses must not
+    // take the missing definition for a coupon not yet indexed.
+    for (String key : List.of(keys.couponsOfUser(sale[2]), keys.userGrades(shard), keys.couponDefs(),
+        keys.couponIndexReady(shard), keys.couponDefsReady())) {
       redis.send(Request.cmd(Command.DEL).arg(key)).await(10, TimeUnit.SECONDS);
     }
     waitUntil(Duration.ofSeconds(60), () -> {
