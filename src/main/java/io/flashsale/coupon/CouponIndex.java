@@ -1,7 +1,6 @@
 package io.flashsale.coupon;
 
 import io.flashsale.http.ApiException;
-import io.flashsale.infra.Concurrently;
 import io.flashsale.infra.RedisKeys;
 import io.flashsale.infra.RedisLease;
 import io.flashsale.infra.TaggedBatch;
@@ -37,10 +36,11 @@ public final class CouponIndex {
 
   /** Stores the definition and tells the near caches. */
   public Future<Void> indexCoupon(Coupon c) {
+    String defs = keys.couponDefs();
     return new TaggedBatch(keys)
-        .add(keys.couponDefs(), Request.cmd(Command.HSET).arg(keys.couponDefs()).arg(c.couponId()).arg(c.toJson().encode()))
-        .add(keys.couponDefs(), Request.cmd(Command.PUBLISH).arg(keys.couponChannel()).arg(c.couponId()))
-        .send(redis);
+        .add(defs, Request.cmd(Command.HSET).arg(defs).arg(c.couponId()).arg(c.toJson().encode()))
+        .add(defs, Request.cmd(Command.PUBLISH).arg(keys.couponChannel()).arg(c.couponId()))
+        .send(redis).mapEmpty();
   }
 
   /** Sets whether each user holds an unused grant of the coupon. */
@@ -52,7 +52,7 @@ public final class CouponIndex {
       batch.add(mine, Request.cmd(yes ? Command.SADD : Command.SREM).arg(mine).arg(couponId));
       batch.add(holders, Request.cmd(yes ? Command.SADD : Command.SREM).arg(holders).arg(user));
     });
-    return batch.send(redis);
+    return batch.send(redis).mapEmpty();
   }
 
   /** The users the coupon's holder set lists now. */
@@ -67,38 +67,33 @@ public final class CouponIndex {
         shard -> Request.cmd(Command.HSET).arg(keys.userGrades(shard))).arg(u).arg(g));
     TaggedBatch batch = new TaggedBatch(keys);
     byShard.forEach((shard, req) -> batch.add(keys.userGrades(shard), req));
-    return batch.send(redis);
+    return batch.send(redis).mapEmpty();
   }
 
   // ------------------------------------------------------------------ readiness (self-healing after a Redis loss)
 
   /** Whether every tag (and the definitions) has its ready mark (one without lost its sets, or was never built). */
   public Future<Boolean> isReady() {
-    List<String> marks = new ArrayList<>(RedisKeys.COUPON_USER_SHARDS + 1);
-    for (int shard = 0; shard < RedisKeys.COUPON_USER_SHARDS; shard++) {
-      marks.add(keys.couponIndexReady(shard));
-    }
-    marks.add(keys.couponDefsReady());
-    if (!keys.cluster()) {
-      Request exists = Request.cmd(Command.EXISTS);
-      marks.forEach(exists::arg);
-      return redis.send(exists).map(r -> r.toInteger() == marks.size());
-    }
-    // One slot per mark: a command each, a few at a time, stopping at the first missing one.
-    boolean[] all = {true};
-    return Concurrently.forEach(marks, 16, mark -> all[0] ? redis.send(Request.cmd(Command.EXISTS).arg(mark))
-        .onSuccess(r -> all[0] &= r.toInteger() == 1) : Future.succeededFuture()).map(x -> all[0]);
+    TaggedBatch batch = new TaggedBatch(keys);
+    readyMarks().forEach(mark -> batch.add(mark, Request.cmd(Command.EXISTS).arg(mark)));
+    return batch.send(redis).map(answers -> answers.stream().allMatch(r -> r.toInteger() == 1));
   }
 
   public Future<Void> markReady() {
     String now = Long.toString(System.currentTimeMillis());
     TaggedBatch batch = new TaggedBatch(keys);
+    readyMarks().forEach(mark -> batch.add(mark, Request.cmd(Command.SET).arg(mark).arg(now)));
+    return batch.send(redis).mapEmpty();
+  }
+
+  /** Every tag's ready mark, and the definitions'. */
+  private List<String> readyMarks() {
+    List<String> marks = new ArrayList<>(RedisKeys.COUPON_USER_SHARDS + 1);
     for (int shard = 0; shard < RedisKeys.COUPON_USER_SHARDS; shard++) {
-      String mark = keys.couponIndexReady(shard);
-      batch.add(mark, Request.cmd(Command.SET).arg(mark).arg(now));
+      marks.add(keys.couponIndexReady(shard));
     }
-    batch.add(keys.couponDefsReady(), Request.cmd(Command.SET).arg(keys.couponDefsReady()).arg(now));
-    return batch.send(redis);
+    marks.add(keys.couponDefsReady());
+    return marks;
   }
 
   /** The rebuild lock for {@code ttlMs}: our token, or {@code null} when another process rebuilds. */
@@ -166,14 +161,19 @@ public final class CouponIndex {
    * PostgreSQL.
    */
   public Future<Boolean> take(String userId, String couponId) {
-    return redis.send(Request.cmd(Command.SREM).arg(keys.couponsOfUser(userId)).arg(couponId)).map(r -> {
-      boolean took = r.toInteger() == 1;
+    return redis.send(Request.cmd(Command.SREM).arg(keys.couponsOfUser(userId)).arg(couponId)).transform(ar -> {
+      if (ar.failed()) {
+        // No answer: the SREM may have run. The grant goes back (a no-op if it did not), so a lost answer never hides
+        // a shopper's coupon until the next reindex; the checkout fails and its retry takes it again.
+        return putBack(userId, couponId).transform(x -> Future.<Boolean>failedFuture(ar.cause()));
+      }
+      boolean took = ar.result().toInteger() == 1;
       if (took) {
         redis.send(Request.cmd(Command.SREM).arg(keys.holdersOfCoupon(couponId)).arg(userId)).onFailure(err ->
             LOG.debug("holder set of {} not updated after a take (the rebuild's diff corrects it): {}", couponId,
                 err.toString()));
       }
-      return took;
+      return Future.succeededFuture(took);
     });
   }
 

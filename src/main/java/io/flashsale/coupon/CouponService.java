@@ -17,7 +17,8 @@ import java.util.function.Function;
 /**
  * "Which coupons may this user use on this product, and which is best": one Redis round trip to the shopper's slot
  * for the coupons they hold and their grade, definitions from a process-wide near cache (dropped on the coupon
- * channel), then the rule as arithmetic (the product side of each target included). Also reserves a coupon for a checkout, atomically.
+ * channel), then the rule as arithmetic (the product side of each target included). Also reserves a coupon for a
+ * checkout, atomically.
  */
 public final class CouponService {
 
@@ -111,9 +112,10 @@ public final class CouponService {
    */
   public Future<Long> discount(String userId, String couponId, List<CouponRule.ProductFacts> lines) {
     return rulesFor(userId).compose(rule -> {
-      long best = lines.stream().<CouponRule.Offer>flatMap(line -> rule.apply(line).stream()).filter(o -> o.couponId().equals(couponId))
-          .mapToLong(CouponRule.Offer::discount).max().orElse(-1);
-      return best < 0 ? Future.<Long>failedFuture(notApplicable(couponId, "does not apply to these items for you now"))
+      long best = lines.stream().<CouponRule.Offer>flatMap(line -> rule.apply(line).stream())
+          .filter(o -> o.couponId().equals(couponId)).mapToLong(CouponRule.Offer::discount).max().orElse(-1);
+      return best < 0
+          ? Future.<Long>failedFuture(notApplicable(couponId, "does not apply to these items for you now"))
           : Future.succeededFuture(best);
     });
   }

@@ -6,7 +6,7 @@ import io.flashsale.fanout.FanoutEffects;
 import io.flashsale.http.RequestMeter;
 import io.flashsale.infra.LocalFigures;
 import io.flashsale.infra.RedisKeys;
-import io.flashsale.infra.ShardedBatch;
+import io.flashsale.infra.TaggedBatch;
 import io.flashsale.inventory.StockDriftVerticle;
 import io.flashsale.payment.PaymentClient;
 import io.micrometer.core.instrument.Gauge;
@@ -93,21 +93,18 @@ public final class StatsRoutes {
   public Future<JsonObject> stats() {
     Instant now = clock.instant().truncatedTo(ChronoUnit.MINUTES);
     List<String> minutes = new ArrayList<>();
-    List<Request> batch = new ArrayList<>();
-    List<Integer> shardOf = new ArrayList<>();
+    // A minute's figures are the sum over the buckets' shards (one pipeline per shard).
+    TaggedBatch batch = new TaggedBatch(keys);
     for (int i = MINUTES - 1; i >= 0; i--) {
       String m = FanoutEffects.minute(now.minus(i, ChronoUnit.MINUTES));
       minutes.add(now.minus(i, ChronoUnit.MINUTES).toString());
       for (int shard = 0; shard < keys.statsShards(); shard++) {
-        batch.add(Request.cmd(Command.GET).arg(keys.ordersPerMinute(shard, "all", m)));
-        batch.add(Request.cmd(Command.GET).arg(keys.salesPerMinute(shard, "all", m)));
-        shardOf.add(shard);
-        shardOf.add(shard);
+        String orders = keys.ordersPerMinute(shard, "all", m);
+        String won = keys.salesPerMinute(shard, "all", m);
+        batch.add(orders, Request.cmd(Command.GET).arg(orders)).add(won, Request.cmd(Command.GET).arg(won));
       }
     }
-    // A minute's figures are the sum over the buckets' shards (one pipeline per shard).
-    Future<List<Response>> buckets = ShardedBatch.run(shardOf,
-        indexes -> redis.batch(indexes.stream().map(batch::get).toList()));
+    Future<List<Response>> buckets = batch.send(redis);
     Future<List<Row>> products = pool.query("""
         select i.product_id, p.name, s.quantity from event_items i
         join events e on e.event_id = i.event_id and e.starts_at <= now() and e.ends_at > now()

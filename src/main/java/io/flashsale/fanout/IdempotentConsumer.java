@@ -3,7 +3,7 @@ package io.flashsale.fanout;
 import io.flashsale.infra.Tracing;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.RedisKeys;
-import io.flashsale.infra.ShardedBatch;
+import io.flashsale.infra.TaggedBatch;
 import io.flashsale.infra.Topics;
 import io.flashsale.outbox.KafkaBatchConsumer;
 import io.flashsale.outbox.OutboxEvent;
@@ -19,7 +19,6 @@ import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -170,10 +169,13 @@ public final class IdempotentConsumer {
   }
 
   private Future<Void> applyTogether(List<OutboxEvent> events) {
-    List<Request> asks = new ArrayList<>(events.size());
-    events.forEach(e -> asks.add(Request.cmd(Command.EXISTS).arg(keys.processed(name, e.eventId().toString()))));
+    TaggedBatch asks = new TaggedBatch(keys);
+    events.forEach(e -> {
+      String mark = keys.processed(name, e.eventId().toString());
+      asks.add(mark, Request.cmd(Command.EXISTS).arg(mark));
+    });
     // Redis down: the marks are an optimisation; the effects' own keys make a second application a no-op.
-    return marksBatch(events, asks).map(answers -> {
+    return asks.send(redis).map(answers -> {
       List<OutboxEvent> todo = new ArrayList<>();
       for (int i = 0; i < events.size(); i++) {
         if (answers.get(i) == null || answers.get(i).toInteger() != 1) {
@@ -195,18 +197,14 @@ public final class IdempotentConsumer {
             }
           });
       return applied.compose(x -> {
-        List<Request> marks = new ArrayList<>(todo.size());
-        todo.forEach(e -> marks.add(Request.cmd(Command.SET).arg(keys.processed(name, e.eventId().toString())).arg("1")
-            .arg("EX").arg(MARK_TTL_SECONDS)));
-        return marksBatch(todo, marks).otherwiseEmpty().mapEmpty();
+        TaggedBatch marks = new TaggedBatch(keys);
+        todo.forEach(e -> {
+          String mark = keys.processed(name, e.eventId().toString());
+          marks.add(mark, Request.cmd(Command.SET).arg(mark).arg("1").arg("EX").arg(MARK_TTL_SECONDS));
+        });
+        return marks.send(redis).otherwiseEmpty().mapEmpty();
       });
     });
-  }
-
-  /** One pipeline per tag of the events' marks (one on a single server; a cluster refuses a batch across slots). */
-  private Future<List<Response>> marksBatch(List<OutboxEvent> events, List<Request> calls) {
-    return ShardedBatch.run(events.stream().map(e -> keys.statsShard(e.eventId().toString())).toList(),
-        indexes -> redis.batch(indexes.stream().map(calls::get).toList()));
   }
 
   private Future<Void> handle(KafkaConsumerRecord<String, String> r) {

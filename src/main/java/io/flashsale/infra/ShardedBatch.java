@@ -20,10 +20,11 @@ public final class ShardedBatch {
 
   /**
    * {@code shardOf.get(i)} is call i's tag; {@code run} sends the calls at the given indexes as one pipeline and
-   * answers in that order. One server (a single tag) costs one pipeline, as before.
+   * answers in that order. One server (a single tag) costs one pipeline, as before. A failed group fails the whole
+   * only once every group has answered: no caller retries while part of its work is still in flight.
    */
-  public static <T> Future<List<T>> run(List<Integer> shardOf, Function<List<Integer>, Future<List<T>>> run) {
-    Map<Integer, List<Integer>> groups = new LinkedHashMap<>();
+  public static <K, T> Future<List<T>> run(List<K> shardOf, Function<List<Integer>, Future<List<T>>> run) {
+    Map<K, List<Integer>> groups = new LinkedHashMap<>();
     for (int i = 0; i < shardOf.size(); i++) {
       groups.computeIfAbsent(shardOf.get(i), k -> new ArrayList<>()).add(i);
     }
@@ -40,7 +41,7 @@ public final class ShardedBatch {
       }));
     }
     @SuppressWarnings("unchecked")
-    Future<List<T>> all = Future.all(each).map(x -> (List<T>) Arrays.asList(out));
+    Future<List<T>> all = Future.join(each).map(x -> (List<T>) Arrays.asList(out));
     return all;
   }
 }
