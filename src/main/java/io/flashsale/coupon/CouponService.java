@@ -126,13 +126,18 @@ public final class CouponService {
       if (!took) {
         return Future.failedFuture(notApplicable(couponId, "is not held by you (or already in use)"));
       }
-      // PostgreSQL gates the reservation; Redis's set only says who may try. A refused or failed reserve puts the grant
-      // back (if the failed one did commit, the next take is refused by PostgreSQL, and confirm redeems only a grant
-      // reserved for its checkout), so a lost answer never hides a shopper's coupon until the next reindex.
-      return store.reserve(couponId, userId, checkoutId).transform(ar -> ar.succeeded() && ar.result()
-          ? Future.<Void>succeededFuture()
-          : index.putBack(userId, couponId).transform(x -> Future.failedFuture(ar.failed() ? ar.cause()
-              : notApplicable(couponId, "is not held by you (or already in use)"))));
+      // PostgreSQL gates the reservation; Redis's set only says who may try. A reserve without an answer puts the
+      // grant back (if it did commit, the next take is refused by PostgreSQL, and confirm redeems only a grant
+      // reserved for its checkout), so a lost answer never hides a shopper's coupon until the next reindex. A refusal
+      // does not: PostgreSQL says the grant is not available now, and when it is again (a released or cancelled
+      // checkout) its CouponRestored event puts it back — putting it back here would keep a used grant on offer.
+      return store.reserve(couponId, userId, checkoutId).transform(ar -> {
+        if (ar.failed()) {
+          return index.putBack(userId, couponId).transform(x -> Future.<Void>failedFuture(ar.cause()));
+        }
+        return ar.result() ? Future.<Void>succeededFuture()
+            : Future.failedFuture(notApplicable(couponId, "is not held by you (or already in use)"));
+      });
     });
   }
 
