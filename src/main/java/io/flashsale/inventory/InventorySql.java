@@ -13,6 +13,19 @@ final class InventorySql {
       from c, unnest($8::text[], $9::int[], $10::int[], $11::bigint[], $12::text[], $13::int[])
         as t(product_id, position, quantity, unit_price, event_id, limit_per_user)""";
 
+  /**
+   * {@link #INSERT_CHECKOUT} of many checkouts in one statement (a group commit): $1–$7 one element per checkout,
+   * $8–$14 one per line, each line naming its checkout.
+   */
+  static final String INSERT_CHECKOUTS = """
+      with c as (
+        insert into checkouts (checkout_id, user_id, status, subtotal, discount, total, coupon_id, expires_at)
+        select t.checkout_id, t.user_id, 'HELD', t.subtotal, t.discount, t.total, t.coupon_id, t.expires_at
+        from unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::timestamptz[])
+          as t(checkout_id, user_id, subtotal, discount, total, coupon_id, expires_at))
+      insert into checkout_items (checkout_id, product_id, position, quantity, unit_price, event_id, limit_per_user)
+      select * from unnest($8::text[], $9::text[], $10::int[], $11::int[], $12::bigint[], $13::text[], $14::int[])""";
+
   static final String CHECKOUT = """
       select c.checkout_id, c.user_id, c.status, c.subtotal, c.discount, c.total, c.coupon_id, c.expires_at,
              i.product_id, i.quantity, i.unit_price, i.event_id, i.limit_per_user

@@ -2,6 +2,7 @@ package io.flashsale.inventory;
 
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
+import io.flashsale.infra.GroupCommit;
 import io.flashsale.infra.RedisKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -46,7 +47,7 @@ public final class StockConfirms {
     this.keys = keys;
     this.clock = clock;
     this.lockTtlMs = config.lockTtlMillis();
-    this.confirms = new GroupCommit<>(clock, config.confirmQueueMax(), config.confirmBatchMax(), this::commitBatch);
+    this.confirms = new GroupCommit<>("confirms", clock, config.confirmQueueMax(), config.confirmBatchMax(), this::commitBatch);
     this.confirmHook = confirmHook;
     this.confirmShards = config.confirmShards();
   }

@@ -4,6 +4,7 @@ import io.flashsale.catalog.CatalogStore;
 import io.flashsale.coupon.CouponStore;
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
+import io.flashsale.infra.GroupedStatement;
 import io.flashsale.infra.Topics;
 import io.flashsale.outbox.OutboxEvent;
 import io.flashsale.outbox.OutboxStore;
@@ -18,8 +19,10 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -41,6 +44,8 @@ public final class StockLedger {
   private final Topics topics;
   private final int decrementAttempts;
   private final CouponStore coupons;
+  private final GroupedStatement<Checkout, Void> inserts = new GroupedStatement<>("checkout inserts", 2_000, 64, 2_000,
+      this::insertMany, this::insertOne);
 
   public StockLedger(Pool pool, Topics topics, int decrementAttempts) {
     this.pool = pool;
@@ -61,11 +66,41 @@ public final class StockLedger {
     return pool;
   }
 
+  /** Stores a new checkout, in one statement with the checkouts stored at the same moment (a group commit). */
   public Future<Void> insertCheckout(Checkout c) {
+    return inserts.run(c);
+  }
+
+  private Future<Void> insertOne(Checkout c) {
     ItemColumns lines = ItemColumns.of(c.items());
     return pool.preparedQuery(InventorySql.INSERT_CHECKOUT).execute(Tuple.wrap(new Object[] {c.checkoutId(), c.userId(),
         c.subtotal(), c.discount(), c.total(), c.couponId(), c.expiresAt().atOffset(ZoneOffset.UTC), lines.productIds(),
         lines.positions(), lines.quantities(), lines.unitPrices(), lines.eventIds(), lines.limitsPerUser()})).mapEmpty();
+  }
+
+  private Future<List<Void>> insertMany(List<Checkout> cs) {
+    int lineCount = cs.stream().mapToInt(c -> c.items().size()).sum();
+    String[] lineCheckouts = new String[lineCount];
+    List<PricedItem> allLines = new ArrayList<>(lineCount);
+    Integer[] positions = new Integer[lineCount];
+    for (Checkout c : cs) {
+      for (int i = 0; i < c.items().size(); i++) {
+        lineCheckouts[allLines.size()] = c.checkoutId();
+        positions[allLines.size()] = i;
+        allLines.add(c.items().get(i));
+      }
+    }
+    ItemColumns lines = ItemColumns.of(allLines);
+    return pool.preparedQuery(InventorySql.INSERT_CHECKOUTS).execute(Tuple.wrap(new Object[] {
+        cs.stream().map(Checkout::checkoutId).toArray(String[]::new),
+        cs.stream().map(Checkout::userId).toArray(String[]::new),
+        cs.stream().map(Checkout::subtotal).toArray(Long[]::new),
+        cs.stream().map(Checkout::discount).toArray(Long[]::new),
+        cs.stream().map(Checkout::total).toArray(Long[]::new),
+        cs.stream().map(Checkout::couponId).toArray(String[]::new),
+        cs.stream().map(c -> c.expiresAt().atOffset(ZoneOffset.UTC)).toArray(OffsetDateTime[]::new),
+        lineCheckouts, lines.productIds(), positions, lines.quantities(), lines.unitPrices(), lines.eventIds(),
+        lines.limitsPerUser()})).map(rs -> Collections.nCopies(cs.size(), null));
   }
 
   /** The checkout, or {@code null}. */

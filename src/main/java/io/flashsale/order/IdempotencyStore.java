@@ -2,6 +2,7 @@ package io.flashsale.order;
 
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
+import io.flashsale.infra.GroupedStatement;
 import io.flashsale.infra.RedisKeys;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -12,6 +13,10 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -28,6 +33,12 @@ public final class IdempotencyStore {
   private final Pool pool;
   private final RedisKeys keys;
   private final long ttlSeconds;
+  private final GroupedStatement<KeyUse, Boolean> begins = new GroupedStatement<>("idempotency keys", 2_000, 64, 2_000,
+      this::takeMany, this::takeOne);
+
+  /** A first use of a key: the row to insert. */
+  private record KeyUse(String userId, String key, String hash) {
+  }
 
   /** What {@link #begin} decided: run the request, or replay a stored answer. */
   public record Begin(boolean replay, int status, String body) {
@@ -71,9 +82,10 @@ public final class IdempotencyStore {
   }
 
   private Future<Begin> durableBegin(String userId, String key, String hash) {
-    return pool.preparedQuery(OrderSql.BEGIN_KEY).execute(Tuple.of(userId, key, hash))
-        .compose(rs -> {
-          if (rs.rowCount() == 1) {
+    // The row is taken in one statement with the keys of the orders placed at the same moment (a group commit).
+    return begins.run(new KeyUse(userId, key, hash))
+        .compose(took -> {
+          if (took) {
             return Future.succeededFuture(Begin.run());
           }
           return pool.preparedQuery(OrderSql.READ_KEY).execute(Tuple.of(userId, key)).map(rows -> {
@@ -86,6 +98,25 @@ public final class IdempotencyStore {
                 }
                 return new Begin(true, r.getInteger("status_code"), r.getString("response"));
               });
+        });
+  }
+
+  private Future<Boolean> takeOne(KeyUse u) {
+    return pool.preparedQuery(OrderSql.BEGIN_KEY).execute(Tuple.of(u.userId(), u.key(), u.hash()))
+        .map(rs -> rs.rowCount() == 1);
+  }
+
+  private Future<List<Boolean>> takeMany(List<KeyUse> uses) {
+    return pool.preparedQuery(OrderSql.BEGIN_KEYS).execute(Tuple.wrap(new Object[] {
+            uses.stream().map(KeyUse::userId).toArray(String[]::new),
+            uses.stream().map(KeyUse::key).toArray(String[]::new),
+            uses.stream().map(KeyUse::hash).toArray(String[]::new)}))
+        .map(rs -> {
+          Set<List<String>> taken = new HashSet<>();
+          rs.forEach(r -> taken.add(List.of(r.getString(0), r.getString(1))));
+          List<Boolean> out = new ArrayList<>(uses.size());
+          uses.forEach(u -> out.add(taken.contains(List.of(u.userId(), u.key()))));
+          return out;
         });
   }
 

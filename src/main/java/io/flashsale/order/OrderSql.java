@@ -118,6 +118,22 @@ final class OrderSql {
       update idempotency_keys set status_code = $5, response = $6, completed_at = now()
       where user_id = $3 and key = $4""";  // the columns of COMPLETE_KEY: keep the two in step
 
+  /**
+   * {@link #RECORD_CAPTURE} and, where a key is given, {@link #RECORD_CAPTURE_AND_ANSWER}'s stored answer, for many
+   * orders in one statement (a group commit): $1 orders, $2 payment statuses, $3–$6 users, keys (null: none), answer
+   * statuses and bodies.
+   */
+  static final String RECORD_CAPTURES = """
+      with t as (
+        select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
+          as t(order_id, payment_status, user_id, key, status_code, response)),
+      c as (
+        update orders o set payment_status = t.payment_status, saga_step = 'DONE', recovery_attempts = 0,
+               updated_at = now()
+        from t where o.order_id = t.order_id and o.status = 'CONFIRMED')
+      update idempotency_keys k set status_code = t.status_code, response = t.response, completed_at = now()
+      from t where t.key is not null and k.user_id = t.user_id and k.key = t.key""";
+
   /** The money of a cancelled order came back (VOIDED or REFUNDED). */
   static final String RECORD_MONEY_BACK = """
       update orders set payment_status = $2, recovery_attempts = 0, updated_at = now()
@@ -153,6 +169,16 @@ final class OrderSql {
           and idempotency_keys.created_at < now() - interval '120 seconds'
           and idempotency_keys.request_hash = excluded.request_hash
       returning completed_at""";
+
+  /** {@link #BEGIN_KEY} of many keys in one statement (a group commit); a row for each key it took. */
+  static final String BEGIN_KEYS = """
+      insert into idempotency_keys (user_id, key, request_hash)
+      select * from unnest($1::text[], $2::text[], $3::text[])
+      on conflict (user_id, key) do update set created_at = now()
+        where idempotency_keys.completed_at is null
+          and idempotency_keys.created_at < now() - interval '120 seconds'
+          and idempotency_keys.request_hash = excluded.request_hash
+      returning user_id, key""";
 
   static final String READ_KEY = """
       select request_hash, status_code, response, completed_at from idempotency_keys where user_id = $1 and key = $2""";

@@ -4,6 +4,7 @@ import io.flashsale.catalog.CatalogStore;
 import io.flashsale.coupon.CouponStore;
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
+import io.flashsale.infra.GroupedStatement;
 import io.flashsale.infra.Topics;
 import io.flashsale.inventory.Checkout;
 import io.flashsale.inventory.StockLedger;
@@ -21,6 +22,7 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -35,6 +37,12 @@ public final class OrderStore {
   private final Pool pool;
   private final Topics topics;
   private final CouponStore coupons;
+  private final GroupedStatement<Capture, Void> captures = new GroupedStatement<>("capture records", 2_000, 64, 2_000,
+      this::recordCaptures, this::recordCapture);
+
+  /** A capture's answer to record, with the request's final answer when it has a key ({@code null}: none). */
+  private record Capture(String orderId, String paymentStatus, AnswerKey key, int status, String body) {
+  }
 
   public OrderStore(Pool pool, Topics topics) {
     this.pool = pool;
@@ -168,14 +176,33 @@ public final class OrderStore {
 
   /** Records a capture's answer, unless the order was cancelled meanwhile (then the cancel's money-back rules). */
   public Future<Void> recordCapture(String orderId, String paymentStatus) {
-    return pool.preparedQuery(OrderSql.RECORD_CAPTURE).execute(Tuple.of(orderId, paymentStatus)).mapEmpty();
+    return captures.run(new Capture(orderId, paymentStatus, null, 0, null));
   }
 
-  /** Records a capture's answer and stores the request's final answer under its key, in one round trip. */
+  /**
+   * Records a capture's answer and stores the request's final answer under its key, in one round trip (shared with
+   * the orders captured at the same moment).
+   */
   public Future<Void> recordCaptureAndAnswer(String orderId, String paymentStatus, AnswerKey key, int status,
                                              String body) {
-    return pool.preparedQuery(OrderSql.RECORD_CAPTURE_AND_ANSWER)
-        .execute(Tuple.of(orderId, paymentStatus, key.userId(), key.key(), status, body)).mapEmpty();
+    return captures.run(new Capture(orderId, paymentStatus, key, status, body));
+  }
+
+  private Future<Void> recordCapture(Capture c) {
+    return (c.key() == null
+        ? pool.preparedQuery(OrderSql.RECORD_CAPTURE).execute(Tuple.of(c.orderId(), c.paymentStatus()))
+        : pool.preparedQuery(OrderSql.RECORD_CAPTURE_AND_ANSWER).execute(Tuple.of(c.orderId(), c.paymentStatus(),
+            c.key().userId(), c.key().key(), c.status(), c.body()))).mapEmpty();
+  }
+
+  private Future<List<Void>> recordCaptures(List<Capture> cs) {
+    return pool.preparedQuery(OrderSql.RECORD_CAPTURES).execute(Tuple.wrap(new Object[] {
+        cs.stream().map(Capture::orderId).toArray(String[]::new),
+        cs.stream().map(Capture::paymentStatus).toArray(String[]::new),
+        cs.stream().map(c -> c.key() == null ? null : c.key().userId()).toArray(String[]::new),
+        cs.stream().map(c -> c.key() == null ? null : c.key().key()).toArray(String[]::new),
+        cs.stream().map(c -> c.key() == null ? null : c.status()).toArray(Integer[]::new),
+        cs.stream().map(Capture::body).toArray(String[]::new)})).map(rs -> Collections.nCopies(cs.size(), null));
   }
 
   /** Where the HTTP request that placed an order keeps its answer (its user's Idempotency-Key). */

@@ -1,6 +1,7 @@
 package io.flashsale.payment;
 
 import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.GroupedStatement;
 import io.flashsale.infra.PgConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -12,8 +13,13 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -27,11 +33,26 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class PaymentSimulatorVerticle extends VerticleBase {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PaymentSimulatorVerticle.class);
   private static final String ANSWER_DELAY = "answerDelayMillis";
+  /** The books' group commit: callers waiting at most, rows per statement, and how long one may wait for its batch. */
+  private static final int BATCH_WAITING = 2_000;
+  private static final int BATCH_MAX = 64;
+  private static final long BATCH_WAIT_MILLIS = 2_000;
+
+  /** A payment to authorise. */
+  private record NewPayment(String paymentId, String key, long amount, String token, String status) {
+  }
+
+  /** A capture or void of an authorised payment. */
+  private record Settle(String paymentId, String target) {
+  }
 
   private final AppConfig config;
   private Pool pool;
   private HttpServer server;
+  private GroupedStatement<NewPayment, JsonObject> authorizations;
+  private GroupedStatement<Settle, JsonObject> settlements;
   private volatile double errorRate;
   private volatile long latencyMillis;
   private volatile double captureLateRate;
@@ -44,6 +65,11 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = PgConfig.from(config).pool(vertx, "pg-payment-sim", 4);
+    // The books are written as a busy provider's would be: payments arriving together share a statement and a commit.
+    authorizations = new GroupedStatement<>("payment authorisations", BATCH_WAITING, BATCH_MAX, BATCH_WAIT_MILLIS,
+        this::authorizeMany, this::authorizeOne);
+    settlements = new GroupedStatement<>("captures and voids", BATCH_WAITING, BATCH_MAX, BATCH_WAIT_MILLIS,
+        this::settleMany, this::settleOne);
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create(false).setBodyLimit(16 * 1024));
     router.put("/v1/faults").handler(this::setFaults);
@@ -58,8 +84,13 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
     router.post("/v1/payments/:paymentId/refund").handler(ctx -> transition(ctx, "REFUNDED"));
     router.get("/v1/payments/:paymentId").handler(ctx -> byId(ctx.pathParam("paymentId")).onSuccess(p ->
         json(ctx, p == null ? 404 : 200, p == null ? error("no such payment") : p)).onFailure(ctx::fail));
-    router.route().failureHandler(ctx -> json(ctx, ctx.statusCode() > 0 ? ctx.statusCode() : 500,
-        error(ctx.failure() == null ? "failed" : ctx.failure().getMessage())));
+    router.route().failureHandler(ctx -> {
+      if (ctx.failure() != null) {
+        LOG.warn("payment simulator: {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
+      }
+      json(ctx, ctx.statusCode() > 0 ? ctx.statusCode() : 500,
+          error(ctx.failure() == null ? "failed" : ctx.failure().getMessage()));
+    });
     server = vertx.createHttpServer();
     return server.requestHandler(router).listen(config.integer("payment.simulator.port"), "127.0.0.1");
   }
@@ -121,12 +152,53 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
       delay = p.future();
     }
     String status = "tok_declined".equals(token) ? "DECLINED" : "AUTHORIZED";
-    // One round trip for a new payment; a repeated key reads the payment it made the first time.
-    delay.compose(x -> pool.preparedQuery(SimulatorSql.AUTHORIZE)
-        .execute(Tuple.of("pay_" + UUID.randomUUID().toString().replace("-", ""), key, amount, token, status)))
-        .compose(rs -> rs.size() == 1 ? Future.succeededFuture(toJson(rs.iterator().next())) : byKey(key))
-        .onSuccess(p -> json(ctx, "DECLINED".equals(p.getString("status")) ? 402 : 201, p))
+    // One statement (shared with the payments arriving with it) for a new payment; a repeated key reads the payment
+    // it made the first time.
+    NewPayment p = new NewPayment("pay_" + UUID.randomUUID().toString().replace("-", ""), key, amount, token, status);
+    delay.compose(x -> authorizations.run(p))
+        .compose(made -> made != null ? Future.succeededFuture(made) : byKey(key))
+        .onSuccess(made -> json(ctx, "DECLINED".equals(made.getString("status")) ? 402 : 201, made))
         .onFailure(ctx::fail);
+  }
+
+  private Future<JsonObject> authorizeOne(NewPayment p) {
+    return pool.preparedQuery(SimulatorSql.AUTHORIZE)
+        .execute(Tuple.of(p.paymentId(), p.key(), p.amount(), p.token(), p.status())).map(PaymentSimulatorVerticle::first);
+  }
+
+  private Future<List<JsonObject>> authorizeMany(List<NewPayment> ps) {
+    return pool.preparedQuery(SimulatorSql.AUTHORIZE_MANY).execute(Tuple.wrap(new Object[] {
+            ps.stream().map(NewPayment::paymentId).toArray(String[]::new),
+            ps.stream().map(NewPayment::key).toArray(String[]::new),
+            ps.stream().map(NewPayment::amount).toArray(Long[]::new),
+            ps.stream().map(NewPayment::token).toArray(String[]::new),
+            ps.stream().map(NewPayment::status).toArray(String[]::new)}))
+        .map(rs -> inOrder(rs, ps.stream().map(NewPayment::paymentId).toList()));
+  }
+
+  private Future<JsonObject> settleOne(Settle s) {
+    return pool.preparedQuery(SimulatorSql.SETTLE_AUTHORIZED).execute(Tuple.of(s.paymentId(), s.target()))
+        .map(PaymentSimulatorVerticle::first);
+  }
+
+  private Future<List<JsonObject>> settleMany(List<Settle> ss) {
+    return pool.preparedQuery(SimulatorSql.SETTLE_AUTHORIZED_MANY).execute(Tuple.wrap(new Object[] {
+            ss.stream().map(Settle::paymentId).toArray(String[]::new),
+            ss.stream().map(Settle::target).toArray(String[]::new)}))
+        .map(rs -> inOrder(rs, ss.stream().map(Settle::paymentId).toList()));
+  }
+
+  /** The row of each payment id in {@code ids}' order ({@code null}: the statement made or moved none). */
+  private static List<JsonObject> inOrder(RowSet<Row> rs, List<String> ids) {
+    Map<String, JsonObject> byId = new HashMap<>();
+    rs.forEach(r -> byId.put(r.getString("payment_id"), toJson(r)));
+    List<JsonObject> out = new ArrayList<>(ids.size());
+    ids.forEach(id -> out.add(byId.get(id)));
+    return out;
+  }
+
+  private static JsonObject first(RowSet<Row> rs) {
+    return rs.size() == 1 ? toJson(rs.iterator().next()) : null;
   }
 
   private void find(RoutingContext ctx) {
@@ -138,12 +210,10 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
   /** Capture, void and refund, each idempotent: repeating one answers the same payment without a second effect. */
   private void transition(RoutingContext ctx, String target) {
     String id = ctx.pathParam("paymentId");
-    String sql = switch (target) {
-      case "CAPTURED", "VOIDED" -> SimulatorSql.SETTLE_AUTHORIZED;
-      default -> SimulatorSql.REFUND_CAPTURED;
-    };
-    pool.preparedQuery(sql).execute(Tuple.of(id, target))
-        .compose(rs -> rs.size() == 1 ? Future.succeededFuture(toJson(rs.iterator().next())) : byId(id))
+    Future<JsonObject> moved = "REFUNDED".equals(target)
+        ? pool.preparedQuery(SimulatorSql.REFUND_CAPTURED).execute(Tuple.of(id, target)).map(PaymentSimulatorVerticle::first)
+        : settlements.run(new Settle(id, target));
+    moved.compose(p -> p != null ? Future.succeededFuture(p) : byId(id))
         .onSuccess(p -> {
           Long delay = ctx.get(ANSWER_DELAY);
           Runnable answer = () -> {

@@ -7,6 +7,7 @@ import io.flashsale.support.TestInfra;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -175,5 +177,58 @@ class GroupCommitIT {
     for (Checkout c : stalledHolds) {
       assertThat(status(c.checkoutId())).as("rolled back: still held for the shopper's retry").isEqualTo(Checkout.HELD);
     }
+  }
+
+  @Test
+  @DisplayName("Checkouts stored at the same moment share one statement, and one PostgreSQL refuses fails alone")
+  void checkoutInsertsShareAStatement() throws Exception {
+    String productId = product(100);
+    // Ten good ones at once: the first runs alone (the statement was idle), the nine waiting behind it share one.
+    List<Checkout> good = checkoutsOf(productId, 10, -1);
+    assertThat(insertAll(good)).allMatch(Future::succeeded);
+    // now() is a transaction's start: checkouts that shared a statement share a created_at.
+    var row = inv.ledger().pool().preparedQuery("select count(*), count(distinct created_at) from checkouts"
+            + " where checkout_id = any($1)")
+        .execute(Tuple.of((Object) good.stream().map(Checkout::checkoutId).toArray(String[]::new)))
+        .await(10, TimeUnit.SECONDS).iterator().next();
+    assertThat(row.getLong(0)).isEqualTo(10);
+    assertThat(row.getLong(1)).as("transactions that stored ten checkouts").isEqualTo(2);
+
+    // Ten more, the eighth naming a product that does not exist: PostgreSQL refuses its foreign key, rolling back
+    // the whole shared statement; each then runs alone and only the bad one fails.
+    List<Checkout> mixed = checkoutsOf(productId, 10, 7);
+    List<Future<Void>> outcomes = insertAll(mixed);
+    for (int i = 0; i < outcomes.size(); i++) {
+      if (i == 7) {
+        assertThat(outcomes.get(i).cause()).isInstanceOf(PgException.class)
+            .extracting(e -> ((PgException) e).getSqlState()).isEqualTo("23503");
+      } else {
+        assertThat(outcomes.get(i).succeeded()).as("checkout %d stored", i).isTrue();
+      }
+    }
+    assertThat(inv.ledger().pool().preparedQuery("select count(*) from checkouts where checkout_id = any($1)")
+        .execute(Tuple.of((Object) mixed.stream().map(Checkout::checkoutId).toArray(String[]::new)))
+        .await(10, TimeUnit.SECONDS).iterator().next().getLong(0)).isEqualTo(9);
+  }
+
+  /** {@code n} one-unit checkouts of {@code productId}; the one at {@code bad} names a product that does not exist. */
+  private static List<Checkout> checkoutsOf(String productId, int n, int bad) {
+    List<Checkout> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(Checkout.create(InventoryService.newCheckoutId(), uniqueId("u"),
+          List.of(new PricedItem(i == bad ? uniqueId("missing") : productId, 1, 7_000, null, 0)), null, 0,
+          Instant.now().plusSeconds(600)));
+    }
+    return out;
+  }
+
+  /** Stores every checkout in one go on the loop; answers each one's outcome. */
+  private static List<Future<Void>> insertAll(List<Checkout> checkouts) throws Exception {
+    List<Future<Void>> outcomes = new ArrayList<>();
+    onLoop(() -> {
+      checkouts.forEach(c -> outcomes.add(inv.ledger().insertCheckout(c)));
+      return Future.join(new ArrayList<>(outcomes)).transform(x -> Future.succeededFuture());
+    });
+    return outcomes;
   }
 }

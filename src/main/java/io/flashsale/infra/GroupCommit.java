@@ -1,4 +1,4 @@
-package io.flashsale.inventory;
+package io.flashsale.infra;
 
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
@@ -23,18 +23,18 @@ import java.util.function.Function;
  * starts. Both refusals are {@link NotStarted}: the member provably did nothing. One event loop's state: not
  * thread-safe.
  */
-final class GroupCommit<M extends GroupCommit.Member> {
+public final class GroupCommit<M extends GroupCommit.Member> {
 
   /** Something to commit in a batch: it knows its deadline and how to hear that it was refused. */
-  interface Member {
+  public interface Member {
     long deadlineMillis();
 
     void refuse(Throwable reason);
   }
 
   /** The member was refused or dropped before its batch started: nothing it would have done happened. */
-  static final class NotStarted extends ApiException {
-    NotStarted(String message) {
+  public static final class NotStarted extends ApiException {
+    public NotStarted(String message) {
       super(ErrorCode.UNAVAILABLE, message);
     }
   }
@@ -45,9 +45,14 @@ final class GroupCommit<M extends GroupCommit.Member> {
   private final int maxPending;
   private final int maxBatch;
   private final Function<List<M>, Future<?>> commit;
+  private final String what;
 
-  /** {@code commit} runs one batch and must settle every member of it; its future says when the key is free again. */
-  GroupCommit(Clock clock, int maxPending, int maxBatch, Function<List<M>, Future<?>> commit) {
+  /**
+   * {@code commit} runs one batch and must settle every member of it; its future says when the key is free again.
+   * {@code what} names the members in refusals ("confirms").
+   */
+  public GroupCommit(String what, Clock clock, int maxPending, int maxBatch, Function<List<M>, Future<?>> commit) {
+    this.what = what;
     this.clock = clock;
     this.maxPending = maxPending;
     this.maxBatch = maxBatch;
@@ -55,10 +60,10 @@ final class GroupCommit<M extends GroupCommit.Member> {
   }
 
   /** Queues {@code member} behind the key's running batch, or starts a batch with it when the key is idle. */
-  void submit(String key, M member) {
+  public void submit(String key, M member) {
     ArrayDeque<M> queue = waiting.computeIfAbsent(key, k -> new ArrayDeque<>());
     if (queue.size() >= maxPending) {
-      member.refuse(new NotStarted(queue.size() + " confirms of '" + key + "' are already waiting; retry shortly"));
+      member.refuse(new NotStarted(queue.size() + " " + what + " of '" + key + "' are already waiting; retry shortly"));
       return;
     }
     queue.add(member);
@@ -74,7 +79,7 @@ final class GroupCommit<M extends GroupCommit.Member> {
     while (queue != null && !queue.isEmpty() && batch.size() < maxBatch) {
       M m = queue.poll();
       if (now >= m.deadlineMillis()) {
-        m.refuse(new NotStarted("the confirm waited past its deadline and was not started"));
+        m.refuse(new NotStarted("one of the " + what + " of '" + key + "' waited past its deadline and was not started"));
       } else {
         batch.add(m);
       }
@@ -98,7 +103,7 @@ final class GroupCommit<M extends GroupCommit.Member> {
   }
 
   /** Members waiting (not yet in a batch) for {@code key}. */
-  int waiting(String key) {
+  public int waiting(String key) {
     ArrayDeque<M> queue = waiting.get(key);
     return queue == null ? 0 : queue.size();
   }

@@ -1,4 +1,4 @@
-package io.flashsale.inventory;
+package io.flashsale.infra;
 
 import io.flashsale.support.MutableClock;
 import io.vertx.core.Future;
@@ -51,7 +51,7 @@ class GroupCommitTest {
   private final List<Promise<Void>> running = new ArrayList<>();
 
   private GroupCommit<Member> groupCommit(int maxPending, int maxBatch) {
-    return new GroupCommit<>(clock, maxPending, maxBatch, batch -> {
+    return new GroupCommit<>("confirms", clock, maxPending, maxBatch, batch -> {
       batches.add(List.copyOf(batch));
       Promise<Void> p = Promise.promise();
       running.add(p);
@@ -128,7 +128,7 @@ class GroupCommitTest {
   @DisplayName("a batch whose commit throws refuses its members and frees the key")
   void throwingCommit() {
     List<Member> seen = new ArrayList<>();
-    GroupCommit<Member> commits = new GroupCommit<>(clock, 10, 10, batch -> {
+    GroupCommit<Member> commits = new GroupCommit<>("confirms", clock, 10, 10, batch -> {
       seen.addAll(batch);
       throw new IllegalStateException("boom");
     });
