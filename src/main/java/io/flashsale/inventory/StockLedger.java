@@ -44,8 +44,8 @@ public final class StockLedger {
   private final Topics topics;
   private final int decrementAttempts;
   private final CouponStore coupons;
-  private final GroupedStatement<Checkout, Void> inserts = new GroupedStatement<>("checkout inserts", 2_000, 64, 2_000,
-      this::insertMany, this::insertOne);
+  private final GroupedStatement<Checkout, Void> inserts = new GroupedStatement<>("checkout inserts",
+      2_000, 64, 1_000, 3_000, this::insertMany, this::insertOne);
 
   public StockLedger(Pool pool, Topics topics, int decrementAttempts) {
     this.pool = pool;
@@ -437,7 +437,14 @@ public final class StockLedger {
 
   /** A checkout from rows of {@link InventorySql#CHECKOUT}'s columns (one per item), or {@code null} for none. */
   public static Checkout toCheckout(RowSet<Row> rows) {
-    if (rows.size() == 0) {
+    List<Row> all = new ArrayList<>(rows.size());
+    rows.forEach(all::add);
+    return toCheckout(all);
+  }
+
+  /** The checkout whose lines are {@code rows} (in line order), or {@code null} for none. */
+  public static Checkout toCheckout(List<Row> rows) {
+    if (rows.isEmpty()) {
       return null;
     }
     List<PricedItem> items = new ArrayList<>(rows.size());

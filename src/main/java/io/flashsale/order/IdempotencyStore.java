@@ -2,6 +2,7 @@ package io.flashsale.order;
 
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
+import io.flashsale.infra.GroupCommit;
 import io.flashsale.infra.GroupedStatement;
 import io.flashsale.infra.RedisKeys;
 import io.vertx.core.Future;
@@ -33,8 +34,8 @@ public final class IdempotencyStore {
   private final Pool pool;
   private final RedisKeys keys;
   private final long ttlSeconds;
-  private final GroupedStatement<KeyUse, Boolean> begins = new GroupedStatement<>("idempotency keys", 2_000, 64, 2_000,
-      this::takeMany, this::takeOne);
+  private final GroupedStatement<KeyUse, Boolean> begins = new GroupedStatement<>("idempotency keys",
+      2_000, 64, 1_000, 3_000, this::takeMany, this::takeOne);
 
   /** A first use of a key: the row to insert. */
   private record KeyUse(String userId, String key, String hash) {
@@ -82,8 +83,12 @@ public final class IdempotencyStore {
   }
 
   private Future<Begin> durableBegin(String userId, String key, String hash) {
-    // The row is taken in one statement with the keys of the orders placed at the same moment (a group commit).
+    // The row is taken in one statement with the keys of the orders placed at the same moment (a group commit). A
+    // refusal there wrote nothing: the Redis mark goes too, or the retry it asks for would meet "in progress".
     return begins.run(new KeyUse(userId, key, hash))
+        .recover(err -> !(err instanceof GroupCommit.NotStarted) ? Future.failedFuture(err)
+            : redis.apply(Request.cmd(Command.DEL).arg(keys.idempotency(userId, key))).otherwiseEmpty()
+                .transform(x -> Future.failedFuture(err)))
         .compose(took -> {
           if (took) {
             return Future.succeededFuture(Begin.run());
@@ -107,6 +112,19 @@ public final class IdempotencyStore {
   }
 
   private Future<List<Boolean>> takeMany(List<KeyUse> uses) {
+    if (uses.stream().map(u -> List.of(u.userId(), u.key())).distinct().count() < uses.size()) {
+      // One key twice (Redis was down, so two requests reached PostgreSQL): a multi-row upsert cannot touch a row twice;
+      // one by one, the first takes it.
+      List<Boolean> out = new ArrayList<>();
+      Future<Void> chain = Future.succeededFuture();
+      for (KeyUse u : uses) {
+        chain = chain.compose(x -> takeOne(u)).map(took -> {
+          out.add(took);
+          return null;
+        });
+      }
+      return chain.map(out);
+    }
     return pool.preparedQuery(OrderSql.BEGIN_KEYS).execute(Tuple.wrap(new Object[] {
             uses.stream().map(KeyUse::userId).toArray(String[]::new),
             uses.stream().map(KeyUse::key).toArray(String[]::new),

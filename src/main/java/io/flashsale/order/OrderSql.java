@@ -27,6 +27,33 @@ final class OrderSql {
              ci.product_id, ci.quantity, ci.unit_price, ci.event_id, ci.limit_per_user
       from c join checkout_items ci on ci.checkout_id = c.checkout_id order by ci.position""";
 
+  /**
+   * {@link #PLACE_FROM_CHECKOUT} for many orders in one statement (a group commit): $1 order ids, $2 checkouts, $3
+   * users, $4 times; answers each placed order's checkout lines, with its order id first.
+   */
+  static final String PLACE_MANY_FROM_CHECKOUTS = """
+      with t as (
+        select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) as t(order_id, checkout_id, user_id, at)),
+      c as (
+        select t.order_id, t.at, ch.checkout_id, ch.user_id, ch.status, ch.subtotal, ch.discount, ch.total, ch.coupon_id,
+               ch.expires_at
+        from t join checkouts ch on ch.checkout_id = t.checkout_id and ch.user_id = t.user_id and ch.status = 'HELD'
+          and ch.expires_at > t.at),
+      o as (
+        insert into orders (order_id, checkout_id, user_id, status, saga_step, subtotal, discount, total, coupon_id,
+                            created_at, updated_at)
+        select c.order_id, c.checkout_id, c.user_id, 'PENDING', 'STARTED', c.subtotal, c.discount, c.total, c.coupon_id,
+               c.at, now()
+        from c returning order_id, checkout_id, created_at),
+      i as (
+        insert into order_items (order_id, product_id, position, quantity, unit_price, event_id)
+        select o.order_id, ci.product_id, ci.position, ci.quantity, ci.unit_price, ci.event_id
+        from o join checkout_items ci on ci.checkout_id = o.checkout_id),
+      h as (insert into order_history (order_id, status, at) select o.order_id, 'PENDING', o.created_at from o)
+      select c.order_id, c.checkout_id, c.user_id, c.status, c.subtotal, c.discount, c.total, c.coupon_id, c.expires_at,
+             ci.product_id, ci.quantity, ci.unit_price, ci.event_id, ci.limit_per_user
+      from c join checkout_items ci on ci.checkout_id = c.checkout_id order by c.order_id, ci.position""";
+
   static final String INSERT_HISTORY = "insert into order_history (order_id, status) values ($1, $2)";
 
   /**

@@ -20,10 +20,13 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Orders in PostgreSQL: the saga's persisted state, history, and the OrderPlaced / OrderCancelled outbox rows (every
@@ -37,8 +40,10 @@ public final class OrderStore {
   private final Pool pool;
   private final Topics topics;
   private final CouponStore coupons;
-  private final GroupedStatement<Capture, Void> captures = new GroupedStatement<>("capture records", 2_000, 64, 2_000,
-      this::recordCaptures, this::recordCapture);
+  private final GroupedStatement<Place, Checkout> places = new GroupedStatement<>("order placements",
+      2_000, 64, 1_000, 3_000, this::placeMany, this::placeOne);
+  private final GroupedStatement<Capture, Void> captures = new GroupedStatement<>("capture records",
+      2_000, 64, 1_000, 3_000, this::recordCaptures, this::recordCapture);
 
   /** A capture's answer to record, with the request's final answer when it has a key ({@code null}: none). */
   private record Capture(String orderId, String paymentStatus, AnswerKey key, int status, String body) {
@@ -65,13 +70,35 @@ public final class OrderStore {
    * when it has a live order.
    */
   public Future<Placed> placeFromCheckout(String orderId, String checkoutId, String userId, Instant now) {
-    return pool.preparedQuery(OrderSql.PLACE_FROM_CHECKOUT)
-        .execute(Tuple.of(orderId, checkoutId, userId, now.atOffset(ZoneOffset.UTC)))
-        .map(rows -> {
-          Checkout c = StockLedger.toCheckout(rows);
-          return c == null ? null : new Placed(pending(orderId, c, now), c);
-        })
+    // One statement with the orders placed at the same moment (a group commit); a duplicate order of a checkout fails
+    // its batch, which then runs order by order so that only the duplicate is refused.
+    return places.run(new Place(orderId, checkoutId, userId, now))
+        .map(c -> c == null ? null : new Placed(pending(orderId, c, now), c))
         .recover(err -> Future.failedFuture(alreadyOrderedOr(err, checkoutId)));
+  }
+
+  /** An order to place from its checkout. */
+  private record Place(String orderId, String checkoutId, String userId, Instant at) {
+  }
+
+  private Future<Checkout> placeOne(Place p) {
+    return pool.preparedQuery(OrderSql.PLACE_FROM_CHECKOUT)
+        .execute(Tuple.of(p.orderId(), p.checkoutId(), p.userId(), p.at().atOffset(ZoneOffset.UTC)))
+        .map(StockLedger::toCheckout);
+  }
+
+  private Future<List<Checkout>> placeMany(List<Place> ps) {
+    return pool.preparedQuery(OrderSql.PLACE_MANY_FROM_CHECKOUTS).execute(Tuple.wrap(new Object[] {
+        ps.stream().map(Place::orderId).toArray(String[]::new),
+        ps.stream().map(Place::checkoutId).toArray(String[]::new),
+        ps.stream().map(Place::userId).toArray(String[]::new),
+        ps.stream().map(p -> p.at().atOffset(ZoneOffset.UTC)).toArray(OffsetDateTime[]::new)})).map(rows -> {
+          Map<String, List<Row>> lines = new HashMap<>();
+          rows.forEach(r -> lines.computeIfAbsent(r.getString("order_id"), k -> new ArrayList<>()).add(r));
+          List<Checkout> out = new ArrayList<>(ps.size());
+          ps.forEach(p -> out.add(StockLedger.toCheckout(lines.getOrDefault(p.orderId(), List.of()))));
+          return out;
+        });
   }
 
   private static Throwable alreadyOrderedOr(Throwable err, String checkoutId) {

@@ -1,6 +1,7 @@
 package io.flashsale.payment;
 
 import io.flashsale.infra.AppConfig;
+import io.flashsale.infra.GroupCommit;
 import io.flashsale.infra.GroupedStatement;
 import io.flashsale.infra.PgConfig;
 import io.vertx.core.Future;
@@ -35,10 +36,14 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PaymentSimulatorVerticle.class);
   private static final String ANSWER_DELAY = "answerDelayMillis";
-  /** The books' group commit: callers waiting at most, rows per statement, and how long one may wait for its batch. */
+  /**
+   * The books' group commit: callers waiting at most, rows per statement, how long one may wait for its batch and for
+   * PostgreSQL's answer — both well inside a client's timeout (payment.timeoutMillis, 2 s by default).
+   */
   private static final int BATCH_WAITING = 2_000;
   private static final int BATCH_MAX = 64;
-  private static final long BATCH_WAIT_MILLIS = 2_000;
+  private static final long BATCH_WAIT_MILLIS = 500;
+  private static final long BATCH_TIMEOUT_MILLIS = 1_000;
 
   /** A payment to authorise. */
   private record NewPayment(String paymentId, String key, long amount, String token, String status) {
@@ -67,9 +72,9 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
     pool = PgConfig.from(config).pool(vertx, "pg-payment-sim", 4);
     // The books are written as a busy provider's would be: payments arriving together share a statement and a commit.
     authorizations = new GroupedStatement<>("payment authorisations", BATCH_WAITING, BATCH_MAX, BATCH_WAIT_MILLIS,
-        this::authorizeMany, this::authorizeOne);
+        BATCH_TIMEOUT_MILLIS, this::authorizeMany, this::authorizeOne);
     settlements = new GroupedStatement<>("captures and voids", BATCH_WAITING, BATCH_MAX, BATCH_WAIT_MILLIS,
-        this::settleMany, this::settleOne);
+        BATCH_TIMEOUT_MILLIS, this::settleMany, this::settleOne);
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create(false).setBodyLimit(16 * 1024));
     router.put("/v1/faults").handler(this::setFaults);
@@ -85,8 +90,13 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
     router.get("/v1/payments/:paymentId").handler(ctx -> byId(ctx.pathParam("paymentId")).onSuccess(p ->
         json(ctx, p == null ? 404 : 200, p == null ? error("no such payment") : p)).onFailure(ctx::fail));
     router.route().failureHandler(ctx -> {
-      if (ctx.failure() != null) {
+      if (ctx.failure() != null && !(ctx.failure() instanceof GroupCommit.NotStarted)) {
         LOG.warn("payment simulator: {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
+      }
+      if (ctx.failure() instanceof GroupCommit.NotStarted) { // nothing was written: a busy provider's 503
+        ctx.response().putHeader("Retry-After", "1");
+        json(ctx, 503, error(ctx.failure().getMessage()));
+        return;
       }
       json(ctx, ctx.statusCode() > 0 ? ctx.statusCode() : 500,
           error(ctx.failure() == null ? "failed" : ctx.failure().getMessage()));

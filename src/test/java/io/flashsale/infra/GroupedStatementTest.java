@@ -28,7 +28,7 @@ class GroupedStatementTest {
   private final List<String> ran = new CopyOnWriteArrayList<>();
   private final List<Promise<List<String>>> batches = new CopyOnWriteArrayList<>();
 
-  private final GroupedStatement<String, String> statement = new GroupedStatement<>("tests", 3, 10, 60_000,
+  private final GroupedStatement<String, String> statement = new GroupedStatement<>("tests", 3, 10, 60_000, 60_000,
       inputs -> {
         ran.add("many:" + inputs);
         Promise<List<String>> p = Promise.promise();
@@ -78,14 +78,14 @@ class GroupedStatementTest {
   void waitingCallersShareABatch() throws Exception {
     Promise<String> hold = Promise.promise();
     GroupedStatement<String, String> held = heldFirst(hold);
-    List<Future<String>> first = on(home, () -> List.of(held.run("first"), held.run("y"), held.run("z")));
+    List<Future<String>> first = on(home, () -> List.of(held.run("first"), held.run("first2"), held.run("y"), held.run("z")));
     assertThat(ran).isEmpty(); // y and z wait behind the first, which runs alone
     on(home, () -> hold.tryComplete("FIRST"));
     assertThat(await(first.get(0))).isEqualTo("FIRST");
     assertThat(ran).containsExactly("many:[y, z]");
     on(home, () -> batches.get(0).tryComplete(List.of("Y!", "Z!")));
-    assertThat(await(first.get(1))).isEqualTo("Y!");
-    assertThat(await(first.get(2))).isEqualTo("Z!");
+    assertThat(await(first.get(2))).isEqualTo("Y!");
+    assertThat(await(first.get(3))).isEqualTo("Z!");
   }
 
   @Test
@@ -93,11 +93,12 @@ class GroupedStatementTest {
   void refusedBatchSplits() throws Exception {
     Promise<String> hold = Promise.promise();
     GroupedStatement<String, String> held = heldFirst(hold);
-    List<Future<String>> calls = on(home, () -> List.of(held.run("first"), held.run("good"), held.run("bad1")));
+    List<Future<String>> calls = on(home, () -> List.of(held.run("first"), held.run("first2"), held.run("good"),
+        held.run("bad1")));
     on(home, () -> hold.tryComplete("FIRST"));
     on(home, () -> batches.get(0).tryFail(new PgException("duplicate key", "ERROR", "23505", "detail")));
-    assertThat(await(calls.get(1))).isEqualTo("GOOD");
-    assertThat(failureOf(calls.get(2))).isInstanceOf(IllegalArgumentException.class);
+    assertThat(await(calls.get(2))).isEqualTo("GOOD");
+    assertThat(failureOf(calls.get(3))).isInstanceOf(IllegalArgumentException.class);
     assertThat(ran).containsExactly("many:[good, bad1]", "one:good", "one:bad1");
   }
 
@@ -106,12 +107,13 @@ class GroupedStatementTest {
   void unknownOutcomeReachesEveryMember() throws Exception {
     Promise<String> hold = Promise.promise();
     GroupedStatement<String, String> held = heldFirst(hold);
-    List<Future<String>> calls = on(home, () -> List.of(held.run("first"), held.run("p"), held.run("q")));
+    List<Future<String>> calls = on(home, () -> List.of(held.run("first"), held.run("first2"), held.run("p"),
+        held.run("q")));
     on(home, () -> hold.tryComplete("FIRST"));
     IllegalStateException lost = new IllegalStateException("connection closed");
     on(home, () -> batches.get(0).tryFail(lost));
-    assertThat(failureOf(calls.get(1))).isSameAs(lost);
     assertThat(failureOf(calls.get(2))).isSameAs(lost);
+    assertThat(failureOf(calls.get(3))).isSameAs(lost);
     assertThat(ran).containsExactly("many:[p, q]");
   }
 
@@ -120,11 +122,49 @@ class GroupedStatementTest {
   void boundedQueue() throws Exception {
     Promise<String> hold = Promise.promise();
     GroupedStatement<String, String> held = heldFirst(hold);
-    List<Future<String>> calls = on(home, () -> List.of(held.run("first"), held.run("w1"), held.run("w2"),
-        held.run("w3"), held.run("w4")));
-    assertThat(failureOf(calls.get(4))).isInstanceOf(GroupCommit.NotStarted.class);
+    List<Future<String>> calls = on(home, () -> List.of(held.run("first"), held.run("first2"), held.run("w1"),
+        held.run("w2"), held.run("w3"), held.run("w4")));
+    assertThat(failureOf(calls.get(5))).isInstanceOf(GroupCommit.NotStarted.class);
     on(home, () -> hold.tryComplete("FIRST"));
     assertThat(ran).containsExactly("many:[w1, w2, w3]");
+  }
+
+  @Test
+  @DisplayName("only PostgreSQL's refusals for the data or a retryable rollback split a batch; a server going away does not")
+  void whichFailuresSplit() {
+    assertThat(GroupedStatement.rolledBackForItsData(new PgException("dup", "ERROR", "23505", null))).isTrue();
+    assertThat(GroupedStatement.rolledBackForItsData(new PgException("deadlock", "ERROR", "40P01", null))).isTrue();
+    assertThat(GroupedStatement.rolledBackForItsData(new PgException("lock", "ERROR", "55P03", null))).isTrue();
+    assertThat(GroupedStatement.rolledBackForItsData(new PgException("admin", "FATAL", "57P01", null))).isFalse();
+    assertThat(GroupedStatement.rolledBackForItsData(new PgException("link", "FATAL", "08006", null))).isFalse();
+    assertThat(GroupedStatement.rolledBackForItsData(new IllegalStateException("closed"))).isFalse();
+  }
+
+  @Test
+  @DisplayName("callers on different request contexts of one event loop share a batch, each answered on its own")
+  void duplicatedContextsShareABatch() throws Exception {
+    Promise<String> hold = Promise.promise();
+    GroupedStatement<String, String> held = heldFirst(hold);
+    io.vertx.core.internal.ContextInternal base = (io.vertx.core.internal.ContextInternal) home;
+    Context one = base.duplicate();
+    Context two = base.duplicate();
+    on(home, () -> List.of(held.run("first"), held.run("first2")));
+    CompletableFuture<Boolean> oneOnItsOwn = new CompletableFuture<>();
+    CompletableFuture<Boolean> twoOnItsOwn = new CompletableFuture<>();
+    one.runOnContext(x -> held.run("r1").onComplete(ar -> oneOnItsOwn.complete(Vertx.currentContext() == one)));
+    two.runOnContext(x -> held.run("r2").onComplete(ar -> twoOnItsOwn.complete(Vertx.currentContext() == two)));
+    on(home, () -> hold.tryComplete("FIRST"));
+    on(home, () -> batches.get(0).tryComplete(List.of("R1", "R2")));
+    assertThat(ran).containsExactly("many:[r1, r2]");
+    assertThat(oneOnItsOwn.get(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(twoOnItsOwn.get(5, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  @DisplayName("a caller without a Vert.x context, once the statement has its event loop, is still answered")
+  void callerWithoutContext() throws Exception {
+    on(home, () -> statement.run("warm"));
+    assertThat(await(statement.run("plain"))).isEqualTo("PLAIN");
   }
 
   @Test
@@ -138,9 +178,12 @@ class GroupedStatementTest {
     assertThat(answeredOnCaller.get(5, TimeUnit.SECONDS)).isTrue();
   }
 
-  /** A statement whose first (single) run stays open until {@code hold} completes; batches go to {@link #batches}. */
+  /**
+   * A statement whose runs of "first…" stay open until {@code hold} completes (two of them fill both lanes); batches
+   * go to {@link #batches}.
+   */
   private GroupedStatement<String, String> heldFirst(Promise<String> hold) {
-    return new GroupedStatement<>("tests", 3, 10, 60_000,
+    return new GroupedStatement<>("tests", 3, 10, 60_000, 60_000,
         inputs -> {
           ran.add("many:" + inputs);
           Promise<List<String>> p = Promise.promise();
@@ -148,7 +191,7 @@ class GroupedStatementTest {
           return p.future();
         },
         input -> {
-          if (input.equals("first")) {
+          if (input.startsWith("first")) {
             return hold.future();
           }
           ran.add("one:" + input);

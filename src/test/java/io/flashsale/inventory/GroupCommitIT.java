@@ -183,8 +183,9 @@ class GroupCommitIT {
   @DisplayName("Checkouts stored at the same moment share one statement, and one PostgreSQL refuses fails alone")
   void checkoutInsertsShareAStatement() throws Exception {
     String productId = product(100);
-    // Ten good ones at once: the first runs alone (the statement was idle), the nine waiting behind it share one.
-    List<Checkout> good = checkoutsOf(productId, 10, -1);
+    String second = product(100);
+    // Ten good ones at once, two lines each: the first two run alone (both lanes were idle), the eight waiting share one.
+    List<Checkout> good = checkoutsOf(productId, second, 10, -1);
     assertThat(insertAll(good)).allMatch(Future::succeeded);
     // now() is a transaction's start: checkouts that shared a statement share a created_at.
     var row = inv.ledger().pool().preparedQuery("select count(*), count(distinct created_at) from checkouts"
@@ -192,11 +193,24 @@ class GroupCommitIT {
         .execute(Tuple.of((Object) good.stream().map(Checkout::checkoutId).toArray(String[]::new)))
         .await(10, TimeUnit.SECONDS).iterator().next();
     assertThat(row.getLong(0)).isEqualTo(10);
-    assertThat(row.getLong(1)).as("transactions that stored ten checkouts").isEqualTo(2);
+    assertThat(row.getLong(1)).as("transactions that stored ten checkouts").isEqualTo(3);
+    // Every line is its own checkout's, at its own position.
+    var lines = inv.ledger().pool().preparedQuery("select checkout_id, product_id, position from checkout_items"
+            + " where checkout_id = any($1) order by checkout_id, position")
+        .execute(Tuple.of((Object) good.stream().map(Checkout::checkoutId).toArray(String[]::new)))
+        .await(10, TimeUnit.SECONDS);
+    List<String> stored = new ArrayList<>();
+    lines.forEach(r -> stored.add(r.getString(0) + "/" + r.getString(1) + "/" + r.getInteger(2)));
+    List<String> expected = new ArrayList<>();
+    good.stream().map(Checkout::checkoutId).sorted().forEach(id -> {
+      expected.add(id + "/" + productId + "/0");
+      expected.add(id + "/" + second + "/1");
+    });
+    assertThat(stored).isEqualTo(expected);
 
     // Ten more, the eighth naming a product that does not exist: PostgreSQL refuses its foreign key, rolling back
     // the whole shared statement; each then runs alone and only the bad one fails.
-    List<Checkout> mixed = checkoutsOf(productId, 10, 7);
+    List<Checkout> mixed = checkoutsOf(productId, second, 10, 7);
     List<Future<Void>> outcomes = insertAll(mixed);
     for (int i = 0; i < outcomes.size(); i++) {
       if (i == 7) {
@@ -211,13 +225,16 @@ class GroupCommitIT {
         .await(10, TimeUnit.SECONDS).iterator().next().getLong(0)).isEqualTo(9);
   }
 
-  /** {@code n} one-unit checkouts of {@code productId}; the one at {@code bad} names a product that does not exist. */
-  private static List<Checkout> checkoutsOf(String productId, int n, int bad) {
+  /**
+   * {@code n} checkouts of a unit of {@code productId} and one of {@code second}; the one at {@code bad} names a
+   * product that does not exist.
+   */
+  private static List<Checkout> checkoutsOf(String productId, String second, int n, int bad) {
     List<Checkout> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       out.add(Checkout.create(InventoryService.newCheckoutId(), uniqueId("u"),
-          List.of(new PricedItem(i == bad ? uniqueId("missing") : productId, 1, 7_000, null, 0)), null, 0,
-          Instant.now().plusSeconds(600)));
+          List.of(new PricedItem(i == bad ? uniqueId("missing") : productId, 1, 7_000, null, 0),
+              new PricedItem(second, 1, 5_000, null, 0)), null, 0, Instant.now().plusSeconds(600)));
     }
     return out;
   }
