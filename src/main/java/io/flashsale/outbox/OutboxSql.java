@@ -8,6 +8,16 @@ final class OutboxSql {
                           traceparent)
       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)""";
 
+  /** {@link #APPEND} of many events in one statement: one array per column, the event id and payload as text. */
+  static final String APPEND_MANY = """
+      insert into outbox (event_id, topic, aggregate_type, aggregate_id, event_type, version, payload, created_at,
+                          traceparent)
+      select t.event_id::uuid, t.topic, t.aggregate_type, t.aggregate_id, t.event_type, t.version, t.payload::jsonb,
+             t.created_at, t.traceparent
+      from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
+                  $8::timestamptz[], $9::text[])
+        as t(event_id, topic, aggregate_type, aggregate_id, event_type, version, payload, created_at, traceparent)""";
+
   /** Only one relay publishes at a time, so rows leave in commit order per aggregate even with many instances. */
   static final String TRY_RELAY_LOCK = "select pg_try_advisory_xact_lock(7313001)";
 

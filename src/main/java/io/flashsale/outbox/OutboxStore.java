@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 
@@ -18,10 +19,23 @@ public final class OutboxStore {
     if (events.isEmpty()) {
       return Future.succeededFuture();
     }
-    List<Tuple> rows = events.stream().map(e -> Tuple.of(e.eventId(), e.topic(), e.aggregateType(), e.aggregateId(),
-        e.type(), e.version(), e.payload(), e.occurredAt().atOffset(ZoneOffset.UTC)).addString(e.traceparent()))
-        .toList();
-    return tx.preparedQuery(OutboxSql.APPEND).executeBatch(rows).mapEmpty();
+    if (events.size() == 1) {
+      OutboxEvent e = events.get(0);
+      return tx.preparedQuery(OutboxSql.APPEND).execute(Tuple.of(e.eventId(), e.topic(), e.aggregateType(),
+          e.aggregateId(), e.type(), e.version(), e.payload(), e.occurredAt().atOffset(ZoneOffset.UTC))
+          .addString(e.traceparent())).mapEmpty();
+    }
+    // One statement for all of them (a batch's events): PostgreSQL parses and plans once, not once per row.
+    return tx.preparedQuery(OutboxSql.APPEND_MANY).execute(Tuple.wrap(new Object[] {
+        events.stream().map(e -> e.eventId().toString()).toArray(String[]::new),
+        events.stream().map(OutboxEvent::topic).toArray(String[]::new),
+        events.stream().map(OutboxEvent::aggregateType).toArray(String[]::new),
+        events.stream().map(OutboxEvent::aggregateId).toArray(String[]::new),
+        events.stream().map(OutboxEvent::type).toArray(String[]::new),
+        events.stream().map(OutboxEvent::version).toArray(Long[]::new),
+        events.stream().map(e -> e.payload().encode()).toArray(String[]::new),
+        events.stream().map(e -> e.occurredAt().atOffset(ZoneOffset.UTC)).toArray(OffsetDateTime[]::new),
+        events.stream().map(OutboxEvent::traceparent).toArray(String[]::new)})).mapEmpty();
   }
 
   public static Future<Long> countPending(SqlClient client) {
