@@ -32,7 +32,8 @@ import java.util.function.Function;
  * a caller refused either way gets {@link GroupCommit.NotStarted} (503): nothing of it ran.
  *
  * <p>One batcher belongs to the event loop of its first caller (a verticle's own store); a caller on another event
- * loop is moved onto it. Each batch runs on a context of its own, so its database spans join no caller's trace.
+ * loop is moved onto it. A caller that runs alone runs on its own context (its statement is in its trace); a shared
+ * batch runs on a context of its own, so its spans join no caller's trace.
  */
 public final class GroupedStatement<I, O> {
 
@@ -81,7 +82,8 @@ public final class GroupedStatement<I, O> {
       return single.apply(input);
     }
     Promise<O> answer = Promise.promise();
-    Waiting<I, O> w = new Waiting<>(input, clock.millis() + maxWaitMillis, ar -> {
+    ContextInternal own = caller != null && caller.unwrap() == base ? caller : null;
+    Waiting<I, O> w = new Waiting<>(input, own, clock.millis() + maxWaitMillis, ar -> {
       if (caller == null || Vertx.currentContext() == caller) {
         settleOnce(answer, ar);
       } else {
@@ -110,8 +112,11 @@ public final class GroupedStatement<I, O> {
 
   private Future<?> commit(List<Waiting<I, O>> members) {
     Promise<Void> laneFree = Promise.promise();
-    // A context of its own: the batch's spans belong to no caller's trace, and no caller's context runs its code.
-    home.duplicate().dispatch(x -> runBatch(members).onComplete(ar -> laneFree.tryComplete()));
+    // A caller alone runs on its own context (its statement's span is in its trace); a shared batch on a context of
+    // its own, since its spans belong to no single caller's trace.
+    ContextInternal on = members.size() == 1 && members.get(0).context != null ? members.get(0).context
+        : home.duplicate();
+    on.dispatch(x -> runBatch(members).onComplete(ar -> laneFree.tryComplete()));
     return laneFree.future();
   }
 
@@ -167,11 +172,13 @@ public final class GroupedStatement<I, O> {
   /** A caller waiting for its batch. */
   private static final class Waiting<I, O> implements GroupCommit.Member {
     final I input;
+    final ContextInternal context;
     final long deadlineMillis;
     final Consumer<AsyncResult<O>> answer;
 
-    Waiting(I input, long deadlineMillis, Consumer<AsyncResult<O>> answer) {
+    Waiting(I input, ContextInternal context, long deadlineMillis, Consumer<AsyncResult<O>> answer) {
       this.input = input;
+      this.context = context;
       this.deadlineMillis = deadlineMillis;
       this.answer = answer;
     }
