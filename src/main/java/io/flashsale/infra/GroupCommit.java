@@ -8,8 +8,10 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -18,8 +20,7 @@ import java.util.function.Function;
  * at most {@code maxBatch} — at once. Nothing waits on a timer to gather a batch: an idle key commits a batch of one
  * at once, and batches grow only as the key gets busy. Bounded twice: at most {@code maxPending} members wait per
  * key (more are refused at once), and a member whose deadline passed while it waited is dropped before its batch
- * starts. Both refusals are {@link NotStarted}: the member provably did nothing. By default one batch of a key runs
- * at a time (a product's confirms); a statement's group commit allows a few at once. One event loop's state: not
+ * starts. Both refusals are {@link NotStarted}: the member provably did nothing. One event loop's state: not
  * thread-safe.
  */
 public final class GroupCommit<M extends GroupCommit.Member> {
@@ -39,27 +40,18 @@ public final class GroupCommit<M extends GroupCommit.Member> {
   }
 
   private final Map<String, ArrayDeque<M>> waiting = new HashMap<>();
-  /** Batches running per key (a key with none is absent). */
-  private final Map<String, Integer> running = new HashMap<>();
+  private final Set<String> committing = new HashSet<>();
   private final Clock clock;
   private final int maxPending;
   private final int maxBatch;
   private final Function<List<M>, Future<?>> commit;
   private final String what;
-  private final int maxInFlight;
 
   /**
    * {@code commit} runs one batch and must settle every member of it; its future says when the key is free again.
    * {@code what} names the members in refusals ("confirms").
    */
   public GroupCommit(String what, Clock clock, int maxPending, int maxBatch, Function<List<M>, Future<?>> commit) {
-    this(what, clock, maxPending, maxBatch, 1, commit);
-  }
-
-  /** The same with up to {@code maxInFlight} batches of one key running at once (a key's order then no longer holds). */
-  public GroupCommit(String what, Clock clock, int maxPending, int maxBatch, int maxInFlight,
-                     Function<List<M>, Future<?>> commit) {
-    this.maxInFlight = maxInFlight;
     this.what = what;
     this.clock = clock;
     this.maxPending = maxPending;
@@ -75,7 +67,7 @@ public final class GroupCommit<M extends GroupCommit.Member> {
       return;
     }
     queue.add(member);
-    if (running.getOrDefault(key, 0) < maxInFlight) {
+    if (!committing.contains(key)) {
       next(key);
     }
   }
@@ -96,9 +88,10 @@ public final class GroupCommit<M extends GroupCommit.Member> {
       waiting.remove(key);
     }
     if (batch.isEmpty()) {
+      committing.remove(key);
       return;
     }
-    running.merge(key, 1, Integer::sum);
+    committing.add(key);
     Future<?> done;
     try {
       done = commit.apply(batch);
@@ -106,14 +99,11 @@ public final class GroupCommit<M extends GroupCommit.Member> {
       batch.forEach(m -> m.refuse(e));
       done = Future.succeededFuture();
     }
-    done.onComplete(x -> {
-      running.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
-      next(key);
-    });
+    done.onComplete(x -> next(key));
   }
 
   /** Members waiting (not yet in a batch) for {@code key}. */
-  public int waiting(String key) {
+  int waiting(String key) {
     ArrayDeque<M> queue = waiting.get(key);
     return queue == null ? 0 : queue.size();
   }

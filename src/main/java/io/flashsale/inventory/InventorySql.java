@@ -3,18 +3,8 @@ package io.flashsale.inventory;
 /** The SQL text of inventory (checkouts and the versioned stock decrement), in one place. */
 final class InventorySql {
 
-  /** The checkout and its items in one statement (one round trip, one implicit transaction). */
-  static final String INSERT_CHECKOUT = """
-      with c as (
-        insert into checkouts (checkout_id, user_id, status, subtotal, discount, total, coupon_id, expires_at)
-        values ($1, $2, 'HELD', $3, $4, $5, $6, $7) returning checkout_id)
-      insert into checkout_items (checkout_id, product_id, position, quantity, unit_price, event_id, limit_per_user)
-      select c.checkout_id, t.product_id, t.position, t.quantity, t.unit_price, t.event_id, t.limit_per_user
-      from c, unnest($8::text[], $9::int[], $10::int[], $11::bigint[], $12::text[], $13::int[])
-        as t(product_id, position, quantity, unit_price, event_id, limit_per_user)""";
-
   /**
-   * {@link #INSERT_CHECKOUT} of many checkouts in one statement (a group commit): $1–$7 one element per checkout,
+   * New HELD checkouts with their lines, any number in one statement (a group commit): $1–$7 one element per checkout,
    * $8–$14 one per line, each line naming its checkout.
    */
   static final String INSERT_CHECKOUTS = """

@@ -45,7 +45,7 @@ public final class StockLedger {
   private final int decrementAttempts;
   private final CouponStore coupons;
   private final GroupedStatement<Checkout, Void> inserts = new GroupedStatement<>("checkout inserts",
-      2_000, 64, 1_000, 3_000, this::insertMany, this::insertOne);
+      2_000, 64, 1_000, 3_000, this::insertMany);
 
   public StockLedger(Pool pool, Topics topics, int decrementAttempts) {
     this.pool = pool;
@@ -71,26 +71,8 @@ public final class StockLedger {
     return inserts.run(c);
   }
 
-  private Future<Void> insertOne(Checkout c) {
-    ItemColumns lines = ItemColumns.of(c.items());
-    return pool.preparedQuery(InventorySql.INSERT_CHECKOUT).execute(Tuple.wrap(new Object[] {c.checkoutId(), c.userId(),
-        c.subtotal(), c.discount(), c.total(), c.couponId(), c.expiresAt().atOffset(ZoneOffset.UTC), lines.productIds(),
-        lines.positions(), lines.quantities(), lines.unitPrices(), lines.eventIds(), lines.limitsPerUser()})).mapEmpty();
-  }
-
   private Future<List<Void>> insertMany(List<Checkout> cs) {
-    int lineCount = cs.stream().mapToInt(c -> c.items().size()).sum();
-    String[] lineCheckouts = new String[lineCount];
-    List<PricedItem> allLines = new ArrayList<>(lineCount);
-    Integer[] positions = new Integer[lineCount];
-    for (Checkout c : cs) {
-      for (int i = 0; i < c.items().size(); i++) {
-        lineCheckouts[allLines.size()] = c.checkoutId();
-        positions[allLines.size()] = i;
-        allLines.add(c.items().get(i));
-      }
-    }
-    ItemColumns lines = ItemColumns.of(allLines);
+    ItemColumns lines = ItemColumns.of(cs);
     return pool.preparedQuery(InventorySql.INSERT_CHECKOUTS).execute(Tuple.wrap(new Object[] {
         cs.stream().map(Checkout::checkoutId).toArray(String[]::new),
         cs.stream().map(Checkout::userId).toArray(String[]::new),
@@ -99,8 +81,8 @@ public final class StockLedger {
         cs.stream().map(Checkout::total).toArray(Long[]::new),
         cs.stream().map(Checkout::couponId).toArray(String[]::new),
         cs.stream().map(c -> c.expiresAt().atOffset(ZoneOffset.UTC)).toArray(OffsetDateTime[]::new),
-        lineCheckouts, lines.productIds(), positions, lines.quantities(), lines.unitPrices(), lines.eventIds(),
-        lines.limitsPerUser()})).map(rs -> Collections.nCopies(cs.size(), null));
+        lines.checkoutIds(), lines.productIds(), lines.positions(), lines.quantities(), lines.unitPrices(),
+        lines.eventIds(), lines.limitsPerUser()})).map(rs -> Collections.nCopies(cs.size(), null));
   }
 
   /** The checkout, or {@code null}. */

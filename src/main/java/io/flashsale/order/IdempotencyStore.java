@@ -15,8 +15,11 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -35,7 +38,7 @@ public final class IdempotencyStore {
   private final RedisKeys keys;
   private final long ttlSeconds;
   private final GroupedStatement<KeyUse, Boolean> begins = new GroupedStatement<>("idempotency keys",
-      2_000, 64, 1_000, 3_000, this::takeMany, this::takeOne);
+      2_000, 64, 1_000, 3_000, this::take);
 
   /** A first use of a key: the row to insert. */
   private record KeyUse(String userId, String key, String hash) {
@@ -106,34 +109,27 @@ public final class IdempotencyStore {
         });
   }
 
-  private Future<Boolean> takeOne(KeyUse u) {
-    return pool.preparedQuery(OrderSql.BEGIN_KEY).execute(Tuple.of(u.userId(), u.key(), u.hash()))
-        .map(rs -> rs.rowCount() == 1);
-  }
-
-  private Future<List<Boolean>> takeMany(List<KeyUse> uses) {
-    if (uses.stream().map(u -> List.of(u.userId(), u.key())).distinct().count() < uses.size()) {
-      // One key twice (Redis was down, so two requests reached PostgreSQL): a multi-row upsert cannot touch a row twice;
-      // one by one, the first takes it.
-      List<Boolean> out = new ArrayList<>();
-      Future<Void> chain = Future.succeededFuture();
-      for (KeyUse u : uses) {
-        chain = chain.compose(x -> takeOne(u)).map(took -> {
-          out.add(took);
-          return null;
-        });
-      }
-      return chain.map(out);
-    }
+  /**
+   * Takes each key's row; answers, per use, whether it took it. A key used twice in one batch (Redis was down, so both
+   * requests reached PostgreSQL) goes into the statement once — an upsert cannot touch a row twice — and its later use
+   * is answered "not taken", as it would be one statement later.
+   */
+  private Future<List<Boolean>> take(List<KeyUse> uses) {
+    Map<List<String>, KeyUse> first = new LinkedHashMap<>();
+    uses.forEach(u -> first.putIfAbsent(List.of(u.userId(), u.key()), u));
+    Collection<KeyUse> distinct = first.values();
     return pool.preparedQuery(OrderSql.BEGIN_KEYS).execute(Tuple.wrap(new Object[] {
-            uses.stream().map(KeyUse::userId).toArray(String[]::new),
-            uses.stream().map(KeyUse::key).toArray(String[]::new),
-            uses.stream().map(KeyUse::hash).toArray(String[]::new)}))
+            distinct.stream().map(KeyUse::userId).toArray(String[]::new),
+            distinct.stream().map(KeyUse::key).toArray(String[]::new),
+            distinct.stream().map(KeyUse::hash).toArray(String[]::new)}))
         .map(rs -> {
           Set<List<String>> taken = new HashSet<>();
           rs.forEach(r -> taken.add(List.of(r.getString(0), r.getString(1))));
           List<Boolean> out = new ArrayList<>(uses.size());
-          uses.forEach(u -> out.add(taken.contains(List.of(u.userId(), u.key()))));
+          uses.forEach(u -> {
+            List<String> id = List.of(u.userId(), u.key());
+            out.add(first.get(id) == u && taken.contains(id));
+          });
           return out;
         });
   }

@@ -4,34 +4,13 @@ package io.flashsale.order;
 final class OrderSql {
 
   /**
-   * The usual start of a saga in one round trip: the checkout, if it is this shopper's open hold at $4, becomes a
-   * PENDING order (items, history) made at $4, and the checkout is answered as StockLedger reads it. No row: not an
-   * open hold of this shopper (the caller reads the checkout to say why); a live order already: 23505.
+   * The usual start of a saga, for any number of orders in one statement (a group commit; $1 order ids, $2 checkouts,
+   * $3 users, $4 times): each checkout that is its shopper's open hold at its time becomes a PENDING order (items,
+   * history) made then, and its lines are answered as StockLedger reads a checkout, with the order id first. No rows
+   * for an order: not an open hold of this shopper (the caller reads the checkout to say why); a live order already:
+   * 23505 (for the whole statement).
    */
-  static final String PLACE_FROM_CHECKOUT = """
-      with c as (
-        select checkout_id, user_id, status, subtotal, discount, total, coupon_id, expires_at from checkouts
-        where checkout_id = $2 and user_id = $3 and status = 'HELD' and expires_at > $4),
-      o as (
-        insert into orders (order_id, checkout_id, user_id, status, saga_step, subtotal, discount, total, coupon_id,
-                            created_at, updated_at)
-        select $1, c.checkout_id, c.user_id, 'PENDING', 'STARTED', c.subtotal, c.discount, c.total, c.coupon_id, $4,
-               now()
-        from c returning order_id),
-      i as (
-        insert into order_items (order_id, product_id, position, quantity, unit_price, event_id)
-        select o.order_id, ci.product_id, ci.position, ci.quantity, ci.unit_price, ci.event_id
-        from o, checkout_items ci where ci.checkout_id = $2),
-      h as (insert into order_history (order_id, status, at) select o.order_id, 'PENDING', $4 from o)
-      select c.checkout_id, c.user_id, c.status, c.subtotal, c.discount, c.total, c.coupon_id, c.expires_at,
-             ci.product_id, ci.quantity, ci.unit_price, ci.event_id, ci.limit_per_user
-      from c join checkout_items ci on ci.checkout_id = c.checkout_id order by ci.position""";
-
-  /**
-   * {@link #PLACE_FROM_CHECKOUT} for many orders in one statement (a group commit): $1 order ids, $2 checkouts, $3
-   * users, $4 times; answers each placed order's checkout lines, with its order id first.
-   */
-  static final String PLACE_MANY_FROM_CHECKOUTS = """
+  static final String PLACE_FROM_CHECKOUTS = """
       with t as (
         select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) as t(order_id, checkout_id, user_id, at)),
       c as (
@@ -129,26 +108,11 @@ final class OrderSql {
          or (status = 'FAILED' and saga_step in ('PAYMENT_UNKNOWN', 'VOID_PENDING'))
          or (status = 'CANCELLED' and payment_status = 'REFUND_PENDING')""";
 
-  /** A capture's result counts only while the order is still CONFIRMED (a cancel may have overtaken it). */
-  static final String RECORD_CAPTURE = """
-      update orders set payment_status = $2, saga_step = 'DONE', recovery_attempts = 0, updated_at = now()
-      where order_id = $1 and status = 'CONFIRMED'""";
-
   /**
-   * The capture's answer ({@link #RECORD_CAPTURE}) and the request's final answer under its Idempotency-Key ($3 user,
-   * $4 key, $5 status, $6 body), in one statement: the end of a placed order is one round trip.
-   */
-  static final String RECORD_CAPTURE_AND_ANSWER = """
-      with c as (
-        update orders set payment_status = $2, saga_step = 'DONE', recovery_attempts = 0, updated_at = now()
-        where order_id = $1 and status = 'CONFIRMED')
-      update idempotency_keys set status_code = $5, response = $6, completed_at = now()
-      where user_id = $3 and key = $4""";  // the columns of COMPLETE_KEY: keep the two in step
-
-  /**
-   * {@link #RECORD_CAPTURE} and, where a key is given, {@link #RECORD_CAPTURE_AND_ANSWER}'s stored answer, for many
-   * orders in one statement (a group commit): $1 orders, $2 payment statuses, $3–$6 users, keys (null: none), answer
-   * statuses and bodies.
+   * Captures' answers, for any number of orders in one statement (a group commit): each counts only while its order is
+   * still CONFIRMED (a cancel may have overtaken it); where a key is given, the request's final answer is stored under
+   * it in the same statement, so the end of a placed order is one round trip. $1 orders, $2 payment statuses, $3–$6
+   * users, keys (null: none), answer statuses and bodies.
    */
   static final String RECORD_CAPTURES = """
       with t as (
@@ -159,7 +123,7 @@ final class OrderSql {
                updated_at = now()
         from t where o.order_id = t.order_id and o.status = 'CONFIRMED')
       update idempotency_keys k set status_code = t.status_code, response = t.response, completed_at = now()
-      from t where t.key is not null and k.user_id = t.user_id and k.key = t.key""";
+      from t where t.key is not null and k.user_id = t.user_id and k.key = t.key""";  // COMPLETE_KEY's columns too
 
   /** The money of a cancelled order came back (VOIDED or REFUNDED). */
   static final String RECORD_MONEY_BACK = """
@@ -189,15 +153,10 @@ final class OrderSql {
   // ------------------------------------------------------------------ idempotency keys
 
   /** Claims the key (or re-claims one a dead process left in flight past 120 s): a row back means run the request. */
-  static final String BEGIN_KEY = """
-      insert into idempotency_keys (user_id, key, request_hash) values ($1, $2, $3)
-      on conflict (user_id, key) do update set created_at = now()
-        where idempotency_keys.completed_at is null
-          and idempotency_keys.created_at < now() - interval '120 seconds'
-          and idempotency_keys.request_hash = excluded.request_hash
-      returning completed_at""";
-
-  /** {@link #BEGIN_KEY} of many keys in one statement (a group commit); a row for each key it took. */
+  /**
+   * First uses of keys, any number in one statement (a group commit): a key is taken when it is new, or when a dead
+   * process left it in flight past 120 s with the same body; a row for each key it took.
+   */
   static final String BEGIN_KEYS = """
       insert into idempotency_keys (user_id, key, request_hash)
       select * from unnest($1::text[], $2::text[], $3::text[])
@@ -210,7 +169,7 @@ final class OrderSql {
   static final String READ_KEY = """
       select request_hash, status_code, response, completed_at from idempotency_keys where user_id = $1 and key = $2""";
 
-  /** The stored answer; {@link #RECORD_CAPTURE_AND_ANSWER} writes the same columns with the order's capture. */
+  /** The stored answer; {@link #RECORD_CAPTURES} writes the same columns with the order's capture. */
   static final String COMPLETE_KEY = """
       update idempotency_keys set status_code = $3, response = $4, completed_at = now()
       where user_id = $1 and key = $2""";

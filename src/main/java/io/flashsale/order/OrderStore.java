@@ -41,9 +41,9 @@ public final class OrderStore {
   private final Topics topics;
   private final CouponStore coupons;
   private final GroupedStatement<Place, Checkout> places = new GroupedStatement<>("order placements",
-      2_000, 64, 1_000, 3_000, this::placeMany, this::placeOne);
+      2_000, 64, 1_000, 3_000, this::place);
   private final GroupedStatement<Capture, Void> captures = new GroupedStatement<>("capture records",
-      2_000, 64, 1_000, 3_000, this::recordCaptures, this::recordCapture);
+      2_000, 64, 1_000, 3_000, this::recordCaptures);
 
   /** A capture's answer to record, with the request's final answer when it has a key ({@code null}: none). */
   private record Capture(String orderId, String paymentStatus, AnswerKey key, int status, String body) {
@@ -81,14 +81,8 @@ public final class OrderStore {
   private record Place(String orderId, String checkoutId, String userId, Instant at) {
   }
 
-  private Future<Checkout> placeOne(Place p) {
-    return pool.preparedQuery(OrderSql.PLACE_FROM_CHECKOUT)
-        .execute(Tuple.of(p.orderId(), p.checkoutId(), p.userId(), p.at().atOffset(ZoneOffset.UTC)))
-        .map(StockLedger::toCheckout);
-  }
-
-  private Future<List<Checkout>> placeMany(List<Place> ps) {
-    return pool.preparedQuery(OrderSql.PLACE_MANY_FROM_CHECKOUTS).execute(Tuple.wrap(new Object[] {
+  private Future<List<Checkout>> place(List<Place> ps) {
+    return pool.preparedQuery(OrderSql.PLACE_FROM_CHECKOUTS).execute(Tuple.wrap(new Object[] {
         ps.stream().map(Place::orderId).toArray(String[]::new),
         ps.stream().map(Place::checkoutId).toArray(String[]::new),
         ps.stream().map(Place::userId).toArray(String[]::new),
@@ -213,13 +207,6 @@ public final class OrderStore {
   public Future<Void> recordCaptureAndAnswer(String orderId, String paymentStatus, AnswerKey key, int status,
                                              String body) {
     return captures.run(new Capture(orderId, paymentStatus, key, status, body));
-  }
-
-  private Future<Void> recordCapture(Capture c) {
-    return (c.key() == null
-        ? pool.preparedQuery(OrderSql.RECORD_CAPTURE).execute(Tuple.of(c.orderId(), c.paymentStatus()))
-        : pool.preparedQuery(OrderSql.RECORD_CAPTURE_AND_ANSWER).execute(Tuple.of(c.orderId(), c.paymentStatus(),
-            c.key().userId(), c.key().key(), c.status(), c.body()))).mapEmpty();
   }
 
   private Future<List<Void>> recordCaptures(List<Capture> cs) {

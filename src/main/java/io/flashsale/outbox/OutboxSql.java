@@ -3,13 +3,8 @@ package io.flashsale.outbox;
 /** The SQL text of the outbox, in one place. */
 final class OutboxSql {
 
+  /** Events, any number in one statement: one array per column, the event id and payload as text. */
   static final String APPEND = """
-      insert into outbox (event_id, topic, aggregate_type, aggregate_id, event_type, version, payload, created_at,
-                          traceparent)
-      values ($1, $2, $3, $4, $5, $6, $7, $8, $9)""";
-
-  /** {@link #APPEND} of many events in one statement: one array per column, the event id and payload as text. */
-  static final String APPEND_MANY = """
       insert into outbox (event_id, topic, aggregate_type, aggregate_id, event_type, version, payload, created_at,
                           traceparent)
       select t.event_id::uuid, t.topic, t.aggregate_type, t.aggregate_id, t.event_type, t.version, t.payload::jsonb,

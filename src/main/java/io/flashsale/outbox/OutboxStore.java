@@ -19,14 +19,8 @@ public final class OutboxStore {
     if (events.isEmpty()) {
       return Future.succeededFuture();
     }
-    if (events.size() == 1) {
-      OutboxEvent e = events.get(0);
-      return tx.preparedQuery(OutboxSql.APPEND).execute(Tuple.of(e.eventId(), e.topic(), e.aggregateType(),
-          e.aggregateId(), e.type(), e.version(), e.payload(), e.occurredAt().atOffset(ZoneOffset.UTC))
-          .addString(e.traceparent())).mapEmpty();
-    }
     // One statement for all of them (a batch's events): PostgreSQL parses and plans once, not once per row.
-    return tx.preparedQuery(OutboxSql.APPEND_MANY).execute(Tuple.wrap(new Object[] {
+    return tx.preparedQuery(OutboxSql.APPEND).execute(Tuple.wrap(new Object[] {
         events.stream().map(e -> e.eventId().toString()).toArray(String[]::new),
         events.stream().map(OutboxEvent::topic).toArray(String[]::new),
         events.stream().map(OutboxEvent::aggregateType).toArray(String[]::new),

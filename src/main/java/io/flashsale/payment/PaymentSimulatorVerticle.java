@@ -37,13 +37,14 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PaymentSimulatorVerticle.class);
   private static final String ANSWER_DELAY = "answerDelayMillis";
   /**
-   * The books' group commit: callers waiting at most, rows per statement, how long one may wait for its batch and for
-   * PostgreSQL's answer — both well inside a client's timeout (payment.timeoutMillis, 2 s by default).
+   * The books' group commit: callers waiting at most, rows per statement, how long one may wait for its batch (well
+   * inside a client's timeout, payment.timeoutMillis, 2 s by default), and after how long a batch without PostgreSQL's
+   * answer stops holding the next one.
    */
   private static final int BATCH_WAITING = 2_000;
   private static final int BATCH_MAX = 64;
   private static final long BATCH_WAIT_MILLIS = 500;
-  private static final long BATCH_TIMEOUT_MILLIS = 1_000;
+  private static final long BATCH_STALL_MILLIS = 1_000;
 
   /** A payment to authorise. */
   private record NewPayment(String paymentId, String key, long amount, String token, String status) {
@@ -72,9 +73,9 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
     pool = PgConfig.from(config).pool(vertx, "pg-payment-sim", 4);
     // The books are written as a busy provider's would be: payments arriving together share a statement and a commit.
     authorizations = new GroupedStatement<>("payment authorisations", BATCH_WAITING, BATCH_MAX, BATCH_WAIT_MILLIS,
-        BATCH_TIMEOUT_MILLIS, this::authorizeMany, this::authorizeOne);
+        BATCH_STALL_MILLIS, this::authorizeAll);
     settlements = new GroupedStatement<>("captures and voids", BATCH_WAITING, BATCH_MAX, BATCH_WAIT_MILLIS,
-        BATCH_TIMEOUT_MILLIS, this::settleMany, this::settleOne);
+        BATCH_STALL_MILLIS, this::settleAll);
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create(false).setBodyLimit(16 * 1024));
     router.put("/v1/faults").handler(this::setFaults);
@@ -90,13 +91,13 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
     router.get("/v1/payments/:paymentId").handler(ctx -> byId(ctx.pathParam("paymentId")).onSuccess(p ->
         json(ctx, p == null ? 404 : 200, p == null ? error("no such payment") : p)).onFailure(ctx::fail));
     router.route().failureHandler(ctx -> {
-      if (ctx.failure() != null && !(ctx.failure() instanceof GroupCommit.NotStarted)) {
-        LOG.warn("payment simulator: {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
-      }
       if (ctx.failure() instanceof GroupCommit.NotStarted) { // nothing was written: a busy provider's 503
         ctx.response().putHeader("Retry-After", "1");
         json(ctx, 503, error(ctx.failure().getMessage()));
         return;
+      }
+      if (ctx.failure() != null) {
+        LOG.warn("payment simulator: {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
       }
       json(ctx, ctx.statusCode() > 0 ? ctx.statusCode() : 500,
           error(ctx.failure() == null ? "failed" : ctx.failure().getMessage()));
@@ -171,13 +172,8 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
         .onFailure(ctx::fail);
   }
 
-  private Future<JsonObject> authorizeOne(NewPayment p) {
-    return pool.preparedQuery(SimulatorSql.AUTHORIZE)
-        .execute(Tuple.of(p.paymentId(), p.key(), p.amount(), p.token(), p.status())).map(PaymentSimulatorVerticle::first);
-  }
-
-  private Future<List<JsonObject>> authorizeMany(List<NewPayment> ps) {
-    return pool.preparedQuery(SimulatorSql.AUTHORIZE_MANY).execute(Tuple.wrap(new Object[] {
+  private Future<List<JsonObject>> authorizeAll(List<NewPayment> ps) {
+    return pool.preparedQuery(SimulatorSql.AUTHORIZE).execute(Tuple.wrap(new Object[] {
             ps.stream().map(NewPayment::paymentId).toArray(String[]::new),
             ps.stream().map(NewPayment::key).toArray(String[]::new),
             ps.stream().map(NewPayment::amount).toArray(Long[]::new),
@@ -186,13 +182,8 @@ public final class PaymentSimulatorVerticle extends VerticleBase {
         .map(rs -> inOrder(rs, ps.stream().map(NewPayment::paymentId).toList()));
   }
 
-  private Future<JsonObject> settleOne(Settle s) {
-    return pool.preparedQuery(SimulatorSql.SETTLE_AUTHORIZED).execute(Tuple.of(s.paymentId(), s.target()))
-        .map(PaymentSimulatorVerticle::first);
-  }
-
-  private Future<List<JsonObject>> settleMany(List<Settle> ss) {
-    return pool.preparedQuery(SimulatorSql.SETTLE_AUTHORIZED_MANY).execute(Tuple.wrap(new Object[] {
+  private Future<List<JsonObject>> settleAll(List<Settle> ss) {
+    return pool.preparedQuery(SimulatorSql.SETTLE_AUTHORIZED).execute(Tuple.wrap(new Object[] {
             ss.stream().map(Settle::paymentId).toArray(String[]::new),
             ss.stream().map(Settle::target).toArray(String[]::new)}))
         .map(rs -> inOrder(rs, ss.stream().map(Settle::paymentId).toList()));

@@ -3,24 +3,20 @@ package io.flashsale.payment;
 /** The payment simulator's books: one row per payment, moved only along AUTHORIZED → CAPTURED → REFUNDED or VOIDED. */
 final class SimulatorSql {
 
-  /** A new payment, or nothing if its idempotency key already made one (the caller then reads it by key). */
+  /**
+   * New payments, any number in one statement (a group commit): a row for each one it made; none for a key that already
+   * made one (the caller then reads it by key).
+   */
   static final String AUTHORIZE = """
-      insert into sim_payments (payment_id, idempotency_key, amount, token, status) values ($1, $2, $3, $4, $5)
-      on conflict (idempotency_key) do nothing returning *""";
-
-  /** {@link #AUTHORIZE} of many payments in one statement (a group commit); a row for each one it made. */
-  static final String AUTHORIZE_MANY = """
       insert into sim_payments (payment_id, idempotency_key, amount, token, status)
       select * from unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])
       on conflict (idempotency_key) do nothing returning *""";
 
-  /** Capture or void ($2) of an authorised payment; no row when it is not AUTHORIZED. */
+  /**
+   * Captures or voids ($2, per payment) of authorised payments, any number in one statement: a row for each one it
+   * moved; none for a payment that is not AUTHORIZED.
+   */
   static final String SETTLE_AUTHORIZED = """
-      update sim_payments set status = $2, updated_at = now() where payment_id = $1 and status = 'AUTHORIZED'
-      returning *""";
-
-  /** {@link #SETTLE_AUTHORIZED} of many payments in one statement; a row for each one it moved. */
-  static final String SETTLE_AUTHORIZED_MANY = """
       update sim_payments s set status = t.status, updated_at = now()
       from unnest($1::text[], $2::text[]) as t(payment_id, status)
       where s.payment_id = t.payment_id and s.status = 'AUTHORIZED' returning s.*""";
