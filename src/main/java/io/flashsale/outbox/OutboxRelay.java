@@ -32,18 +32,14 @@ public final class OutboxRelay {
 
   /** Publishes one batch; answers how many rows were published (0 when none or another relay holds the lock). */
   public Future<Integer> publishBatch() {
-    return pool.withTransaction(tx -> tx.query(OutboxSql.TRY_RELAY_LOCK).execute().compose(lock -> {
-      if (!lock.iterator().next().getBoolean(0)) {
-        return Future.succeededFuture(0);
-      }
-      return tx.preparedQuery(OutboxSql.CLAIM_PENDING).execute(Tuple.of(batchSize)).compose(rows -> {
-        if (rows.size() == 0) {
-          return Future.succeededFuture(0);
-        }
-        return send(rows).compose(ids ->
-            tx.preparedQuery(OutboxSql.DELETE_SENT).execute(Tuple.of(ids.toArray(Long[]::new))).map(ids.size()));
-      });
-    }));
+    return pool.withTransaction(tx -> tx.preparedQuery(OutboxSql.CLAIM_PENDING).execute(Tuple.of(batchSize))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.succeededFuture(0);
+          }
+          return send(rows).compose(ids ->
+              tx.preparedQuery(OutboxSql.DELETE_SENT).execute(Tuple.of(ids.toArray(Long[]::new))).map(ids.size()));
+        }));
   }
 
   /** Publishes repeatedly until nothing is pending; answers the total. */

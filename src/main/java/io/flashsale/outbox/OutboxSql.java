@@ -14,11 +14,15 @@ final class OutboxSql {
         as t(event_id, topic, aggregate_type, aggregate_id, event_type, version, payload, created_at, traceparent)""";
 
   /** Only one relay publishes at a time, so rows leave in commit order per aggregate even with many instances. */
-  static final String TRY_RELAY_LOCK = "select pg_try_advisory_xact_lock(7313001)";
-
+  /**
+   * The relay's lock (one relay at a time keeps each aggregate's order) and the oldest pending rows, in one statement:
+   * no rows when another relay holds the lock.
+   */
   static final String CLAIM_PENDING = """
-      select id, event_id, topic, aggregate_type, aggregate_id, event_type, version, payload, created_at, traceparent
-      from outbox where sent_at is null order by id limit $1 for update skip locked""";
+      with relay as (select pg_try_advisory_xact_lock(7313001) as ours)
+      select o.id, o.event_id, o.topic, o.aggregate_type, o.aggregate_id, o.event_type, o.version, o.payload,
+             o.created_at, o.traceparent
+      from relay, outbox o where relay.ours and o.sent_at is null order by o.id limit $1 for update of o skip locked""";
 
   /** Sent rows leave in the transaction that published them: Kafka keeps the history, the table stays small. */
   static final String DELETE_SENT = "delete from outbox where id = any($1)";
