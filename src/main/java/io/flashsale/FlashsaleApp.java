@@ -14,7 +14,7 @@ import io.flashsale.infra.AppConfig;
 import io.flashsale.infra.KafkaConfig;
 import io.flashsale.infra.KafkaTopics;
 import io.flashsale.infra.RedisSubscriberVerticle;
-import io.flashsale.infra.TableStatisticsVerticle;
+import io.flashsale.infra.TableUpkeepVerticle;
 import io.flashsale.infra.Topics;
 import io.flashsale.infra.Tracing;
 import io.flashsale.inventory.ConfirmVerticle;
@@ -117,7 +117,7 @@ public final class FlashsaleApp {
             new DeploymentOptions().setInstances(inventoryInstances))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new OrderRecoveryVerticle(config, clock))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new IdempotencyExpiryVerticle(config))).onSuccess(ids::add)
-        .compose(x -> vertx.deployVerticle(new TableStatisticsVerticle(config))).onSuccess(ids::add)
+        .compose(x -> vertx.deployVerticle(new TableUpkeepVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new CouponIndexerVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new FanoutVerticle(config))).onSuccess(ids::add)
         .compose(x -> vertx.deployVerticle(new AdmissionVerticle(config, queues, clock))).onSuccess(ids::add)

@@ -1,0 +1,97 @@
+package io.flashsale.infra;
+
+import io.flashsale.support.TestInfra;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static io.flashsale.support.Fixtures.uniqueId;
+import static io.flashsale.support.TestInfra.waitUntil;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@ExtendWith(TestInfra.class)
+@DisplayName("The app's table upkeep (autovacuum's work where the server does none)")
+class TableUpkeepIT {
+
+  private Vertx vertx;
+  private Pool pool;
+  private String table;
+
+  @BeforeEach
+  void setUp() {
+    vertx = Vertx.vertx();
+    pool = PgConfig.from(TestInfra.config()).pool(vertx, "test", 1);
+    table = uniqueId("stats_probe").replace('-', '_');
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    pool.query("drop table if exists " + table).execute().await(10, TimeUnit.SECONDS);
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private Object stat(String column) {
+    try {
+      return pool.preparedQuery("select " + column + " from pg_stat_user_tables where relname = $1")
+          .execute(io.vertx.sqlclient.Tuple.of(table)).await(10, TimeUnit.SECONDS).iterator().next().getValue(0);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private void deployUpkeep() throws Exception {
+    AppConfig config = TestInfra.config().with(new JsonObject().put("pg.upkeep", "always")
+        .put("pg.upkeepCheckMillis", 100));
+    vertx.deployVerticle(new TableUpkeepVerticle(config)).await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("ANALYZEs a table that grew past autovacuum's threshold, so generic plans are made again from its size")
+  void analyzesAGrownTable() throws Exception {
+    pool.query("create table " + table + " (id int primary key)").execute().await(10, TimeUnit.SECONDS);
+    pool.query("insert into " + table + " select generate_series(1, 5000)").execute().await(10, TimeUnit.SECONDS);
+    assertThat(stat("last_analyze")).isNull();
+
+    deployUpkeep();
+
+    // (the server's statistics counters reach pg_stat_user_tables within about a second of the insert)
+    waitUntil(Duration.ofSeconds(30), () -> stat("last_analyze") != null, "the probe table analyzed");
+    long rows = pool.preparedQuery("select reltuples::bigint from pg_class where relname = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(table)).await(10, TimeUnit.SECONDS).iterator().next().getLong(0);
+    assertThat(rows).isEqualTo(5000);
+  }
+
+  @Test
+  @DisplayName("VACUUMs a table whose dead rows passed autovacuum's threshold, so its pages are used again")
+  void vacuumsDeadRows() throws Exception {
+    pool.query("create table " + table + " (id int primary key, n int)").execute().await(10, TimeUnit.SECONDS);
+    pool.query("insert into " + table + " select generate_series(1, 5000), 0").execute().await(10, TimeUnit.SECONDS);
+    pool.query("analyze " + table).execute().await(10, TimeUnit.SECONDS);
+    pool.query("update " + table + " set n = 1").execute().await(10, TimeUnit.SECONDS); // 5,000 dead versions
+    waitUntil(Duration.ofSeconds(30), () -> ((Number) stat("n_dead_tup")).longValue() >= 5000,
+        "the dead rows counted by the server");
+    assertThat(stat("last_vacuum")).isNull();
+
+    deployUpkeep();
+
+    waitUntil(Duration.ofSeconds(30), () -> stat("last_vacuum") != null, "the probe table vacuumed");
+    assertThat(((Number) stat("n_dead_tup")).longValue()).isZero();
+  }
+
+  @Test
+  @DisplayName("Refuses to start on a pg.upkeep it does not know")
+  void refusesABadMode() {
+    AppConfig config = TestInfra.config().with(new JsonObject().put("pg.upkeep", "sometimes"));
+    assertThatThrownBy(() -> vertx.deployVerticle(new TableUpkeepVerticle(config)).await(10, TimeUnit.SECONDS))
+        .hasMessageContaining("pg.upkeep must be auto, always or never");
+  }
+}

@@ -1,0 +1,26 @@
+package io.flashsale.infra;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Who vacuums and analyzes our tables")
+class TableUpkeepTest {
+
+  @Test
+  @DisplayName("auto: the app only where the server's autovacuum is off; always and never regardless")
+  void modes() {
+    assertThat(TableUpkeepVerticle.keepsTables("auto", false)).isTrue();
+    assertThat(TableUpkeepVerticle.keepsTables("auto", true)).isFalse();
+    assertThat(TableUpkeepVerticle.keepsTables("always", true)).isTrue();
+    assertThat(TableUpkeepVerticle.keepsTables("never", false)).isFalse();
+  }
+
+  @Test
+  @DisplayName("A table name is quoted as an identifier")
+  void quoting() {
+    assertThat(TableUpkeepVerticle.quoted("orders")).isEqualTo("\"orders\"");
+    assertThat(TableUpkeepVerticle.quoted("a\"b")).isEqualTo("\"a\"\"b\"");
+  }
+}
