@@ -96,7 +96,12 @@ public final class IdempotencyStore {
           if (took) {
             return Future.succeededFuture(Begin.run());
           }
+          // The row is another request's while Redis had no mark of it (lost, or Redis was down): answer from the
+          // row, and let Redis follow — the answer, or no mark (ours would answer "in progress" for two minutes).
           return pool.preparedQuery(OrderSql.READ_KEY).execute(Tuple.of(userId, key)).map(rows -> {
+                if (rows.size() == 0) { // expired between the two statements: free again
+                  throw ApiException.unavailable("the Idempotency-Key changed while it was taken; retry");
+                }
                 Row r = rows.iterator().next();
                 if (!r.getString("request_hash").equals(hash)) {
                   throw conflict();
@@ -105,7 +110,10 @@ public final class IdempotencyStore {
                   throw inProgress();
                 }
                 return new Begin(true, r.getInteger("status_code"), r.getString("response"));
-              });
+              })
+              .compose(b -> remember(userId, key, hash, b.status(), b.body()).map(b),
+                  err -> redis.apply(Request.cmd(Command.DEL).arg(keys.idempotency(userId, key))).otherwiseEmpty()
+                      .transform(x -> Future.failedFuture(err)));
         });
   }
 

@@ -133,6 +133,44 @@ class OrderIT {
   }
 
   @Test
+  @DisplayName("Redis lost a key's mark: PostgreSQL's row still decides (replay, 422, one order) and Redis follows it")
+  void keyRowDecidesWithoutRedisMark() throws Exception {
+    String productId = openSale(app, 10, 5);
+    String user = uniqueId("u");
+    String token = app.shopperToken(user);
+    String checkoutId = checkout(token, productId);
+    String key = uniqueId("key");
+    HttpResponse<String> first = app.send(order(token, key, checkoutId, "tok_ok"));
+    assertThat(first.statusCode()).isEqualTo(201);
+    String orderId = new JsonObject(first.body()).getString("orderId");
+    String mark = io.flashsale.infra.RedisKeys.from(app.config()).idempotency(user, key);
+    io.vertx.redis.client.Redis redis = io.vertx.redis.client.Redis.createClient(app.vertx(),
+        io.flashsale.infra.RedisConfig.from(app.config()).options());
+    try {
+      redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.DEL).arg(mark))
+          .await(10, java.util.concurrent.TimeUnit.SECONDS);
+      // The retry takes Redis's mark anew; PostgreSQL's row has the answer, and nothing is placed again.
+      HttpResponse<String> again = app.send(order(token, key, checkoutId, "tok_ok"));
+      assertThat(again.statusCode()).isEqualTo(201);
+      assertThat(again.headers().firstValue("Idempotent-Replayed")).contains("true");
+      assertThat(new JsonObject(again.body()).getString("orderId")).isEqualTo(orderId);
+      assertThat(redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.GET).arg(mark))
+          .await(10, java.util.concurrent.TimeUnit.SECONDS).toString()).as("Redis follows the row").startsWith("D|");
+
+      redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.DEL).arg(mark))
+          .await(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(code(app.send(order(token, key, checkoutId, "tok_other")))).isEqualTo("422 IDEMPOTENCY_CONFLICT");
+      assertThat(redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.GET).arg(mark))
+          .await(10, java.util.concurrent.TimeUnit.SECONDS)).as("the refused request's mark taken back").isNull();
+      assertThat(app.send(order(token, key, checkoutId, "tok_ok")).statusCode()).isEqualTo(201);
+    } finally {
+      redis.close();
+    }
+    assertThat(sql("select count(*) from orders where checkout_id = $1", checkoutId)).isEqualTo(1);
+    assertThat(sql("select count(*) from sim_payments where idempotency_key = $1", orderId)).isEqualTo(1);
+  }
+
+  @Test
   @DisplayName("A declined payment answers 402 and the unit is sellable again")
   void declined() throws Exception {
     String productId = openSale(app, 1, 5);
