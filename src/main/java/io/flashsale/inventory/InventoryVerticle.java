@@ -11,8 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Owns stock: answers hold and release requests on the event bus (one instance per event loop, each with its own
- * clients; the bus spreads requests across them). Confirms go to the {@link ConfirmVerticle}.
+ * Owns stock: answers hold and release requests on the event bus (one instance per process by default,
+ * {@code inventory.instances}; each instance has its own clients and grouped statements, and the bus spreads requests
+ * across them). Confirms go to the {@link ConfirmVerticle}.
  */
 public final class InventoryVerticle extends VerticleBase {
 

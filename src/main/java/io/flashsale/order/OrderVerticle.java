@@ -15,7 +15,10 @@ import io.vertx.sqlclient.Pool;
 
 import java.time.Clock;
 
-/** One job, one instance per event loop: answer place and cancel requests on the event bus by running the {@link OrderSaga}. */
+/**
+ * One job: answer place and cancel requests on the event bus by running the {@link OrderSaga}. One instance per
+ * process by default ({@code inventory.instances}): each instance's grouped statements batch only its own callers.
+ */
 public final class OrderVerticle extends VerticleBase {
 
   private final AppConfig config;
