@@ -158,7 +158,9 @@ public final class Drills {
     // The points and notifications consumers cannot write for a minute (their tables refuse this drill's shoppers):
     // their records go to the dead-letter topics; the cause fixed, one consumer's letters are replayed, then the
     // other's — none is lost or applied twice.
-    drills.put("dlq-replay", Spec.of(this::dlqReplay));
+    // (3,000 units a product: the drill's shoppers must still be ordering when the tables start refusing them — with
+    // 300, a faster order path sold everything before the fault and no letter could come)
+    drills.put("dlq-replay", new Spec(this::dlqReplay, 3_000, 1, DrillLoad.Mode.plain(), false));
     List<String> lines = new ArrayList<>();
     AppConfig config = processes.config();
     Pool pool = PgConfig.from(config).pool(vertx, "pg-drills", 4);
