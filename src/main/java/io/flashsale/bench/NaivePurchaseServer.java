@@ -24,7 +24,7 @@ import io.vertx.sqlclient.Tuple;
  */
 public final class NaivePurchaseServer extends VerticleBase {
 
-  static final String CREATE_TABLES = """
+  static final String EMPTY_TABLES = """
       create table if not exists bench_naive_orders (order_id text primary key, user_id text not null,
         total bigint not null, created_at timestamptz not null default now());
       create table if not exists bench_naive_order_items (order_id text not null references bench_naive_orders,
@@ -60,8 +60,8 @@ public final class NaivePurchaseServer extends VerticleBase {
    * kept, they reached 2.3 M rows (750 MB) in the app's database after a day of benches, and every later run of both
    * sides paid for the bigger working set.
    */
-  static Future<Void> createTables(SqlClient client) {
-    return client.query(CREATE_TABLES).execute().mapEmpty();
+  static Future<Void> emptyTables(SqlClient client) {
+    return client.query(EMPTY_TABLES).execute().mapEmpty();
   }
 
   @Override

@@ -130,7 +130,7 @@ public final class OrderBench {
     catalog.close();
 
     System.out.println("naive whole purchase (one PostgreSQL transaction per order), same load generator...");
-    NaivePurchaseServer.createTables(pool).await(30, TimeUnit.SECONDS);
+    NaivePurchaseServer.emptyTables(pool).await(30, TimeUnit.SECONDS);
     Vertx naiveVertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     Run naiveSpread;
     Run naiveHot;

@@ -2,13 +2,12 @@ package io.flashsale.infra;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,28 +50,35 @@ public final class TableUpkeepVerticle extends VerticleBase {
     this.config = config;
   }
 
-  /** Whether the app does the upkeep: {@code pg.upkeep} is always, never, or auto (when autovacuum is off). */
-  static boolean keepsTables(String mode, boolean autovacuumOn) {
-    return switch (mode) {
-      case "always" -> true;
-      case "never" -> false;
-      case "auto" -> !autovacuumOn;
-      default -> throw new IllegalArgumentException("pg.upkeep must be auto, always or never, not '" + mode + "'");
-    };
+  /** {@code pg.upkeep}: whether the app vacuums and analyzes — always, never, or auto (where autovacuum is off). */
+  enum Mode {
+    AUTO, ALWAYS, NEVER;
+
+    static Mode of(String value) {
+      for (Mode m : values()) {
+        if (m.name().equalsIgnoreCase(value)) {
+          return m;
+        }
+      }
+      throw new IllegalArgumentException("pg.upkeep must be auto, always or never, not '" + value + "'");
+    }
+
+    boolean keepsTables(boolean autovacuumOn) {
+      return this == ALWAYS || (this == AUTO && !autovacuumOn);
+    }
   }
 
   @Override
   public Future<?> start() {
-    String mode = config.string("pg.upkeep");
-    keepsTables(mode, true); // a bad value fails the start, whatever the server says
-    if ("never".equals(mode)) {
+    Mode mode = Mode.of(config.string("pg.upkeep"));
+    if (mode == Mode.NEVER) {
       return Future.succeededFuture();
     }
     // (an upkeep of a table another instance is already keeping waits at most a second, then is skipped)
     pool = PgConfig.from(config).pool(vertx, "pg-table-upkeep", 1, Map.of("lock_timeout", "1000"));
     return pool.query("select current_setting('autovacuum')::bool").execute().map(rs -> {
       boolean autovacuum = rs.iterator().next().getBoolean(0);
-      if (keepsTables(mode, autovacuum)) {
+      if (mode.keepsTables(autovacuum)) {
         if (!autovacuum) {
           LOG.warn("autovacuum is off on this PostgreSQL server: flashsale vacuums and analyzes its own tables as"
               + " they change (pg.upkeep=auto); turn autovacuum on in production");
@@ -92,12 +98,9 @@ public final class TableUpkeepVerticle extends VerticleBase {
     running = true;
     pool.query(DUE_TABLES).execute()
         .compose(rs -> {
-          List<String> statements = new ArrayList<>();
-          for (Row r : rs) {
-            statements.add((r.getBoolean(1) ? "vacuum (analyze) " : "analyze ") + quoted(r.getString(0)));
-          }
           Future<Void> each = Future.succeededFuture();
-          for (String statement : statements) {
+          for (Row r : rs) { // one after another, on the one connection
+            String statement = (r.getBoolean(1) ? "vacuum (analyze) " : "analyze ") + quoted(r.getString(0));
             each = each.compose(x -> run(statement));
           }
           return each;
@@ -112,8 +115,12 @@ public final class TableUpkeepVerticle extends VerticleBase {
     return pool.query(statement).execute().<Void>mapEmpty()
         .onSuccess(x -> LOG.debug("{} took {} ms", statement, (System.nanoTime() - started) / 1_000_000))
         .recover(err -> {
-          LOG.debug("{} skipped: {}", statement, err.toString()); // another instance is keeping that table
-          return Future.succeededFuture();
+          if (err instanceof PgException pg && "55P03".equals(pg.getSqlState())) {
+            LOG.debug("{} skipped: another instance is keeping that table", statement);
+          } else {
+            LOG.warn("{} failed, tried again at the next look: {}", statement, err.toString());
+          }
+          return Future.succeededFuture(); // the next tables still get theirs
         });
   }
 

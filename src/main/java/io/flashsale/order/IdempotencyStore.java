@@ -90,8 +90,7 @@ public final class IdempotencyStore {
     // refusal there wrote nothing: the Redis mark goes too, or the retry it asks for would meet "in progress".
     return begins.run(new KeyUse(userId, key, hash))
         .recover(err -> !(err instanceof GroupCommit.NotStarted) ? Future.failedFuture(err)
-            : redis.apply(Request.cmd(Command.DEL).arg(keys.idempotency(userId, key))).otherwiseEmpty()
-                .transform(x -> Future.failedFuture(err)))
+            : forgetMark(userId, key).transform(x -> Future.failedFuture(err)))
         .compose(took -> {
           if (took) {
             return Future.succeededFuture(Begin.run());
@@ -112,8 +111,7 @@ public final class IdempotencyStore {
                 return new Begin(true, r.getInteger("status_code"), r.getString("response"));
               })
               .compose(b -> remember(userId, key, hash, b.status(), b.body()).map(b),
-                  err -> redis.apply(Request.cmd(Command.DEL).arg(keys.idempotency(userId, key))).otherwiseEmpty()
-                      .transform(x -> Future.failedFuture(err)));
+                  err -> forgetMark(userId, key).transform(x -> Future.failedFuture(err)));
         });
   }
 
@@ -158,8 +156,12 @@ public final class IdempotencyStore {
   public Future<Void> abandon(String userId, String key) {
     return pool.preparedQuery(OrderSql.ABANDON_KEY)
         .execute(Tuple.of(userId, key))
-        .compose(x -> redis.apply(Request.cmd(Command.DEL).arg(keys.idempotency(userId, key))).otherwiseEmpty())
-        .mapEmpty();
+        .compose(x -> forgetMark(userId, key));
+  }
+
+  /** Takes this request's mark off Redis (a failure only leaves it to its 120 s expiry). */
+  private Future<Void> forgetMark(String userId, String key) {
+    return redis.apply(Request.cmd(Command.DEL).arg(keys.idempotency(userId, key))).otherwiseEmpty().mapEmpty();
   }
 
   /**

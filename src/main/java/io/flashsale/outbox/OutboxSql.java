@@ -13,10 +13,9 @@ final class OutboxSql {
                   $8::timestamptz[], $9::text[])
         as t(event_id, topic, aggregate_type, aggregate_id, event_type, version, payload, created_at, traceparent)""";
 
-  /** Only one relay publishes at a time, so rows leave in commit order per aggregate even with many instances. */
   /**
-   * The relay's lock (one relay at a time keeps each aggregate's order) and the oldest pending rows, in one statement:
-   * no rows when another relay holds the lock.
+   * The relay's lock and the oldest pending rows, in one statement; no rows when another relay holds the lock. Only one
+   * relay publishes at a time, so rows leave in commit order per aggregate even with many instances.
    */
   static final String CLAIM_PENDING = """
       with relay as (select pg_try_advisory_xact_lock(7313001) as ours)

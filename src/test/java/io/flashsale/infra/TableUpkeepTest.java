@@ -11,10 +11,10 @@ class TableUpkeepTest {
   @Test
   @DisplayName("auto: the app only where the server's autovacuum is off; always and never regardless")
   void modes() {
-    assertThat(TableUpkeepVerticle.keepsTables("auto", false)).isTrue();
-    assertThat(TableUpkeepVerticle.keepsTables("auto", true)).isFalse();
-    assertThat(TableUpkeepVerticle.keepsTables("always", true)).isTrue();
-    assertThat(TableUpkeepVerticle.keepsTables("never", false)).isFalse();
+    assertThat(TableUpkeepVerticle.Mode.of("auto").keepsTables(false)).isTrue();
+    assertThat(TableUpkeepVerticle.Mode.of("auto").keepsTables(true)).isFalse();
+    assertThat(TableUpkeepVerticle.Mode.of("always").keepsTables(true)).isTrue();
+    assertThat(TableUpkeepVerticle.Mode.of("never").keepsTables(false)).isFalse();
   }
 
   @Test

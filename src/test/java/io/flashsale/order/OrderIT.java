@@ -1,11 +1,16 @@
 package io.flashsale.order;
 
+import io.flashsale.infra.RedisConfig;
+import io.flashsale.infra.RedisKeys;
 import io.flashsale.support.Fixtures;
 import io.flashsale.support.InventoryProbe;
 import io.flashsale.support.Load;
 import io.flashsale.support.TestApp;
 import io.flashsale.support.TestInfra;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -143,25 +148,22 @@ class OrderIT {
     HttpResponse<String> first = app.send(order(token, key, checkoutId, "tok_ok"));
     assertThat(first.statusCode()).isEqualTo(201);
     String orderId = new JsonObject(first.body()).getString("orderId");
-    String mark = io.flashsale.infra.RedisKeys.from(app.config()).idempotency(user, key);
-    io.vertx.redis.client.Redis redis = io.vertx.redis.client.Redis.createClient(app.vertx(),
-        io.flashsale.infra.RedisConfig.from(app.config()).options());
+    String mark = RedisKeys.from(app.config()).idempotency(user, key);
+    Redis redis = Redis.createClient(app.vertx(), RedisConfig.from(app.config()).options());
     try {
-      redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.DEL).arg(mark))
-          .await(10, java.util.concurrent.TimeUnit.SECONDS);
+      redis.send(Request.cmd(Command.DEL).arg(mark)).await(10, TimeUnit.SECONDS);
       // The retry takes Redis's mark anew; PostgreSQL's row has the answer, and nothing is placed again.
       HttpResponse<String> again = app.send(order(token, key, checkoutId, "tok_ok"));
       assertThat(again.statusCode()).isEqualTo(201);
       assertThat(again.headers().firstValue("Idempotent-Replayed")).contains("true");
       assertThat(new JsonObject(again.body()).getString("orderId")).isEqualTo(orderId);
-      assertThat(redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.GET).arg(mark))
-          .await(10, java.util.concurrent.TimeUnit.SECONDS).toString()).as("Redis follows the row").startsWith("D|");
+      assertThat(redis.send(Request.cmd(Command.GET).arg(mark)).await(10, TimeUnit.SECONDS).toString())
+          .as("Redis follows the row").startsWith("D|");
 
-      redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.DEL).arg(mark))
-          .await(10, java.util.concurrent.TimeUnit.SECONDS);
+      redis.send(Request.cmd(Command.DEL).arg(mark)).await(10, TimeUnit.SECONDS);
       assertThat(code(app.send(order(token, key, checkoutId, "tok_other")))).isEqualTo("422 IDEMPOTENCY_CONFLICT");
-      assertThat(redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.GET).arg(mark))
-          .await(10, java.util.concurrent.TimeUnit.SECONDS)).as("the refused request's mark taken back").isNull();
+      assertThat(redis.send(Request.cmd(Command.GET).arg(mark)).await(10, TimeUnit.SECONDS))
+          .as("the refused request's mark taken back").isNull();
       assertThat(app.send(order(token, key, checkoutId, "tok_ok")).statusCode()).isEqualTo(201);
     } finally {
       redis.close();
