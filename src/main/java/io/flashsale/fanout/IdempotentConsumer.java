@@ -118,7 +118,7 @@ public final class IdempotentConsumer {
     all.add(retry);
     // The shared poll → apply → commit loop; a batch fails only when the retry/DLQ hand-off does (Kafka down), and
     // then comes again — the effects are idempotent.
-    return KafkaBatchConsumer.startRaw(vertx, kafka, name, all, c::handleBatch).map(loop -> {
+    return KafkaBatchConsumer.startRaw(vertx, kafka.patientConsumer(name), name, all, c::handleBatch).map(loop -> {
       c.loop = loop;
       return c;
     });

@@ -4,7 +4,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** How to reach Kafka and how our clients are tuned, from {@code kafka.*} config keys. */
-public record KafkaConfig(String bootstrap, String topicPrefix, int partitions, int sessionTimeoutMillis) {
+public record KafkaConfig(String bootstrap, String topicPrefix, int partitions, int sessionTimeoutMillis,
+                          int patientFetchMillis) {
 
   public static KafkaConfig from(AppConfig config) {
     int session = config.integer("kafka.sessionTimeoutMillis");
@@ -13,8 +14,12 @@ public record KafkaConfig(String bootstrap, String topicPrefix, int partitions, 
       throw new IllegalStateException("kafka.sessionTimeoutMillis must be within 6000..1800000 (the broker's limits),"
           + " not " + session);
     }
+    int patient = config.integer("kafka.patientFetchMillis");
+    if (patient < 0 || patient > 5_000) {
+      throw new IllegalStateException("kafka.patientFetchMillis must be within 0..5000, not " + patient);
+    }
     return new KafkaConfig(config.string("kafka.bootstrap"), config.string("kafka.topicPrefix"),
-        config.integer("kafka.partitions"), session);
+        config.integer("kafka.partitions"), session, patient);
   }
 
   /** An idempotent producer that waits for every in-sync replica: nothing acknowledged is lost or doubled. */
@@ -58,6 +63,20 @@ public record KafkaConfig(String bootstrap, String topicPrefix, int partitions, 
     // 45 s; the broker refuses less than 6 s).
     c.put("session.timeout.ms", String.valueOf(sessionTimeoutMillis));
     c.put("heartbeat.interval.ms", String.valueOf(Math.max(1000, sessionTimeoutMillis / 3)));
+    return c;
+  }
+
+  /**
+   * A consumer for work off the shopper's path (fan-out effects): the broker holds each fetch until 64 KB are there or
+   * {@code kafka.patientFetchMillis} passed, so under load one fetch and one offset commit carry a few hundred events
+   * instead of one relay round's worth each (every fetch and commit is a request the broker serves).
+   */
+  public Map<String, String> patientConsumer(String group) {
+    Map<String, String> c = consumer(group);
+    if (patientFetchMillis > 0) {
+      c.put("fetch.min.bytes", "65536");
+      c.put("fetch.max.wait.ms", String.valueOf(patientFetchMillis));
+    }
     return c;
   }
 

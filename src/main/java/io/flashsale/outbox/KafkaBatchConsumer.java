@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -82,16 +83,17 @@ public final class KafkaBatchConsumer {
   /** Subscribes the consumer group {@code group} to {@code topics} and applies each batch as domain events. */
   public static Future<KafkaBatchConsumer> start(Vertx vertx, KafkaConfig kafka, String group, List<String> topics,
                                                  Function<List<OutboxEvent>, Future<?>> apply) {
-    return startRaw(vertx, kafka, group, topics, records -> {
+    return startRaw(vertx, kafka.consumer(group), group, topics, records -> {
       List<OutboxEvent> events = parse(group, records);
       return events.isEmpty() ? Future.succeededFuture() : apply.apply(events);
     });
   }
 
-  /** The same loop over the records themselves (for consumers that read headers). */
-  public static Future<KafkaBatchConsumer> startRaw(Vertx vertx, KafkaConfig kafka, String group, List<String> topics,
+  /** The same loop over the records themselves (for consumers that read headers), with the consumer's own config. */
+  public static Future<KafkaBatchConsumer> startRaw(Vertx vertx, Map<String, String> consumerConfig, String group,
+                                                    List<String> topics,
                                                     Function<KafkaConsumerRecords<String, String>, Future<?>> apply) {
-    KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, kafka.consumer(group));
+    KafkaConsumer<String, String> consumer = KafkaConsumer.create(vertx, consumerConfig);
     consumer.exceptionHandler(err -> LOG.warn("{} consumer: {}", group, err.toString()));
     KafkaBatchConsumer loop = new KafkaBatchConsumer(vertx, group, consumer, apply);
     vertx.sharedData().getLocalMap(io.flashsale.infra.LocalFigures.GROUPS_MAP).put(group, Boolean.TRUE);

@@ -57,4 +57,17 @@ class AppConfigTest {
     assertThat(KafkaConfig.from(AppConfig.of(new JsonObject()))
         .sessionTimeoutMillis()).isEqualTo(10_000);
   }
+
+  @Test
+  @DisplayName("fan-out consumers wait for a fuller fetch (64 KB or kafka.patientFetchMillis); 0 turns it off")
+  void patientConsumersBatchTheirFetches() {
+    KafkaConfig kafka = KafkaConfig.from(AppConfig.of(new JsonObject()));
+    assertThat(kafka.patientConsumer("points")).containsEntry("fetch.max.wait.ms", "200")
+        .containsEntry("fetch.min.bytes", "65536").containsEntry("group.id", "flashsale.points");
+    assertThat(kafka.consumer("view-projector")).doesNotContainKeys("fetch.max.wait.ms", "fetch.min.bytes");
+    assertThat(KafkaConfig.from(AppConfig.of(new JsonObject().put("kafka.patientFetchMillis", 0)))
+        .patientConsumer("points")).doesNotContainKeys("fetch.max.wait.ms", "fetch.min.bytes");
+    assertThatThrownBy(() -> KafkaConfig.from(AppConfig.of(new JsonObject().put("kafka.patientFetchMillis", -1))))
+        .hasMessageContaining("kafka.patientFetchMillis");
+  }
 }
