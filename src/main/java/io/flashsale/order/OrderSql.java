@@ -5,8 +5,8 @@ final class OrderSql {
 
   /**
    * The usual start of a saga, for any number of orders in one statement (a group commit; $1 order ids, $2 checkouts,
-   * $3 users, $4 times): each checkout that is its shopper's open hold at its time becomes a PENDING order (items,
-   * history) made then, and its lines are answered as StockLedger reads a checkout, with the order id first. No rows
+   * $3 users, $4 times): each checkout that is its shopper's open hold at its time becomes a PENDING order (with its
+   * items) made then, and its lines are answered as StockLedger reads a checkout, with the order id first. No rows
    * for an order: not an open hold of this shopper (the caller reads the checkout to say why); a live order already:
    * 23505 (for the whole statement).
    */
@@ -23,34 +23,28 @@ final class OrderSql {
                             created_at, updated_at)
         select c.order_id, c.checkout_id, c.user_id, 'PENDING', 'STARTED', c.subtotal, c.discount, c.total, c.coupon_id,
                c.at, now()
-        from c returning order_id, checkout_id, created_at),
+        from c returning order_id, checkout_id),
       i as (
         insert into order_items (order_id, product_id, position, quantity, unit_price, event_id)
         select o.order_id, ci.product_id, ci.position, ci.quantity, ci.unit_price, ci.event_id
-        from o join checkout_items ci on ci.checkout_id = o.checkout_id),
-      h as (insert into order_history (order_id, status, at) select o.order_id, 'PENDING', o.created_at from o)
+        from o join checkout_items ci on ci.checkout_id = o.checkout_id)
       select c.order_id, c.checkout_id, c.user_id, c.status, c.subtotal, c.discount, c.total, c.coupon_id, c.expires_at,
              ci.product_id, ci.quantity, ci.unit_price, ci.event_id, ci.limit_per_user
       from c join checkout_items ci on ci.checkout_id = c.checkout_id order by c.order_id, ci.position""";
 
-  static final String INSERT_HISTORY = "insert into order_history (order_id, status) values ($1, $2)";
-
   /**
    * Orders confirmed with their stock, in the stock's transaction (one statement for a whole batch): each PENDING
    * order of its checkout, at STARTED with the payment just authorised ($3) or at PAYMENT_AUTHORIZED, becomes
-   * CONFIRMED with its history; answers the ids it moved (compare-and-set, like {@link #ADVANCE}).
+   * CONFIRMED then; answers the ids it moved (compare-and-set, like {@link #ADVANCE}).
    */
   static final String CONFIRM_WITH_STOCK = """
-      with o as (
-        update orders set status = 'CONFIRMED', saga_step = 'DONE', payment_id = coalesce(t.payment_id, orders.payment_id),
-          payment_status = case when t.payment_id is null then orders.payment_status else 'AUTHORIZED' end,
-          recovery_attempts = 0, updated_at = now()
-        from unnest($1::text[], $2::text[], $3::text[]) as t(order_id, checkout_id, payment_id)
-        where orders.order_id = t.order_id and orders.checkout_id = t.checkout_id and orders.status = 'PENDING'
-          and (orders.saga_step = 'PAYMENT_AUTHORIZED' or (orders.saga_step = 'STARTED' and t.payment_id is not null))
-        returning orders.order_id),
-      h as (insert into order_history (order_id, status) select order_id, 'CONFIRMED' from o)
-      select order_id from o""";
+      update orders set status = 'CONFIRMED', saga_step = 'DONE', payment_id = coalesce(t.payment_id, orders.payment_id),
+        payment_status = case when t.payment_id is null then orders.payment_status else 'AUTHORIZED' end,
+        recovery_attempts = 0, confirmed_at = now(), updated_at = now()
+      from unnest($1::text[], $2::text[], $3::text[]) as t(order_id, checkout_id, payment_id)
+      where orders.order_id = t.order_id and orders.checkout_id = t.checkout_id and orders.status = 'PENDING'
+        and (orders.saga_step = 'PAYMENT_AUTHORIZED' or (orders.saga_step = 'STARTED' and t.payment_id is not null))
+      returning orders.order_id""";
 
   /**
    * A PENDING order moves from step $2 to step $3 (with the payment's id and status when given) — compare-and-set, so
@@ -68,19 +62,17 @@ final class OrderSql {
       where order_id = $1 and status = 'FAILED'""";
 
   static final String CONFIRM = """
-      update orders set status = 'CONFIRMED', saga_step = 'DONE', updated_at = now()
+      update orders set status = 'CONFIRMED', saga_step = 'DONE', confirmed_at = now(), updated_at = now()
       where order_id = $1 and status = 'PENDING'""";
 
   /** PENDING at step $4 → FAILED at step $2 (compare-and-set, like {@link #ADVANCE}). */
   static final String FAIL = """
-      update orders set status = 'FAILED', saga_step = $2, failure_code = $3, updated_at = now()
+      update orders set status = 'FAILED', saga_step = $2, failure_code = $3, failed_at = now(), updated_at = now()
       where order_id = $1 and status = 'PENDING' and saga_step = $4""";
 
   static final String ORDER = """
       select o.*, i.product_id, i.quantity, i.unit_price, i.event_id
       from orders o join order_items i on i.order_id = o.order_id where o.order_id = $1 order by i.position""";
-
-  static final String HISTORY = "select status, at from order_history where order_id = $1 order by at, status";
 
   static final String LIVE_ORDER_OF_CHECKOUT = """
       select order_id from orders where checkout_id = $1 and status <> 'FAILED'""";
@@ -131,7 +123,7 @@ final class OrderSql {
       where order_id = $1 and status = 'CANCELLED'""";
 
   static final String CANCEL = """
-      update orders set status = 'CANCELLED', payment_status = $2, updated_at = now()
+      update orders set status = 'CANCELLED', payment_status = $2, cancelled_at = now(), updated_at = now()
       where order_id = $1 and status = 'CONFIRMED'""";
 
   static final String RESTOCK = """

@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
@@ -29,7 +28,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Orders in PostgreSQL: the saga's persisted state, history, and the OrderPlaced / OrderCancelled outbox rows (every
+ * Orders in PostgreSQL: the saga's persisted state, history (the times of its status changes, in its row), and the OrderPlaced / OrderCancelled outbox rows (every
  * compare-and-set of a step in one place, hence just over our usual length).
  */
 public final class OrderStore {
@@ -125,25 +124,22 @@ public final class OrderStore {
     return pool.preparedQuery(OrderSql.SETTLE_FAILED).execute(Tuple.of(orderId, step, paymentStatus)).mapEmpty();
   }
 
-  /** PENDING → CONFIRMED with its history and the OrderPlaced event, in one transaction; answers false if not PENDING. */
+  /** PENDING → CONFIRMED and the OrderPlaced event, in one transaction; answers false if not PENDING. */
   public Future<Boolean> confirm(Order o) {
     return pool.withTransaction(tx -> tx.preparedQuery(OrderSql.CONFIRM).execute(Tuple.of(o.orderId())).compose(rs -> {
       if (rs.rowCount() == 0) {
         return Future.succeededFuture(false);
       }
       // The coupon was redeemed in the transaction that took the stock (StockLedger.confirm).
-      return history(tx, o.orderId(), Order.CONFIRMED)
-          .compose(x -> OutboxStore.append(tx, List.of(OutboxEvent.of(topics.orders(), "order", o.orderId(),
-              ORDER_PLACED, 1, payload(o, Order.CONFIRMED)))))
-          .map(true);
+      return OutboxStore.append(tx, List.of(OutboxEvent.of(topics.orders(), "order", o.orderId(), ORDER_PLACED, 1,
+          payload(o, Order.CONFIRMED)))).map(true);
     }));
   }
 
   /** PENDING at step {@code from} → FAILED at {@code step}; answers false when the order had moved on. */
   public Future<Boolean> fail(String orderId, String from, String step, String failureCode) {
-    return pool.withTransaction(tx -> tx.preparedQuery(OrderSql.FAIL).execute(Tuple.of(orderId, step, failureCode, from))
-        .compose(rs -> rs.rowCount() == 0 ? Future.succeededFuture(false)
-            : history(tx, orderId, Order.FAILED).map(true)));
+    return pool.preparedQuery(OrderSql.FAIL).execute(Tuple.of(orderId, step, failureCode, from))
+        .map(rs -> rs.rowCount() == 1);
   }
 
   /**
@@ -177,8 +173,7 @@ public final class OrderStore {
           }
           chain = chain.compose(x -> tx.preparedQuery(OrderSql.BUMP_EVENTS_OF_PRODUCTS).execute(Tuple.of((Object) productIds)))
               .mapEmpty();
-          return chain.compose(x -> history(tx, o.orderId(), Order.CANCELLED))
-              .compose(x -> coupons.restoreUsed(tx, o.orderId())).compose(x -> {
+          return chain.compose(x -> coupons.restoreUsed(tx, o.orderId())).compose(x -> {
             events.add(OutboxEvent.of(topics.orders(), "order", o.orderId(), ORDER_CANCELLED, 2,
                 payload(o, Order.CANCELLED)));
             return OutboxStore.append(tx, events);
@@ -238,27 +233,38 @@ public final class OrderStore {
 
   /** The order with its items and history, or {@code null}. */
   public Future<Order> get(String orderId) {
-    return pool.preparedQuery(OrderSql.ORDER).execute(Tuple.of(orderId)).compose(rows -> {
+    return pool.preparedQuery(OrderSql.ORDER).execute(Tuple.of(orderId)).map(rows -> {
       if (rows.size() == 0) {
-        return Future.succeededFuture(null);
+        return null;
       }
-      return pool.preparedQuery(OrderSql.HISTORY).execute(Tuple.of(orderId)).map(h -> {
-        List<Order.HistoryEntry> history = new ArrayList<>();
-        h.forEach(r -> history.add(new Order.HistoryEntry(r.getString(0), r.getOffsetDateTime(1).toInstant())));
-        List<Order.Item> items = new ArrayList<>();
-        Row first = null;
-        for (Row r : rows) {
-          first = first == null ? r : first;
-          items.add(new Order.Item(r.getString("product_id"), r.getInteger("quantity"), r.getLong("unit_price"),
-              r.getString("event_id")));
-        }
-        return new Order(first.getString("order_id"), first.getString("checkout_id"), first.getString("user_id"),
-            first.getString("status"), first.getString("saga_step"), first.getString("payment_id"),
-            first.getString("payment_status"), first.getString("failure_code"), items, first.getLong("subtotal"), first.getLong("discount"),
-            first.getLong("total"), first.getString("coupon_id"), first.getOffsetDateTime("created_at").toInstant(),
-            history);
-      });
+      List<Order.Item> items = new ArrayList<>();
+      Row first = null;
+      for (Row r : rows) {
+        first = first == null ? r : first;
+        items.add(new Order.Item(r.getString("product_id"), r.getInteger("quantity"), r.getLong("unit_price"),
+            r.getString("event_id")));
+      }
+      return new Order(first.getString("order_id"), first.getString("checkout_id"), first.getString("user_id"),
+          first.getString("status"), first.getString("saga_step"), first.getString("payment_id"),
+          first.getString("payment_status"), first.getString("failure_code"), items, first.getLong("subtotal"),
+          first.getLong("discount"), first.getLong("total"), first.getString("coupon_id"),
+          first.getOffsetDateTime("created_at").toInstant(), history(first));
     });
+  }
+
+  /** The statuses the order went through, in the order they can happen, each at the time its column keeps. */
+  private static List<Order.HistoryEntry> history(Row order) {
+    List<Order.HistoryEntry> history = new ArrayList<>(3);
+    history.add(new Order.HistoryEntry(Order.PENDING, order.getOffsetDateTime("created_at").toInstant()));
+    String[][] later = {{Order.CONFIRMED, "confirmed_at"}, {Order.FAILED, "failed_at"},
+        {Order.CANCELLED, "cancelled_at"}};
+    for (String[] step : later) {
+      OffsetDateTime at = order.getOffsetDateTime(step[1]);
+      if (at != null) {
+        history.add(new Order.HistoryEntry(step[0], at.toInstant()));
+      }
+    }
+    return history;
   }
 
   public Future<String> liveOrderOf(String checkoutId) {
@@ -276,10 +282,6 @@ public final class OrderStore {
       rs.forEach(r -> ids.add(r.getString(0)));
       return ids;
     });
-  }
-
-  private static Future<Void> history(SqlConnection tx, String orderId, String status) {
-    return tx.preparedQuery(OrderSql.INSERT_HISTORY).execute(Tuple.of(orderId, status)).mapEmpty();
   }
 
   /** OrderPlaced's payload for an order made of checkout {@code c} (the same lines, prices and total). */

@@ -173,7 +173,7 @@ class OrderIT {
   }
 
   @Test
-  @DisplayName("A declined payment answers 402 and the unit is sellable again")
+  @DisplayName("A declined payment answers 402, the order reads FAILED after PENDING, and the unit is sellable again")
   void declined() throws Exception {
     String productId = openSale(app, 1, 5);
     String token = app.shopperToken(uniqueId("u"));
@@ -182,6 +182,11 @@ class OrderIT {
     HttpResponse<String> r = app.send(order(token, uniqueId("key"), checkoutId, "tok_declined"));
     assertThat(code(r)).isEqualTo("402 PAYMENT_DECLINED");
     assertThat(available(productId)).isEqualTo(1);
+    String orderId = probe.text("select order_id from orders where checkout_id = $1", checkoutId);
+    JsonObject failed = new JsonObject(app.get("/api/orders/" + orderId, "Authorization", "Bearer " + token).body());
+    assertThat(failed.getString("status")).isEqualTo("FAILED");
+    assertThat(failed.getJsonArray("history").stream().map(h -> ((JsonObject) h).getString("status")))
+        .as("the history read from the order's own row").containsExactly("PENDING", "FAILED");
     String other = app.shopperToken(uniqueId("u"));
     assertThat(code(app.send(order(other, uniqueId("key"), checkout(other, productId), "tok_ok")))).isEqualTo("201");
     assertThat(sql("select quantity from stock where product_id = $1", productId)).isZero();
