@@ -28,8 +28,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Orders in PostgreSQL: the saga's persisted state, history (the times of its status changes, in its row), and the OrderPlaced / OrderCancelled outbox rows (every
- * compare-and-set of a step in one place, hence just over our usual length).
+ * Orders in PostgreSQL: the saga's persisted state, its history (the times of its status changes, in its row), and the
+ * OrderPlaced / OrderCancelled outbox rows (every compare-and-set of a step in one place, hence just over our usual
+ * length).
  */
 public final class OrderStore {
 
@@ -255,16 +256,17 @@ public final class OrderStore {
   /** The statuses the order went through, in the order they can happen, each at the time its column keeps. */
   private static List<Order.HistoryEntry> history(Row order) {
     List<Order.HistoryEntry> history = new ArrayList<>(3);
-    history.add(new Order.HistoryEntry(Order.PENDING, order.getOffsetDateTime("created_at").toInstant()));
-    String[][] later = {{Order.CONFIRMED, "confirmed_at"}, {Order.FAILED, "failed_at"},
-        {Order.CANCELLED, "cancelled_at"}};
-    for (String[] step : later) {
-      OffsetDateTime at = order.getOffsetDateTime(step[1]);
-      if (at != null) {
-        history.add(new Order.HistoryEntry(step[0], at.toInstant()));
-      }
-    }
+    addIfReached(history, Order.PENDING, order.getOffsetDateTime("created_at"));
+    addIfReached(history, Order.CONFIRMED, order.getOffsetDateTime("confirmed_at"));
+    addIfReached(history, Order.FAILED, order.getOffsetDateTime("failed_at"));
+    addIfReached(history, Order.CANCELLED, order.getOffsetDateTime("cancelled_at"));
     return history;
+  }
+
+  private static void addIfReached(List<Order.HistoryEntry> history, String status, OffsetDateTime at) {
+    if (at != null) {
+      history.add(new Order.HistoryEntry(status, at.toInstant()));
+    }
   }
 
   public Future<String> liveOrderOf(String checkoutId) {
