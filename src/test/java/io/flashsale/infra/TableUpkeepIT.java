@@ -17,6 +17,7 @@ import static io.flashsale.support.Fixtures.uniqueId;
 import static io.flashsale.support.TestInfra.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 @ExtendWith(TestInfra.class)
 @DisplayName("The app's table upkeep (autovacuum's work where the server does none)")
@@ -40,9 +41,13 @@ class TableUpkeepIT {
   }
 
   private Object stat(String column) {
+    return stat(table, column);
+  }
+
+  private Object stat(String relation, String column) {
     try {
       return pool.preparedQuery("select " + column + " from pg_stat_user_tables where relname = $1")
-          .execute(io.vertx.sqlclient.Tuple.of(table)).await(10, TimeUnit.SECONDS).iterator().next().getValue(0);
+          .execute(io.vertx.sqlclient.Tuple.of(relation)).await(10, TimeUnit.SECONDS).iterator().next().getValue(0);
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -77,6 +82,44 @@ class TableUpkeepIT {
     long rows = pool.preparedQuery("select reltuples::bigint from pg_class where relname = $1")
         .execute(io.vertx.sqlclient.Tuple.of(table)).await(10, TimeUnit.SECONDS).iterator().next().getLong(0);
     assertThat(rows).isEqualTo(5000);
+  }
+
+  @Test
+  @DisplayName("Analyzes a changed table again only after autovacuum's naptime, unless it has more than doubled")
+  void pacesAnalyzesLikeAutovacuum() throws Exception {
+    long naptime = pool.query("select setting::bigint from pg_settings where name = 'autovacuum_naptime'").execute()
+        .await(10, TimeUnit.SECONDS).iterator().next().getLong(0);
+    assumeTrue(naptime >= 30, "the server's autovacuum_naptime is long enough to watch a look inside it");
+    createProbe("id int primary key");
+    insert(table, 1, 5000);
+    deployUpkeep();
+    waitUntil(Duration.ofSeconds(30), () -> stat("last_analyze") != null, "the probe table analyzed");
+    Object firstAnalyze = stat("last_analyze");
+
+    // 1,000 rows more: past autovacuum's analyze threshold (50 + 10 %), far from doubled, well inside the naptime
+    insert(table, 5001, 6000);
+    waitUntil(Duration.ofSeconds(30), () -> ((Number) stat("n_mod_since_analyze")).longValue() >= 1000,
+        "the changes counted by the server");
+    // A second, new table is analyzed at the next look: that look saw the first one's changes and left it alone.
+    String witness = table + "_w";
+    pool.query("create table " + witness + " (id int primary key) with (autovacuum_enabled = false)").execute()
+        .await(10, TimeUnit.SECONDS);
+    try {
+      insert(witness, 1, 100);
+      waitUntil(Duration.ofSeconds(30), () -> stat(witness, "last_analyze") != null, "the witness table analyzed");
+      assertThat(stat("last_analyze")).isEqualTo(firstAnalyze);
+    } finally {
+      pool.query("drop table if exists " + witness).execute().await(10, TimeUnit.SECONDS);
+    }
+
+    // Past twice the rows its statistics were made for: its plans may be a small table's, so it is analyzed at once.
+    insert(table, 6001, 12000);
+    waitUntil(Duration.ofSeconds(30), () -> !firstAnalyze.equals(stat("last_analyze")), "the grown table analyzed again");
+  }
+
+  private void insert(String into, int from, int to) throws Exception {
+    pool.query("insert into " + into + " select generate_series(" + from + ", " + to + ")").execute()
+        .await(10, TimeUnit.SECONDS);
   }
 
   @Test

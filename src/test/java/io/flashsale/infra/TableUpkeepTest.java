@@ -18,6 +18,14 @@ class TableUpkeepTest {
   }
 
   @Test
+  @DisplayName("A table due for both gets one vacuum that analyzes; a table due for one gets only that one")
+  void statements() {
+    assertThat(TableUpkeepVerticle.statement(true, true, "orders")).isEqualTo("vacuum (analyze) \"orders\"");
+    assertThat(TableUpkeepVerticle.statement(true, false, "orders")).isEqualTo("vacuum \"orders\"");
+    assertThat(TableUpkeepVerticle.statement(false, true, "orders")).isEqualTo("analyze \"orders\"");
+  }
+
+  @Test
   @DisplayName("A table name is quoted as an identifier")
   void quoting() {
     assertThat(TableUpkeepVerticle.quoted("orders")).isEqualTo("\"orders\"");
