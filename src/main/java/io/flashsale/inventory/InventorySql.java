@@ -83,7 +83,11 @@ final class InventorySql {
         group by i.product_id) h on h.product_id = s.product_id
       where s.product_id = any($1)""";
 
-  static final String LONG_STATEMENT_TIMEOUT = "set local statement_timeout = '10min'";
+  /**
+   * A rebuild's scan: exempt from the pool's short statement timeout, and planned for its values — whether it names
+   * products decides between an index and a whole-table read (the pool keeps generic plans otherwise).
+   */
+  static final String SCAN_SETTINGS = "set local statement_timeout = '10min'; set local plan_cache_mode = force_custom_plan";
 
   static final String KNOWN_PRODUCTS = "select product_id from stock where product_id = any($1)";
 

@@ -411,9 +411,12 @@ public final class StockLedger {
     return productIds == null ? null : productIds.toArray(String[]::new);
   }
 
-  /** A rebuild's whole-table read: exempt from the pool's short statement timeout, which is there for confirms. */
+  /**
+   * A rebuild's read: exempt from the pool's short statement timeout, which is there for confirms, and planned for its
+   * arguments (see {@link InventorySql#SCAN_SETTINGS}).
+   */
   private Future<RowSet<Row>> scan(String sql, Tuple args) {
-    return pool.withTransaction(tx -> tx.query(InventorySql.LONG_STATEMENT_TIMEOUT).execute()
+    return pool.withTransaction(tx -> tx.query(InventorySql.SCAN_SETTINGS).execute()
         .compose(x -> tx.preparedQuery(sql).execute(args)));
   }
 
