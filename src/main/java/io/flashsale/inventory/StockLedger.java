@@ -99,7 +99,8 @@ public final class StockLedger {
    */
   public Future<String> giveBack(String checkoutId, String status, Instant now) {
     return pool.withTransaction(tx -> tx.preparedQuery(InventorySql.GIVE_BACK)
-        .execute(Tuple.of(checkoutId, status, now.atOffset(ZoneOffset.UTC), Checkout.EXPIRED.equals(status)))
+        .execute(Tuple.of(checkoutId, status, now.atOffset(ZoneOffset.UTC), Checkout.EXPIRED.equals(status),
+            Checkout.HELD))
         .compose(rs -> rs.rowCount() == 1
             ? coupons.restoreReserved(tx, checkoutId).map(status)
             // A statement of its own: a fresh snapshot sees a confirm that committed while we waited for the row.
@@ -185,7 +186,7 @@ public final class StockLedger {
     return pool.withTransaction(tx -> {
       // Two reads, pipelined on the transaction's connection: one round trip.
       Future<RowSet<Row>> stockRows = tx.preparedQuery(InventorySql.READ_STOCKS).execute(Tuple.of((Object) products));
-      Future<RowSet<Row>> heldRows = tx.preparedQuery(InventorySql.HELD_AMONG).execute(Tuple.of((Object) ids));
+      Future<RowSet<Row>> heldRows = tx.preparedQuery(InventorySql.HELD_AMONG).execute(Tuple.of(ids, Checkout.HELD));
       return Future.all(stockRows, heldRows).compose(x -> {
         Map<String, StockRow> stock = new HashMap<>();
         stockRows.result().forEach(r -> stock.put(r.getString(0), new StockRow(r.getLong(1), r.getLong(2))));
@@ -221,7 +222,7 @@ public final class StockLedger {
         Future<Void> chain = decrementAll(tx, units, stock, soldOut, members.size() == 1);
         String[] admittedIds = admitted.stream().map(m -> m.checkout().checkoutId()).toArray(String[]::new);
         return chain
-            .compose(v -> tx.preparedQuery(InventorySql.CONFIRM_HELD).execute(Tuple.of((Object) admittedIds)))
+            .compose(v -> tx.preparedQuery(InventorySql.CONFIRM_HELD).execute(Tuple.of(admittedIds, Checkout.HELD)))
             .compose(rs -> {
               if (rs.rowCount() != admittedIds.length) {
                 // A give-back committed between our read and our update: its checkout is out, our sum is wrong.

@@ -38,7 +38,8 @@ public final class OrderConfirmations implements ConfirmHook {
     String[] orderIds = forOrders.stream().map(Confirming::orderId).toArray(String[]::new);
     String[] checkoutIds = forOrders.stream().map(m -> m.checkout().checkoutId()).toArray(String[]::new);
     String[] paymentIds = forOrders.stream().map(Confirming::paymentId).toArray(String[]::new);
-    return tx.preparedQuery(OrderSql.CONFIRM_WITH_STOCK).execute(Tuple.of(orderIds, checkoutIds, paymentIds))
+    return tx.preparedQuery(OrderSql.CONFIRM_WITH_STOCK)
+        .execute(Tuple.of(orderIds, checkoutIds, paymentIds, Order.PENDING))
         .compose(rs -> {
           Set<String> confirmed = new HashSet<>();
           rs.forEach(r -> confirmed.add(r.getString(0)));

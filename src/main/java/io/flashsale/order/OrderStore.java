@@ -86,7 +86,8 @@ public final class OrderStore {
         ps.stream().map(Place::orderId).toArray(String[]::new),
         ps.stream().map(Place::checkoutId).toArray(String[]::new),
         ps.stream().map(Place::userId).toArray(String[]::new),
-        ps.stream().map(p -> p.at().atOffset(ZoneOffset.UTC)).toArray(OffsetDateTime[]::new)})).map(rows -> {
+        ps.stream().map(p -> p.at().atOffset(ZoneOffset.UTC)).toArray(OffsetDateTime[]::new), Checkout.HELD}))
+        .map(rows -> {
           Map<String, List<Row>> lines = new HashMap<>();
           rows.forEach(r -> lines.computeIfAbsent(r.getString("order_id"), k -> new ArrayList<>()).add(r));
           List<Checkout> out = new ArrayList<>(ps.size());
@@ -116,7 +117,8 @@ public final class OrderStore {
    * recovery sweep or the saga moved or failed it first) — the caller must then not act on the old step.
    */
   public Future<Boolean> advance(String orderId, String from, String to, String paymentId, String paymentStatus) {
-    return pool.preparedQuery(OrderSql.ADVANCE).execute(Tuple.of(orderId, from, to, paymentId, paymentStatus))
+    return pool.preparedQuery(OrderSql.ADVANCE)
+        .execute(Tuple.of(orderId, from, to, paymentId, paymentStatus, Order.PENDING))
         .map(rs -> rs.rowCount() == 1);
   }
 
@@ -127,19 +129,16 @@ public final class OrderStore {
 
   /** PENDING → CONFIRMED and the OrderPlaced event, in one transaction; answers false if not PENDING. */
   public Future<Boolean> confirm(Order o) {
-    return pool.withTransaction(tx -> tx.preparedQuery(OrderSql.CONFIRM).execute(Tuple.of(o.orderId())).compose(rs -> {
-      if (rs.rowCount() == 0) {
-        return Future.succeededFuture(false);
-      }
-      // The coupon was redeemed in the transaction that took the stock (StockLedger.confirm).
-      return OutboxStore.append(tx, List.of(OutboxEvent.of(topics.orders(), "order", o.orderId(), ORDER_PLACED, 1,
-          payload(o, Order.CONFIRMED)))).map(true);
-    }));
+    return pool.withTransaction(tx -> tx.preparedQuery(OrderSql.CONFIRM).execute(Tuple.of(o.orderId(), Order.PENDING))
+        .compose(rs -> rs.rowCount() == 0 ? Future.succeededFuture(false)
+            // The coupon was redeemed in the transaction that took the stock (StockLedger.confirm).
+            : OutboxStore.append(tx, List.of(OutboxEvent.of(topics.orders(), "order", o.orderId(), ORDER_PLACED, 1,
+                payload(o, Order.CONFIRMED)))).map(true)));
   }
 
   /** PENDING at step {@code from} → FAILED at {@code step}; answers false when the order had moved on. */
   public Future<Boolean> fail(String orderId, String from, String step, String failureCode) {
-    return pool.preparedQuery(OrderSql.FAIL).execute(Tuple.of(orderId, step, failureCode, from))
+    return pool.preparedQuery(OrderSql.FAIL).execute(Tuple.of(orderId, step, failureCode, from, Order.PENDING))
         .map(rs -> rs.rowCount() == 1);
   }
 

@@ -1,0 +1,41 @@
+package io.flashsale.inventory;
+
+import io.flashsale.infra.PgConfig;
+import io.flashsale.support.GenericPlans;
+import io.flashsale.support.TestInfra;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The confirm's and the give-back's statements find their checkouts by id even where the statistics say none is HELD:
+ * in a sale's first minute that would be tens of thousands of active holds read at every call.
+ */
+@DisplayName("Checkout statements look their checkouts up by id, whatever the statistics say")
+class KeyedPlansIT {
+
+  private static GenericPlans plans;
+
+  @BeforeAll
+  static void settledTables() throws Exception {
+    plans = GenericPlans.onSettledTables(PgConfig.from(TestInfra.config()), "keyed_plans_inventory");
+  }
+
+  @AfterAll
+  static void dropThem() throws Exception {
+    plans.close();
+  }
+
+  @Test
+  @DisplayName("Locking, confirming and giving back held checkouts use the primary key")
+  void checkoutStatementsUseTheirKey() throws Exception {
+    assertThat(plans.plan("select checkout_id from checkouts where checkout_id = any($1) and status = 'HELD'"))
+        .as("the control: a literal status").contains("checkouts_active");
+    for (String sql : new String[] {InventorySql.HELD_AMONG, InventorySql.CONFIRM_HELD, InventorySql.GIVE_BACK}) {
+      assertThat(plans.plan(sql)).as(sql).contains("checkouts_pkey").doesNotContain("checkouts_active");
+    }
+  }
+}

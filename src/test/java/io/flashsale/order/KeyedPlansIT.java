@@ -1,0 +1,52 @@
+package io.flashsale.order;
+
+import io.flashsale.infra.PgConfig;
+import io.flashsale.support.GenericPlans;
+import io.flashsale.support.TestInfra;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The order path's statements that find orders or checkouts by id and check a status look the ids up, even where the
+ * statistics say no order is PENDING and no checkout HELD (a quiet hour; the first minute of a sale): they never read
+ * the partial index of every pending order or active hold and filter it by id.
+ */
+@DisplayName("Order statements look their orders up by id, whatever the statistics say")
+class KeyedPlansIT {
+
+  private static GenericPlans plans;
+
+  @BeforeAll
+  static void settledTables() throws Exception {
+    plans = GenericPlans.onSettledTables(PgConfig.from(TestInfra.config()), "keyed_plans_orders");
+  }
+
+  @AfterAll
+  static void dropThem() throws Exception {
+    plans.close();
+  }
+
+  @Test
+  @DisplayName("With a literal status the planner would read the partial index: the statistics make it look cheapest")
+  void literalStatusReadsThePartialIndex() throws Exception {
+    assertThat(plans.plan("update orders set updated_at = now() where order_id = $1 and status = 'PENDING'"))
+        .contains("orders_pending");
+    assertThat(plans.plan("select order_id from checkouts c join orders o using (checkout_id)"
+        + " where c.checkout_id = any($1) and c.status = 'HELD'")).contains("checkouts_active");
+  }
+
+  @Test
+  @DisplayName("Placing, confirming, advancing and failing orders use the primary keys")
+  void orderStatementsUseTheirKeys() throws Exception {
+    for (String sql : new String[] {OrderSql.PLACE_FROM_CHECKOUTS, OrderSql.CONFIRM_WITH_STOCK, OrderSql.ADVANCE,
+        OrderSql.CONFIRM, OrderSql.FAIL}) {
+      String plan = plans.plan(sql);
+      assertThat(plan).as(sql).contains("_pkey").doesNotContain("orders_pending").doesNotContain("checkouts_active")
+          .doesNotContain("Seq Scan on orders").doesNotContain("Seq Scan on checkouts");
+    }
+  }
+}
