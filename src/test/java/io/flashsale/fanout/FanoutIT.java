@@ -112,6 +112,18 @@ class FanoutIT {
         .mapToLong(shard -> redisLong(keys.ordersPerMinute(shard, "ev-test", minute))).sum() >= 2, "the stats");
     // Earlier runs of this test may share the minute bucket of ev-test: count our two orders' won exactly instead.
     assertThat(redisLong(keys.processed("sales-stats-lua", event.eventId().toString()))).isEqualTo(1);
+    // Each bucket got its expiry when it was made (not at every order): none is left to live for ever.
+    java.util.stream.IntStream.range(0, keys.statsShards()).mapToObj(shard -> keys.ordersPerMinute(shard, "ev-test",
+        minute)).filter(bucket -> redisLong(bucket) > 0).forEach(bucket -> assertThat(ttl(bucket)).isPositive());
+  }
+
+  private long ttl(String key) {
+    try {
+      return redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.TTL).arg(key))
+          .await(5, TimeUnit.SECONDS).toLong();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private long redisLong(String key) {
