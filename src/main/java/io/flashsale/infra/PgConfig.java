@@ -16,7 +16,8 @@ import io.vertx.sqlclient.PoolOptions;
  * each call's values — and for a batch statement's array the generic plan always counts the 10 elements it assumes, a
  * call's plan the 2 or 3 it has, so the batch statements were planned again at every call (measured 2026-12-07: ~0.1
  * CPU ms per order, and a placement statement flipping to per-call plans in some runs, not others). A statement whose
- * best plan depends on its values (an optional filter) forces a per-call plan in its own transaction.
+ * best plan depends on its values (an optional filter, a range) gets a per-call plan in its own transaction, or from
+ * its pool's session settings.
  */
 public record PgConfig(String host, int port, String database, String user, String password, int poolSize,
                        String planCacheMode) {

@@ -24,12 +24,13 @@ import java.util.Map;
  * {@code always}, every {@code pg.upkeepCheckMillis} it VACUUMs each of our tables with more dead rows than the
  * server's own autovacuum vacuum threshold, and ANALYZEs each changed past its analyze threshold
  * ({@code autovacuum_*_threshold} + {@code autovacuum_*_scale_factor} × rows): the thresholds autovacuum would use.
- * Like autovacuum, it analyzes a table at most once per {@code autovacuum_naptime} — an ANALYZE sorts a sample of up
- * to 30,000 rows per column whatever changed, and run at every look (5 s) on tables that grow by an order a
- * millisecond it was a fifth of PostgreSQL's CPU in an order storm — except a table that has more than doubled since
- * its statistics were made: that is the case of a plan made for a nearly empty table, and it costs a handful of
- * (small) ANALYZEs over a table's life. A VACUUM's cost follows the dead rows, not how often it runs, so it is not
- * paced.
+ * Like autovacuum, it analyzes a table at most once per {@code autovacuum_naptime} (at most 60 s, its default: a server
+ * with autovacuum off may carry any value) — an ANALYZE sorts a sample of up to 30,000 rows per column whatever
+ * changed, and run at every look (5 s) on tables that grow by an order a millisecond it was a fifth of PostgreSQL's
+ * CPU in an order storm — except a table that has more than doubled (past its analyze threshold) since its size was
+ * last taken, by an ANALYZE or a VACUUM: that is the case of a plan made for a nearly empty table, and it costs a
+ * handful of (small) ANALYZEs over a table's life. A VACUUM's cost follows the dead rows, not how often it runs, so
+ * it is not paced.
  */
 public final class TableUpkeepVerticle extends VerticleBase {
 
@@ -37,8 +38,8 @@ public final class TableUpkeepVerticle extends VerticleBase {
 
   /**
    * Our tables past autovacuum's own thresholds, each with whether it needs a vacuum and whether an analyze; the most
-   * changed first. An analyze is due past its threshold once per naptime, or at once when the table has more than
-   * doubled (or was never analyzed).
+   * changed first. An analyze is due past its threshold once per naptime (60 s at most), or at once when the table has
+   * more than doubled since its size was last taken (or was never analyzed).
    */
   static final String DUE_TABLES = """
       with t as (
@@ -48,8 +49,10 @@ public final class TableUpkeepVerticle extends VerticleBase {
           s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8
             + current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, 0)
           and (coalesce(greatest(s.last_analyze, s.last_autoanalyze), '-infinity') < now()
-                 - (select setting::float8 from pg_settings where name = 'autovacuum_naptime') * interval '1 second'
-               or s.n_live_tup > 2 * greatest(c.reltuples, 0)) as needs_analyze
+                 - least(60, (select setting::float8 from pg_settings where name = 'autovacuum_naptime'))
+                   * interval '1 second'
+               or s.n_live_tup > 2 * greatest(c.reltuples, 0)
+                 + current_setting('autovacuum_analyze_threshold')::float8) as needs_analyze
         from pg_stat_user_tables s join pg_class c on c.oid = s.relid
         where s.schemaname = current_schema())
       select relname, needs_vacuum, needs_analyze from t where needs_vacuum or needs_analyze order by changed desc""";

@@ -97,10 +97,13 @@ final class InventorySql {
       where s.product_id = any($1)""";
 
   /**
-   * A rebuild's scan: exempt from the pool's short statement timeout, and planned for its values — whether it names
-   * products decides between an index and a whole-table read (the pool keeps generic plans otherwise).
+   * A read whose best plan depends on its values — whether it names products, how many holds one product has — planned
+   * for them in its own transaction (the pool keeps one generic plan per statement otherwise).
    */
-  static final String SCAN_SETTINGS = "set local statement_timeout = '10min'; set local plan_cache_mode = force_custom_plan";
+  static final String PLANNED_FOR_ITS_VALUES = "set local plan_cache_mode = force_custom_plan";
+
+  /** A rebuild's scan: exempt from the pool's short statement timeout, and planned for its values. */
+  static final String SCAN_SETTINGS = "set local statement_timeout = '10min'; " + PLANNED_FOR_ITS_VALUES;
 
   static final String KNOWN_PRODUCTS = "select product_id from stock where product_id = any($1)";
 

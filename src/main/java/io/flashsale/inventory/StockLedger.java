@@ -361,9 +361,10 @@ public final class StockLedger {
   public Future<List<Truth>> truth(List<String> productIds, Instant now) {
     Tuple args = Tuple.of(productIds.toArray(String[]::new), now.atOffset(ZoneOffset.UTC));
     // A rebuild's batch of many products is a whole-catalog read (exempt from the confirms' short timeout); one
-    // product's live reconcile is not.
+    // product's live reconcile is not. Both are planned for their products: a hot product's items are many.
     Future<RowSet<Row>> read = productIds.size() > 1 ? scan(InventorySql.STOCK_WITH_ACTIVE_HOLDS, args)
-        : pool.preparedQuery(InventorySql.STOCK_WITH_ACTIVE_HOLDS).execute(args);
+        : pool.withTransaction(tx -> tx.query(InventorySql.PLANNED_FOR_ITS_VALUES).execute()
+            .compose(x -> tx.preparedQuery(InventorySql.STOCK_WITH_ACTIVE_HOLDS).execute(args)));
     return read.map(rs -> {
           List<Truth> out = new ArrayList<>(rs.size());
           rs.forEach(r -> out.add(new Truth(r.getString(0), r.getLong(1), r.getLong(2))));

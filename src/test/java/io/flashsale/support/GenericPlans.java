@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 /**
  * The plan PostgreSQL keeps for a statement of ours (its generic plan, as the app's connections keep them), made in a
  * schema of its own whose copies of the checkout and order tables — same columns, same indexes, partial ones included
- * — hold thousands of settled rows and statistics that say none is HELD or PENDING: the state in which a partial index
+ * — hold 50,000 settled rows each and statistics that say none is HELD or PENDING: the state in which a partial index
  * of active rows looks cheapest to the planner.
  */
 public final class GenericPlans implements AutoCloseable {
@@ -58,18 +58,18 @@ public final class GenericPlans implements AutoCloseable {
       s.execute("set search_path = " + schema);
       s.execute("""
           insert into checkouts (checkout_id, user_id, status, subtotal, discount, total, expires_at)
-          select 'co-' || g, 'u-' || g, 'CONFIRMED', 100, 0, 100, now() from generate_series(1, 5000) g""");
+          select 'co-' || g, 'u-' || g, 'CONFIRMED', 100, 0, 100, now() from generate_series(1, 50000) g""");
       s.execute("""
           insert into checkout_items (checkout_id, product_id, position, quantity, unit_price)
-          select 'co-' || g, 'p-' || (g % 50), 0, 1, 100 from generate_series(1, 5000) g""");
+          select 'co-' || g, 'p-' || (g % 50), 0, 1, 100 from generate_series(1, 50000) g""");
       s.execute("""
           insert into orders (order_id, checkout_id, user_id, status, saga_step, payment_status, subtotal, discount,
                               total, created_at)
           select 'o-' || g, 'co-' || g, 'u-' || g, 'CONFIRMED', 'DONE', 'CAPTURED', 100, 0, 100, now()
-          from generate_series(1, 5000) g""");
+          from generate_series(1, 50000) g""");
       s.execute("""
           insert into order_items (order_id, product_id, position, quantity, unit_price)
-          select 'o-' || g, 'p-' || (g % 50), 0, 1, 100 from generate_series(1, 5000) g""");
+          select 'o-' || g, 'p-' || (g % 50), 0, 1, 100 from generate_series(1, 50000) g""");
       for (String table : TABLES) {
         s.execute("analyze " + table);
       }
