@@ -83,7 +83,7 @@ public final class Inventory implements AutoCloseable {
     // pool stays: lanes measured no better on 100 products and ~25 % worse on one hot product
     // (bench/results/2026-12-02-orders-inventory-lanes.md).
     PipelinedRedis lanes = RedisConfig.from(config).cluster() ? new PipelinedRedis(vertx, redis, 2) : null;
-    StockCache cache = new StockCache(redis, lanes != null ? lanes::send : redis::send, keys);
+    StockCache cache = new StockCache(redis, lanes != null ? lanes::send : redis::send, keys, lanes == null);
     StockLedger ledger = new StockLedger(pool, Topics.from(config), inv.decrementAttempts());
     Redlock redlock = new Redlock(vertx, lockNodes, clock, 50, inv.lockAttempts(), inv.lockRetryMillis());
     InventoryService service = new InventoryService(vertx, cache, ledger, redlock, keys, board, clock, inv,

@@ -38,15 +38,18 @@ public final class StockCache {
   /** Commands on a product's keys: long-lived pipelined connections on a cluster, the pool on one server. */
   private final Function<Request, Future<Response>> hot;
   private final RedisKeys keys;
+  /** One Redis server (not a cluster): scripts on different products' keys may share one pipeline. */
+  private final boolean oneServer;
 
   public StockCache(Redis redis, RedisKeys keys) {
-    this(redis, redis::send, keys);
+    this(redis, redis::send, keys, true);
   }
 
-  public StockCache(Redis redis, Function<Request, Future<Response>> hot, RedisKeys keys) {
+  public StockCache(Redis redis, Function<Request, Future<Response>> hot, RedisKeys keys, boolean oneServer) {
     this.redis = redis;
     this.hot = hot;
     this.keys = keys;
+    this.oneServer = oneServer;
   }
 
   /** A begin-confirm answer for a product whose script gave no answer (timeout, lost connection). */
@@ -153,8 +156,8 @@ public final class StockCache {
   }
 
   /**
-   * Ends the confirms of a committed batch, all CONFIRMED: one script per product, whatever the number of checkouts;
-   * never fails (the stale-confirm sweep settles later).
+   * Ends the confirms of a committed batch, all CONFIRMED: one script per product, whatever the number of checkouts,
+   * all in one pipeline on one Redis server; never fails (the stale-confirm sweep settles later).
    */
   public Future<Void> endConfirmed(List<Checkout> checkouts) {
     Map<String, List<Object>> byProduct = new LinkedHashMap<>();
@@ -163,6 +166,12 @@ public final class StockCache {
         byProduct.computeIfAbsent(i.productId(), p -> new ArrayList<>(List.of("CONFIRMED")))
             .addAll(List.of(c.checkoutId(), member(c.userId(), c.checkoutId())));
       }
+    }
+    if (oneServer && byProduct.size() > 1) {
+      // A batch of many products (the spread layout: about one per order) ends in one round trip, not one per product.
+      List<List<String>> keyLists = new ArrayList<>(byProduct.size());
+      byProduct.keySet().forEach(p -> keyLists.add(confirmKeys(p)));
+      return CONFIRM_END.runAll(redis, keyLists, new ArrayList<>(byProduct.values())).otherwiseEmpty().mapEmpty();
     }
     List<Future<Response>> each = new ArrayList<>(byProduct.size());
     byProduct.forEach((p, args) -> each.add(CONFIRM_END.run(hot, confirmKeys(p), args)));

@@ -121,6 +121,32 @@ class GroupCommitIT {
   }
 
   @Test
+  @DisplayName("Confirms of ten products at once: batches span products, and every product's holds leave Redis")
+  void batchesManyProducts() throws Exception {
+    List<String> products = new ArrayList<>();
+    List<Checkout> checkouts = new ArrayList<>();
+    for (int p = 0; p < 10; p++) {
+      String productId = product(3);
+      products.add(productId);
+      checkouts.addAll(holds(productId, 2, null));
+    }
+    List<Future<Checkout>> outcomes = confirmAll(checkouts);
+    assertThat(outcomes).allMatch(Future::succeeded);
+    for (String productId : products) {
+      assertThat(quantityAndVersion(productId)[0]).isEqualTo(1);
+      // The holds end in Redis behind the answers (one pipeline for a batch's products): none is left held.
+      TestInfra.waitUntil(java.time.Duration.ofSeconds(10), () -> {
+        try {
+          return onLoop(() -> inv.cache().stock(productId))[1] == 0;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }, "the held units of " + productId + " consumed");
+      assertThat(onLoop(() -> inv.cache().available(productId))).isEqualTo(1);
+    }
+  }
+
+  @Test
   @DisplayName("A member whose coupon cannot be redeemed fails alone (409); its batch-mates commit")
   void badMemberFailsAlone() throws Exception {
     String productId = product(10);
