@@ -100,7 +100,7 @@ public final class IdempotencyStore {
         throw inProgress();
       }
       return new Begin(true, r.getInteger("status_code"), r.getString("response"));
-    }).compose(b -> cacheIfAbsent(userId, key, hash, b.status(), b.body()).map(b));
+    }).compose(b -> remember(userId, key, hash, b.status(), b.body()).map(b));
   }
 
   /**
@@ -131,26 +131,13 @@ public final class IdempotencyStore {
   /** Stores the final answer (PostgreSQL first: it is the one that must not be lost). */
   public Future<Void> complete(String userId, String key, String hash, int status, String body) {
     return pool.preparedQuery(OrderSql.COMPLETE_KEY).execute(Tuple.of(userId, key, status, body))
-        .compose(rs -> rs.rowCount() == 1 ? cacheIfAbsent(userId, key, hash, status, body) : Future.succeededFuture());
+        .compose(x -> remember(userId, key, hash, status, body));
   }
 
-  /**
-   * The request's own final answer, already in PostgreSQL (stored with the order's last step): Redis too, for fast
-   * replays, over anything a retry cached meanwhile.
-   */
+  /** The final answer, already in PostgreSQL (stored with the order's last step): Redis only, for fast replays. */
   public Future<Void> remember(String userId, String key, String hash, int status, String body) {
-    return cache(userId, key, hash, status, body, false);
-  }
-
-  /** An answer read or made for a retry: cached only where Redis has none (never over the request's own). */
-  private Future<Void> cacheIfAbsent(String userId, String key, String hash, int status, String body) {
-    return cache(userId, key, hash, status, body, true);
-  }
-
-  private Future<Void> cache(String userId, String key, String hash, int status, String body, boolean onlyIfAbsent) {
-    Request set = Request.cmd(Command.SET).arg(keys.idempotency(userId, key))
-        .arg("D|" + hash + "|" + status + "|" + body).arg("EX").arg(ttlSeconds);
-    return redis.apply(onlyIfAbsent ? set.arg("NX") : set).otherwiseEmpty().mapEmpty();
+    return redis.apply(Request.cmd(Command.SET).arg(keys.idempotency(userId, key))
+        .arg("D|" + hash + "|" + status + "|" + body).arg("EX").arg(ttlSeconds)).otherwiseEmpty().mapEmpty();
   }
 
   /** Frees the key after a retryable failure, so the retry runs again. */

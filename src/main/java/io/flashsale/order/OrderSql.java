@@ -170,13 +170,10 @@ final class OrderSql {
   static final String READ_KEY = """
       select request_hash, status_code, response, completed_at from idempotency_keys where user_id = $1 and key = $2""";
 
-  /**
-   * The stored answer, unless the key has one already: an answer found for a retry (the order as it stood) must not
-   * replace the one its own request stored. {@link #RECORD_CAPTURES} writes the same columns with the order's capture.
-   */
+  /** The stored answer; {@link #RECORD_CAPTURES} writes the same columns with the order's capture. */
   static final String COMPLETE_KEY = """
       update idempotency_keys set status_code = $3, response = $4, completed_at = now()
-      where user_id = $1 and key = $2 and completed_at is null""";
+      where user_id = $1 and key = $2""";
 
   static final String ABANDON_KEY = """
       delete from idempotency_keys where user_id = $1 and key = $2 and completed_at is null""";

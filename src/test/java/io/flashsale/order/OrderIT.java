@@ -122,9 +122,7 @@ class OrderIT {
     String key = uniqueId("key");
     List<HttpResponse<String>> answers = Load.fire(8, 8, i -> order(token, key, checkoutId, "tok_ok").build());
     Map<String, Long> codes = answers.stream().collect(Collectors.groupingBy(OrderIT::code, Collectors.counting()));
-    // A retry that meets the first one in flight is told so (409); one that looks after it finished gets its answer.
-    assertThat(codes).containsKey("201");
-    assertThat(codes.keySet()).isSubsetOf("201", "409 REQUEST_IN_PROGRESS");
+    assertThat(codes).containsKey("201").containsOnlyKeys("201", "409 REQUEST_IN_PROGRESS");
     String orderId = answers.stream().filter(r -> r.statusCode() == 201).findFirst()
         .map(r -> new JsonObject(r.body()).getString("orderId")).orElseThrow();
     assertThat(answers.stream().filter(r -> r.statusCode() == 201).map(r -> new JsonObject(r.body()).getString("orderId")))
@@ -174,33 +172,6 @@ class OrderIT {
     }
     assertThat(sql("select count(*) from orders where checkout_id = $1", checkoutId)).isEqualTo(1);
     assertThat(sql("select count(*) from sim_payments where idempotency_key = $1", orderId)).isEqualTo(1);
-  }
-
-  @Test
-  @DisplayName("An answer made for a retry (the order as it stood) never replaces the one its request stored")
-  void retryAnswerNeverReplacesTheStoredOne() throws Exception {
-    String productId = openSale(app, 10, 5);
-    String user = uniqueId("u");
-    String token = app.shopperToken(user);
-    String key = uniqueId("key");
-    HttpResponse<String> first = app.send(order(token, key, checkout(token, productId), "tok_ok"));
-    assertThat(first.statusCode()).isEqualTo(201);
-    String mark = RedisKeys.from(app.config()).idempotency(user, key);
-    Redis redis = Redis.createClient(app.vertx(), RedisConfig.from(app.config()).options());
-    io.vertx.sqlclient.Pool pool = io.flashsale.infra.PgConfig.from(app.config()).pool(app.vertx(), "test", 1);
-    try {
-      String cached = redis.send(Request.cmd(Command.GET).arg(mark)).await(10, TimeUnit.SECONDS).toString();
-      IdempotencyStore store = new IdempotencyStore(redis::send, pool, RedisKeys.from(app.config()), 60);
-      store.complete(user, key, "some-hash", 201, "{\"stale\":true}").await(10, TimeUnit.SECONDS);
-      assertThat(pool.preparedQuery("select response from idempotency_keys where user_id = $1 and key = $2")
-          .execute(Tuple.of(user, key)).await(10, TimeUnit.SECONDS).iterator().next().getString(0))
-          .isEqualTo(first.body());
-      assertThat(redis.send(Request.cmd(Command.GET).arg(mark)).await(10, TimeUnit.SECONDS).toString())
-          .isEqualTo(cached);
-    } finally {
-      redis.close();
-      pool.close();
-    }
   }
 
   @Test
