@@ -2,6 +2,7 @@ package io.flashsale.order;
 
 import io.flashsale.http.ApiException;
 import io.flashsale.http.ErrorCode;
+import io.flashsale.infra.GroupCommit;
 import io.flashsale.infra.GroupedStatement;
 import io.flashsale.infra.RedisKeys;
 import io.vertx.core.Future;
@@ -23,16 +24,14 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Idempotency-Key: PostgreSQL's primary key decides a key's first use (one grouped statement with the keys of the
- * orders placed at the same moment), and the final answer is stored there and cached in Redis; a retry with the same
- * body replays it — from Redis when it has it, so replays leave PostgreSQL alone and are answered while it is down —
+ * Idempotency-Key: the first use takes the key (Redis {@code SET NX}, backed by a PostgreSQL primary key so a lost
+ * Redis cannot let a second request through), and the final answer is stored; a retry with the same body replays it,
  * another body is a 422, a retry while the first is in flight a 409. A retryable answer (503) frees the key.
- *
- * <p>Redis holds answers only, no "in flight" mark: taking the key there first (as this class did until 2026-12-07)
- * cost every order a Redis round trip that PostgreSQL's statement made anyway, and a mark lost with Redis had to be
- * repaired from the row.
  */
 public final class IdempotencyStore {
+
+  /** A key in flight longer than this (also in the SQL below) was left by a dead process and may be taken over. */
+  private static final int STALE_SECONDS = 120;
 
   private final Function<Request, Future<Response>> redis;
   private final Pool pool;
@@ -61,46 +60,59 @@ public final class IdempotencyStore {
   }
 
   public Future<Begin> begin(String userId, String key, String hash) {
-    return begins.run(new KeyUse(userId, key, hash)).transform(took -> {
-      if (took.succeeded() && took.result()) {
-        return Future.succeededFuture(Begin.run());
-      }
-      // Used before (or in flight), or PostgreSQL could not say (down, or the queue refused: nothing written): an
-      // answer Redis keeps decides — a replay, or a 422 — and otherwise the row does, or the failure stands.
-      return cachedAnswer(userId, key, hash).compose(cached -> cached != null ? Future.succeededFuture(cached)
-          : took.failed() ? Future.failedFuture(took.cause()) : fromRow(userId, key, hash));
-    });
+    String redisKey = keys.idempotency(userId, key);
+    return redis.apply(Request.cmd(Command.SET).arg(redisKey).arg("P|" + hash).arg("NX").arg("EX").arg(STALE_SECONDS))
+        .transform(ar -> {
+          if (ar.failed()) {
+            return durableBegin(userId, key, hash); // Redis down: PostgreSQL alone decides
+          }
+          if (ar.result() != null && "OK".equals(ar.result().toString())) {
+            return durableBegin(userId, key, hash);
+          }
+          return redis.apply(Request.cmd(Command.GET).arg(redisKey)).compose(v -> v == null
+              ? durableBegin(userId, key, hash) : Future.succeededFuture(decide(v.toString(), hash)));
+        });
   }
 
-  /** The answer Redis keeps for the key, or null (none, Redis down, or an "in flight" mark of an older version). */
-  private Future<Begin> cachedAnswer(String userId, String key, String hash) {
-    return redis.apply(Request.cmd(Command.GET).arg(keys.idempotency(userId, key))).otherwiseEmpty().map(v -> {
-      if (v == null || !v.toString().startsWith("D|")) {
-        return null;
-      }
-      String[] parts = v.toString().split("\\|", 4);
-      if (!parts[1].equals(hash)) {
-        throw conflict();
-      }
-      return new Begin(true, Integer.parseInt(parts[2]), parts[3]);
-    });
+  private static Begin decide(String value, String hash) {
+    String[] parts = value.split("\\|", 4);
+    if (!parts[1].equals(hash)) {
+      throw conflict();
+    }
+    if ("P".equals(parts[0])) {
+      throw inProgress();
+    }
+    return new Begin(true, Integer.parseInt(parts[2]), parts[3]);
   }
 
-  /** The key's row, another request's: its answer (then cached in Redis), a 422, or in flight (409). */
-  private Future<Begin> fromRow(String userId, String key, String hash) {
-    return pool.preparedQuery(OrderSql.READ_KEY).execute(Tuple.of(userId, key)).map(rows -> {
-      if (rows.size() == 0) { // expired between the two statements: free again
-        throw ApiException.unavailable("the Idempotency-Key changed while it was taken; retry");
-      }
-      Row r = rows.iterator().next();
-      if (!r.getString("request_hash").equals(hash)) {
-        throw conflict();
-      }
-      if (r.getValue("completed_at") == null) {
-        throw inProgress();
-      }
-      return new Begin(true, r.getInteger("status_code"), r.getString("response"));
-    }).compose(b -> remember(userId, key, hash, b.status(), b.body()).map(b));
+  private Future<Begin> durableBegin(String userId, String key, String hash) {
+    // The row is taken in one statement with the keys of the orders placed at the same moment (a group commit). A
+    // refusal there wrote nothing: the Redis mark goes too, or the retry it asks for would meet "in progress".
+    return begins.run(new KeyUse(userId, key, hash))
+        .recover(err -> !(err instanceof GroupCommit.NotStarted) ? Future.failedFuture(err)
+            : forgetMark(userId, key).transform(x -> Future.failedFuture(err)))
+        .compose(took -> {
+          if (took) {
+            return Future.succeededFuture(Begin.run());
+          }
+          // The row is another request's while Redis had no mark of it (lost, or Redis was down): answer from the
+          // row, and let Redis follow — the answer, or no mark (ours would answer "in progress" for two minutes).
+          return pool.preparedQuery(OrderSql.READ_KEY).execute(Tuple.of(userId, key)).map(rows -> {
+                if (rows.size() == 0) { // expired between the two statements: free again
+                  throw ApiException.unavailable("the Idempotency-Key changed while it was taken; retry");
+                }
+                Row r = rows.iterator().next();
+                if (!r.getString("request_hash").equals(hash)) {
+                  throw conflict();
+                }
+                if (r.getValue("completed_at") == null) {
+                  throw inProgress();
+                }
+                return new Begin(true, r.getInteger("status_code"), r.getString("response"));
+              })
+              .compose(b -> remember(userId, key, hash, b.status(), b.body()).map(b),
+                  err -> forgetMark(userId, key).transform(x -> Future.failedFuture(err)));
+        });
   }
 
   /**
@@ -142,7 +154,14 @@ public final class IdempotencyStore {
 
   /** Frees the key after a retryable failure, so the retry runs again. */
   public Future<Void> abandon(String userId, String key) {
-    return pool.preparedQuery(OrderSql.ABANDON_KEY).execute(Tuple.of(userId, key)).mapEmpty();
+    return pool.preparedQuery(OrderSql.ABANDON_KEY)
+        .execute(Tuple.of(userId, key))
+        .compose(x -> forgetMark(userId, key));
+  }
+
+  /** Takes this request's mark off Redis (a failure only leaves it to its 120 s expiry). */
+  private Future<Void> forgetMark(String userId, String key) {
+    return redis.apply(Request.cmd(Command.DEL).arg(keys.idempotency(userId, key))).otherwiseEmpty().mapEmpty();
   }
 
   /**
