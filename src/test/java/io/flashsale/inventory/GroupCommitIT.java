@@ -121,7 +121,7 @@ class GroupCommitIT {
   }
 
   @Test
-  @DisplayName("Confirms of ten products at once: batches span products, and every product's holds leave Redis")
+  @DisplayName("Confirms of ten products at once: all confirmed, and every product's holds leave Redis")
   void batchesManyProducts() throws Exception {
     List<String> products = new ArrayList<>();
     List<Checkout> checkouts = new ArrayList<>();
