@@ -1,12 +1,9 @@
 package io.flashsale.inventory;
 
-import io.flashsale.infra.PgConfig;
 import io.flashsale.support.GenericPlans;
-import io.flashsale.support.TestInfra;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,17 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Checkout statements look their checkouts up by id, whatever the statistics say")
 class KeyedPlansIT {
 
-  private static GenericPlans plans;
-
-  @BeforeAll
-  static void settledTables() throws Exception {
-    plans = GenericPlans.onSettledTables(PgConfig.from(TestInfra.config()), "keyed_plans_inventory");
-  }
-
-  @AfterAll
-  static void dropThem() throws Exception {
-    plans.close();
-  }
+  @RegisterExtension
+  static final GenericPlans plans = new GenericPlans("keyed_plans_inventory");
 
   @Test
   @DisplayName("Locking, confirming and giving back held checkouts use the primary key")

@@ -1,12 +1,9 @@
 package io.flashsale.order;
 
-import io.flashsale.infra.PgConfig;
 import io.flashsale.support.GenericPlans;
-import io.flashsale.support.TestInfra;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,17 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Order statements look their orders up by id, whatever the statistics say")
 class KeyedPlansIT {
 
-  private static GenericPlans plans;
-
-  @BeforeAll
-  static void settledTables() throws Exception {
-    plans = GenericPlans.onSettledTables(PgConfig.from(TestInfra.config()), "keyed_plans_orders");
-  }
-
-  @AfterAll
-  static void dropThem() throws Exception {
-    plans.close();
-  }
+  @RegisterExtension
+  static final GenericPlans plans = new GenericPlans("keyed_plans_orders");
 
   @Test
   @DisplayName("With a literal status the planner would read the partial index: the statistics make it look cheapest")

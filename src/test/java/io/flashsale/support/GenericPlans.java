@@ -1,6 +1,9 @@
 package io.flashsale.support;
 
 import io.flashsale.infra.PgConfig;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -14,23 +17,25 @@ import java.util.regex.Pattern;
  * The plan PostgreSQL keeps for a statement of ours (its generic plan, as the app's connections keep them), made in a
  * schema of its own whose copies of the checkout and order tables — same columns, same indexes, partial ones included
  * — hold 50,000 settled rows each and statistics that say none is HELD or PENDING: the state in which a partial index
- * of active rows looks cheapest to the planner.
+ * of active rows looks cheapest to the planner. A test class registers it ({@code @RegisterExtension static}); the schema
+ * lives for the class.
  */
-public final class GenericPlans implements AutoCloseable {
+public final class GenericPlans implements BeforeAllCallback, AfterAllCallback {
 
   private static final String[] TABLES = {"checkouts", "checkout_items", "orders", "order_items"};
   private static final Pattern PARAMETER = Pattern.compile("\\$(\\d+)");
 
-  private final Connection connection;
   private final String schema;
+  private Connection connection;
 
-  private GenericPlans(Connection connection, String schema) {
-    this.connection = connection;
+  /** The settled tables in the schema {@code schema} (dropped first if there), for the test class. */
+  public GenericPlans(String schema) {
     this.schema = schema;
   }
 
-  /** Creates the schema {@code schema} (dropped first if there) with its settled rows, analyzed. */
-  public static GenericPlans onSettledTables(PgConfig pg, String schema) throws SQLException {
+  @Override
+  public void beforeAll(ExtensionContext context) throws SQLException {
+    PgConfig pg = PgConfig.from(TestInfra.config());
     Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
     try (Statement s = c.createStatement()) {
       String home;
@@ -78,7 +83,7 @@ public final class GenericPlans implements AutoCloseable {
       c.close();
       throw e;
     }
-    return new GenericPlans(c, schema);
+    connection = c;
   }
 
   /** The kept plan of {@code sql}, as EXPLAIN prints it. */
@@ -104,7 +109,7 @@ public final class GenericPlans implements AutoCloseable {
   }
 
   @Override
-  public void close() throws SQLException {
+  public void afterAll(ExtensionContext context) throws SQLException {
     try (Statement s = connection.createStatement()) {
       s.execute("drop schema if exists " + schema + " cascade");
     } finally {
