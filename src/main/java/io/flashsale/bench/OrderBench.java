@@ -47,7 +47,7 @@ public final class OrderBench {
   /** What one timed run saw. */
   record Run(String label, double seconds, int confirmed, Histogram checkoutMicros, Histogram orderMicros,
              Map<String, Integer> answers, Map<String, Double> cpuSeconds, Map<String, Long> pg, long redisCommands,
-             long oversold, double jitSeconds) {
+             long oversold, double jitSeconds, List<Histogram> windows) {
 
     double rate() {
       return confirmed / seconds;
@@ -65,6 +65,9 @@ public final class OrderBench {
       return confirmed == 0 ? 0 : cpuSeconds.values().stream().mapToDouble(Double::doubleValue).sum() * 1000 / confirmed;
     }
   }
+
+  /** The order p99's time series: one figure per this many seconds of a run. */
+  private static final int WINDOW_SECONDS = 5;
 
   private final AppConfig config;
   private final Vertx vertx;
@@ -168,7 +171,7 @@ public final class OrderBench {
     pgAfter.forEach((k, v) -> pg.put(k, v - pgBefore.getOrDefault(k, 0L)));
     long oversold = oversold(ids, stockEach);
     Run run = new Run(label, load.seconds, load.confirmed, load.checkout, load.order, load.answers,
-        cpuAfter.since(cpuBefore), pg, redisAfter - redisBefore, oversold, jit);
+        cpuAfter.since(cpuBefore), pg, redisAfter - redisBefore, oversold, jit, load.windows);
     System.out.printf("  %,.0f confirmed orders/s; checkout p99 %.1f ms, order p99 %.1f ms; %.2f CPU ms/order; "
             + "answers %s; oversold %d%n", run.rate(), run.checkoutP99(), run.orderP99(), run.cpuMsPerOrder(),
         run.answers(), oversold);
@@ -179,7 +182,7 @@ public final class OrderBench {
     System.out.printf("%s: %d s, %d buyers in flight...%n", label, seconds, concurrency);
     Load load = timed(naive, ids, seconds, concurrency, label);
     Run run = new Run(label, load.seconds, load.confirmed, load.checkout, load.order, load.answers, Map.of(),
-        Map.of(), 0, 0, 0);
+        Map.of(), 0, 0, 0, load.windows);
     System.out.printf("  %,.0f orders/s; order p99 %.1f ms; answers %s%n", run.rate(), run.orderP99(), run.answers());
     return run;
   }
@@ -278,6 +281,13 @@ public final class OrderBench {
           r.orderMicros().getMaxValue() / 1000.0, r.answers(), r.oversold()));
     }
     report.line("")
+        .line(String.format("Order p99 in each %d s window (orders answered 201 in it, per second), to tell a steady"
+            + " tail from a passing stall:", WINDOW_SECONDS))
+        .line("");
+    for (Run r : List.of(spread, hot)) {
+      report.line("- " + r.label() + ": " + windows(r));
+    }
+    report.line("")
         .line("The naive purchase takes no hold, enforces no per-user limit, calls no payment provider, writes no"
             + " outbox and tells no read model: its figure is the ceiling of one plain transaction per order, not a"
             + " competitor.")
@@ -319,6 +329,15 @@ public final class OrderBench {
     return file;
   }
 
+  /** "p99 ms (orders/s)" for each window of the run, in order. */
+  private static String windows(Run r) {
+    List<String> parts = new ArrayList<>();
+    for (Histogram w : r.windows()) {
+      parts.add(String.format("%.0f ms (%,.0f/s)", p(w, 99), w.getTotalCount() / (double) WINDOW_SECONDS));
+    }
+    return String.join(", ", parts);
+  }
+
   private static double perOrder(Run r, double total) {
     return r.confirmed() == 0 ? 0 : total / r.confirmed();
   }
@@ -340,6 +359,7 @@ public final class OrderBench {
     private final int concurrency;
     private final Histogram checkout = new Histogram(60_000_000L, 3);
     private final Histogram order = new Histogram(60_000_000L, 3);
+    private final List<Histogram> windows = new ArrayList<>(); // the 201 orders' latencies, by when they were answered
     private final Map<String, Integer> answers = new TreeMap<>();
     private int next;
     private int inFlight;
@@ -395,15 +415,27 @@ public final class OrderBench {
             String checkoutId = field(answer, "checkoutId");
             post("/api/orders", bearer, "k-" + checkoutId, "{\"checkoutId\":\"" + checkoutId
                 + "\",\"payment\":{\"method\":\"CARD\",\"token\":\"tok_ok\"}}").onComplete(or -> {
-                  order.recordValue(Math.max(1, (System.nanoTime() - t1) / 1000));
+                  long t2 = System.nanoTime();
+                  order.recordValue(Math.max(1, (t2 - t1) / 1000));
                   String o = or.succeeded() ? or.result() : "IO " + or.cause().getClass().getSimpleName();
                   if (o.startsWith("201|")) {
                     confirmed++;
+                    if (t2 < endNanos) { // (the drain after the end is not a window of its own)
+                      window(t2).recordValue(Math.max(1, (t2 - t1) / 1000));
+                    }
                   }
                   count("order " + code(o));
                   buyer(ids, tokens);
                 });
           });
+    }
+
+    private Histogram window(long nanos) {
+      int at = (int) ((nanos - startNanos) / (WINDOW_SECONDS * 1_000_000_000L));
+      while (windows.size() <= at) {
+        windows.add(new Histogram(60_000_000L, 2));
+      }
+      return windows.get(at);
     }
 
     private void count(String what) {
