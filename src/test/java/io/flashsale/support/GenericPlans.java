@@ -13,6 +13,8 @@ import java.sql.Statement;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * The plan PostgreSQL keeps for a statement of ours (its generic plan, as the app's connections keep them), made in a
  * schema of its own whose copies of the checkout and order tables — same columns, same indexes, partial ones included
@@ -25,16 +27,13 @@ public final class GenericPlans implements BeforeAllCallback, AfterAllCallback {
   private static final String[] TABLES = {"checkouts", "checkout_items", "orders", "order_items"};
   private static final Pattern PARAMETER = Pattern.compile("\\$(\\d+)");
 
-  private final String schema;
+  private String schema;
   private Connection connection;
 
-  /** The settled tables in the schema {@code schema} (dropped first if there), for the test class. */
-  public GenericPlans(String schema) {
-    this.schema = schema;
-  }
-
+  /** The settled tables in a schema named after the test class (dropped first if there). */
   @Override
   public void beforeAll(ExtensionContext context) throws SQLException {
+    schema = "plans_" + context.getRequiredTestClass().getName().replace('.', '_').toLowerCase(java.util.Locale.ROOT);
     PgConfig pg = PgConfig.from(TestInfra.config());
     Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
     try (Statement s = c.createStatement()) {
@@ -84,6 +83,20 @@ public final class GenericPlans implements BeforeAllCallback, AfterAllCallback {
       throw e;
     }
     connection = c;
+  }
+
+  /**
+   * Fails unless the kept plan of {@code sql} looks its rows up by primary key: no partial index of active holds or
+   * pending orders filtered by id, no whole-table read of checkouts or orders.
+   */
+  public void assertKeyed(String sql) throws SQLException {
+    assertThat(plan(sql)).as(sql).contains("_pkey").doesNotContain("checkouts_active").doesNotContain("orders_pending")
+        .doesNotContain("Seq Scan on orders").doesNotContain("Seq Scan on checkouts");
+  }
+
+  /** Fails unless the kept plan of {@code sql} reads {@code index}: the control, a statement these tables mislead. */
+  public void assertReads(String sql, String index) throws SQLException {
+    assertThat(plan(sql)).as(sql).contains(index);
   }
 
   /** The kept plan of {@code sql}, as EXPLAIN prints it. */
