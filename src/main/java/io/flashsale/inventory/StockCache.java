@@ -167,7 +167,7 @@ public final class StockCache {
             .addAll(List.of(c.checkoutId(), member(c.userId(), c.checkoutId())));
       }
     }
-    if (oneServer && byProduct.size() > 1) {
+    if (oneServer) {
       // A batch of many products (the spread layout: about one per order) ends in one round trip, not one per product.
       List<List<String>> keyLists = new ArrayList<>(byProduct.size());
       byProduct.keySet().forEach(p -> keyLists.add(confirmKeys(p)));

@@ -362,9 +362,8 @@ public final class StockLedger {
     Tuple args = Tuple.of(productIds.toArray(String[]::new), now.atOffset(ZoneOffset.UTC));
     // A rebuild's batch of many products is a whole-catalog read (exempt from the confirms' short timeout); one
     // product's live reconcile is not. Both are planned for their products: a hot product's items are many.
-    Future<RowSet<Row>> read = productIds.size() > 1 ? scan(InventorySql.STOCK_WITH_ACTIVE_HOLDS, args)
-        : pool.withTransaction(tx -> tx.query(InventorySql.PLANNED_FOR_ITS_VALUES).execute()
-            .compose(x -> tx.preparedQuery(InventorySql.STOCK_WITH_ACTIVE_HOLDS).execute(args)));
+    Future<RowSet<Row>> read = inTransaction(productIds.size() > 1 ? InventorySql.SCAN_SETTINGS
+        : InventorySql.PLANNED_FOR_ITS_VALUES, InventorySql.STOCK_WITH_ACTIVE_HOLDS, args);
     return read.map(rs -> {
           List<Truth> out = new ArrayList<>(rs.size());
           rs.forEach(r -> out.add(new Truth(r.getString(0), r.getLong(1), r.getLong(2))));
@@ -418,8 +417,12 @@ public final class StockLedger {
    * arguments (see {@link InventorySql#SCAN_SETTINGS}).
    */
   private Future<RowSet<Row>> scan(String sql, Tuple args) {
-    return pool.withTransaction(tx -> tx.query(InventorySql.SCAN_SETTINGS).execute()
-        .compose(x -> tx.preparedQuery(sql).execute(args)));
+    return inTransaction(InventorySql.SCAN_SETTINGS, sql, args);
+  }
+
+  /** {@code sql} in a transaction of its own whose {@code settings} ({@code set local ...}) it runs under. */
+  private Future<RowSet<Row>> inTransaction(String settings, String sql, Tuple args) {
+    return pool.withTransaction(tx -> tx.query(settings).execute().compose(x -> tx.preparedQuery(sql).execute(args)));
   }
 
   /** A checkout from rows of {@link InventorySql#CHECKOUT}'s columns (one per item), or {@code null} for none. */
