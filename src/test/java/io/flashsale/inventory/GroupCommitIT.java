@@ -121,28 +121,29 @@ class GroupCommitIT {
   }
 
   @Test
-  @DisplayName("Confirms of ten products at once: all confirmed, and every product's holds leave Redis")
+  @DisplayName("Confirms of ten products at once: all confirmed, and exactly their holds leave Redis")
   void batchesManyProducts() throws Exception {
     List<String> products = new ArrayList<>();
-    List<Checkout> checkouts = new ArrayList<>();
+    List<Checkout> confirming = new ArrayList<>();
     for (int p = 0; p < 10; p++) {
       String productId = product(3);
       products.add(productId);
-      checkouts.addAll(holds(productId, 2, null));
+      List<Checkout> held = holds(productId, 3, null);
+      confirming.addAll(held.subList(0, 2)); // the third stays held: a hold ended twice would take it too
     }
-    List<Future<Checkout>> outcomes = confirmAll(checkouts);
+    List<Future<Checkout>> outcomes = confirmAll(confirming);
     assertThat(outcomes).allMatch(Future::succeeded);
     for (String productId : products) {
       assertThat(quantityAndVersion(productId)[0]).isEqualTo(1);
-      // The holds end in Redis behind the answers (one pipeline for a batch's products): none is left held.
+      // The holds end in Redis behind the answers (one pipeline for a batch's products): the two confirmed ones leave.
       TestInfra.waitUntil(java.time.Duration.ofSeconds(10), () -> {
         try {
-          return onLoop(() -> inv.cache().stock(productId))[1] == 0;
+          return onLoop(() -> inv.cache().stock(productId))[1] == 1;
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }
-      }, "the held units of " + productId + " consumed");
-      assertThat(onLoop(() -> inv.cache().available(productId))).isEqualTo(1);
+      }, "the confirmed holds of " + productId + " consumed");
+      assertThat(onLoop(() -> inv.cache().stock(productId))).containsExactly(0, 1);
     }
   }
 

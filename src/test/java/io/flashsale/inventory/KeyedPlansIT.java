@@ -18,10 +18,8 @@ class KeyedPlansIT {
   @Test
   @DisplayName("Locking, confirming and giving back held checkouts use the primary key (a literal 'HELD' would not)")
   void checkoutStatementsUseTheirKey() throws Exception {
-    PLANS.assertReads("select checkout_id from checkouts where checkout_id = any($1) and status = 'HELD'",
-        "checkouts_active");
-    for (String sql : new String[] {InventorySql.HELD_AMONG, InventorySql.CONFIRM_HELD, InventorySql.GIVE_BACK}) {
-      PLANS.assertKeyed(sql);
-    }
+    PLANS.assertKeyed(InventorySql.HELD_AMONG, "$2", "'HELD'", "checkouts_active", "checkouts_pkey");
+    PLANS.assertKeyed(InventorySql.CONFIRM_HELD, "$2", "'HELD'", "checkouts_active", "checkouts_pkey");
+    PLANS.assertKeyed(InventorySql.GIVE_BACK, "$5", "'HELD'", "checkouts_active", "checkouts_pkey");
   }
 }
