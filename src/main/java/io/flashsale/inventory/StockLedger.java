@@ -114,6 +114,11 @@ public final class StockLedger {
         .map(st -> st.size() == 0 ? null : st.iterator().next().getString(0));
   }
 
+  /** A product's stock row as it stands ({@code null}: no such product). */
+  public Future<StockRow> readStock(String productId) {
+    return readStock(pool, productId);
+  }
+
   public Future<StockRow> readStock(SqlClient client, String productId) {
     return client.preparedQuery(InventorySql.READ_STOCK).execute(Tuple.of(productId)).map(rs -> {
       if (rs.size() == 0) {

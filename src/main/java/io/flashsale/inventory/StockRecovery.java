@@ -334,11 +334,10 @@ public final class StockRecovery {
             // Redis lost these products, holds and all: take them from the database. No lock needed — until its stock
             // is set, a product's holds and confirms answer NOT_LOADED and wait, and reconciles wait for this rebuild.
             ? cache.reset(t.productId(), t.quantity(), t.activeHeld())
-            // Live: under the product's lock (no confirm interleaves); Redis's held count includes holds the sweeper
-            // has not expired yet, so keep it.
-            : redlock.withLock(keys.stockLock(t.productId()), lockTtlMs, lock -> ledger.truth(
-                List.of(t.productId()), now).compose(fresh ->
-                cache.reset(t.productId(), fresh.isEmpty() ? 0 : fresh.get(0).quantity(), null))))
+            // Live: under the product's lock (no confirm interleaves), the quantity read again — one row, so the lock
+            // is held for one short read; Redis's held count includes holds the sweeper has not expired yet, so keep it.
+            : redlock.withLock(keys.stockLock(t.productId()), lockTtlMs, lock -> ledger.readStock(t.productId())
+                .compose(fresh -> cache.reset(t.productId(), fresh == null ? 0 : fresh.quantity(), null))))
             .onSuccess(r -> {
               if (r[0] >= 0) {
                 drift.addAndGet(Math.abs(r[0] - r[1]));
