@@ -7,8 +7,10 @@ local ttl = tonumber(ARGV[2])
 for i = 2, #KEYS, 2 do
   local j = 3 + (i - 2)
   for k = 0, 1 do
-    local delta = tonumber(ARGV[j + k])
-    if redis.call('INCRBY', KEYS[i + k], delta) == delta then redis.call('EXPIRE', KEYS[i + k], ttl) end
+    -- (the argument as sent: a Lua number past 1e14 would reach Redis as '1e+17' and be refused)
+    if redis.call('INCRBY', KEYS[i + k], ARGV[j + k]) == tonumber(ARGV[j + k]) then
+      redis.call('EXPIRE', KEYS[i + k], ttl)
+    end
   end
 end
 return 1
