@@ -41,7 +41,7 @@ public final class InventoryService {
     this.board = board;
     this.clock = clock;
     this.holdTtl = config.holdTtl();
-    this.recovery = new StockRecovery(vertx, cache, ledger, redlock, keys, clock, config);
+    this.recovery = new StockRecovery(vertx, cache, ledger, redlock, keys, board, clock, config);
     this.confirms = new StockConfirms(recovery, cache, ledger, redlock, keys, clock, config, confirmHook);
   }
 

@@ -34,19 +34,21 @@ public final class StockRecovery {
   private final StockLedger ledger;
   private final Redlock redlock;
   private final RedisKeys keys;
+  private final SoldOutBoard board;
   private final Clock clock;
   private final long lockTtlMs;
   private final long staleConfirmMillis;
   private Future<Void> rebuilding;
   private final Map<String, Future<ReconcileReport>> loading = new HashMap<>();
 
-  StockRecovery(Vertx vertx, StockCache cache, StockLedger ledger, Redlock redlock, RedisKeys keys, Clock clock,
-                InventoryConfig config) {
+  StockRecovery(Vertx vertx, StockCache cache, StockLedger ledger, Redlock redlock, RedisKeys keys,
+                SoldOutBoard board, Clock clock, InventoryConfig config) {
     this.vertx = vertx;
     this.cache = cache;
     this.ledger = ledger;
     this.redlock = redlock;
     this.keys = keys;
+    this.board = board;
     this.clock = clock;
     this.lockTtlMs = config.lockTtlMillis();
     this.staleConfirmMillis = config.staleConfirmMillis();
@@ -75,7 +77,14 @@ public final class StockRecovery {
         if (status == null || Checkout.RELEASED.equals(status) || Checkout.EXPIRED.equals(status)) {
           // No row (the hold never reached PostgreSQL) or no longer held: the units go back, also from a confirm
           // that is still winding down — it can no longer commit.
-          return cache.release(userId, checkoutId, ps, status == null ? state : status, now).map(status);
+          // Units that went back clear this process's sold-out flags at once: the pub/sub notice that clears them
+          // comes later, and a buyer of this process must not be refused meanwhile (other processes wait for it).
+          return cache.release(userId, checkoutId, ps, status == null ? state : status, now).map(released -> {
+            if (released > 0) {
+              ps.forEach(board::markAvailable);
+            }
+            return status;
+          });
         }
         if (Checkout.CONFIRMED.equals(status)) {
           return cache.endConfirm(userId, checkoutId, ps, true).map(status);
