@@ -13,8 +13,9 @@ final class OrderSql {
 
   /**
    * The usual start of a saga, for any number of orders in one statement (a group commit; $1 order ids, $2 checkouts,
-   * $3 users, $4 times): each checkout that is its shopper's open hold at its time becomes a PENDING order (with its
-   * items) made then, and its lines are answered as StockLedger reads a checkout, with the order id first. No rows
+   * $3 users, $4 times): each checkout that is its shopper's open hold at its time becomes a PENDING order made then
+   * (its lines are the checkout's: see {@link #ORDER}), and its lines are answered as StockLedger reads a checkout,
+   * with the order id first. No rows
    * for an order: not an open hold of this shopper (the caller reads the checkout to say why); a live order already:
    * 23505 (for the whole statement). $5 is HELD.
    */
@@ -31,11 +32,7 @@ final class OrderSql {
                             created_at, updated_at)
         select c.order_id, c.checkout_id, c.user_id, 'PENDING', 'STARTED', c.subtotal, c.discount, c.total, c.coupon_id,
                c.at, now()
-        from c returning order_id, checkout_id),
-      i as (
-        insert into order_items (order_id, product_id, position, quantity, unit_price, event_id)
-        select o.order_id, ci.product_id, ci.position, ci.quantity, ci.unit_price, ci.event_id
-        from o join checkout_items ci on ci.checkout_id = o.checkout_id)
+        from c)
       select c.order_id, c.checkout_id, c.user_id, c.status, c.subtotal, c.discount, c.total, c.coupon_id, c.expires_at,
              ci.product_id, ci.quantity, ci.unit_price, ci.event_id, ci.limit_per_user
       from c join checkout_items ci on ci.checkout_id = c.checkout_id order by c.order_id, ci.position""";
@@ -79,9 +76,10 @@ final class OrderSql {
       update orders set status = 'FAILED', saga_step = $2, failure_code = $3, failed_at = now(), updated_at = now()
       where order_id = $1 and status = $5 and saga_step = $4""";
 
+  /** An order with its lines, which are its checkout's (migration V12; {@code order_items} is a view of them). */
   static final String ORDER = """
       select o.*, i.product_id, i.quantity, i.unit_price, i.event_id
-      from orders o join order_items i on i.order_id = o.order_id where o.order_id = $1 order by i.position""";
+      from orders o join checkout_items i on i.checkout_id = o.checkout_id where o.order_id = $1 order by i.position""";
 
   static final String LIVE_ORDER_OF_CHECKOUT = """
       select order_id from orders where checkout_id = $1 and status <> 'FAILED'""";

@@ -1,15 +1,12 @@
 package io.flashsale.order;
 
-import io.flashsale.infra.PgConfig;
-import io.flashsale.support.TestInfra;
-import org.flywaydb.core.Flyway;
+import io.flashsale.support.MigrationSchema;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 
@@ -23,26 +20,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HistoryMigrationIT {
 
   private static final String SCHEMA = "migration_v11_test";
-  private static PgConfig pg;
+  private static final MigrationSchema DB = new MigrationSchema(SCHEMA);
 
   @BeforeAll
   static void freshSchema() throws Exception {
-    pg = PgConfig.from(TestInfra.config());
-    dropSchema();
+    DB.drop();
   }
 
   @AfterAll
   static void dropSchema() throws Exception {
-    try (Connection c = connect(); Statement s = c.createStatement()) {
-      s.execute("drop schema if exists " + SCHEMA + " cascade");
-    }
+    DB.drop();
   }
 
   @Test
   @DisplayName("Orders confirmed, cancelled, failed and still pending read the same history after V11")
   void historiesMoveIntoTheirRows() throws Exception {
-    flyway("10").migrate();
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    DB.migrateTo("10");
+    try (Connection c = DB.connect(); Statement s = c.createStatement()) {
       for (String id : new String[] {"confirmed", "cancelled", "failed", "pending"}) {
         s.execute("insert into checkouts (checkout_id, user_id, status, subtotal, total, expires_at)"
             + " values ('co-" + id + "', 'u', 'CONFIRMED', 100, 100, now())");
@@ -58,9 +52,9 @@ class HistoryMigrationIT {
           + " ('failed', 'FAILED', '2026-12-04T10:00:03Z')");
     }
 
-    flyway(null).migrate();
+    DB.migrateTo("11");
 
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = DB.connect(); Statement s = c.createStatement()) {
       s.execute("set timezone = 'UTC'");
       assertThat(times(s, "confirmed")).isEqualTo("2026-12-04 10:00:01+00 | null | null");
       assertThat(times(s, "cancelled")).isEqualTo("2026-12-04 10:00:02+00 | null | 2026-12-04 10:05:00+00");
@@ -81,20 +75,5 @@ class HistoryMigrationIT {
       }
       return r.getString(1) + " | " + r.getString(2) + " | " + r.getString(3);
     }
-  }
-
-  private static Flyway flyway(String target) {
-    var configure = Flyway.configure().dataSource(pg.jdbcUrl(), pg.user(), pg.password())
-        .schemas(SCHEMA).defaultSchema(SCHEMA).locations("classpath:db/migration");
-    return (target == null ? configure : configure.target(target)).load();
-  }
-
-  /** A connection that finds the schema's tables first. */
-  private static Connection connect() throws Exception {
-    Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
-    try (Statement s = c.createStatement()) {
-      s.execute("set search_path = " + SCHEMA);
-    }
-    return c;
   }
 }
