@@ -44,11 +44,11 @@ public final class FanoutVerticle extends VerticleBase {
     long backoff = settings.retryBackoffMillis();
     List<String> orders = List.of(topics.orders());
     return Future.all(
-        IdempotentConsumer.start(vertx, kafka, topics, redis, keys, POINTS, orders, attempts, backoff,
+        IdempotentConsumer.start(vertx, kafka, topics, POINTS, orders, attempts, backoff,
             FanoutEffects.points(pool)).onSuccess(consumers::add),
-        IdempotentConsumer.start(vertx, kafka, topics, redis, keys, NOTIFICATIONS, orders, attempts, backoff,
+        IdempotentConsumer.start(vertx, kafka, topics, NOTIFICATIONS, orders, attempts, backoff,
             FanoutEffects.notifications(pool)).onSuccess(consumers::add),
-        IdempotentConsumer.start(vertx, kafka, topics, redis, keys, SALES_STATS, orders, attempts, backoff,
+        IdempotentConsumer.start(vertx, kafka, topics, SALES_STATS, orders, attempts, backoff,
             FanoutEffects.salesStats(redis, keys)).onSuccess(consumers::add));
   }
 

@@ -197,7 +197,7 @@ public final class RedisKeys {
     return statsShards == 1 ? "{stats}" : "{stats:" + shard + "}";
   }
 
-  /** Marks an event a fan-out consumer has applied (a fast skip; the effect itself is idempotent too). */
+  /** Marks an event the sales-statistics script has counted (it checks the mark and counts in one step). */
   public String processed(String consumer, String eventId) {
     return prefix + statsTag(statsShard(eventId)) + ":done:" + consumer + ":" + eventId;
   }
