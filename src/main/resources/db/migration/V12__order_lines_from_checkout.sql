@@ -20,3 +20,14 @@ drop table order_items;
 create view order_items as
   select o.order_id, ci.product_id, ci.position, ci.quantity, ci.unit_price, ci.event_id
   from orders o join checkout_items ci on ci.checkout_id = o.checkout_id;
+
+-- During a rolling upgrade an instance still on the code before this migration places orders with a statement that
+-- also inserts their lines into order_items: the view takes those inserts and keeps nothing (the lines are already
+-- the checkout's), so that instance's orders go on being placed until it is replaced.
+create function order_items_from_checkout() returns trigger language plpgsql as $$
+begin
+  return null;
+end $$;
+
+create trigger order_items_insert instead of insert on order_items
+  for each row execute function order_items_from_checkout();

@@ -30,7 +30,7 @@ import java.util.List;
  * record is retried through the consumer's retry topic with growing delays; after {@code maxAttempts} it goes
  * to {@code <topic>.dlq.<consumer>} with the error in its headers, and the consumer moves on. Offsets are committed only after
  * every record of a batch was applied, retried or dead-lettered.
- * Longer than our usual class: the dedupe mark, the retry topic and the dead letter are one delivery guarantee.
+ * Longer than our usual class: the batch, the retry topic and the dead letter are one delivery guarantee.
  */
 public final class IdempotentConsumer {
 
@@ -116,8 +116,9 @@ public final class IdempotentConsumer {
 
   /**
    * A poll's records: first deliveries that are due go together — one {@link Effect#applyAll} applies them all (one
-   * multi-row statement, one pipeline) — so a burst of orders costs one round trip, not one per order. If that fails, each goes the one-by-one way (with its retries and dead letters). Retries
-   * (and anything unreadable) then go one by one, as they are few. Effects are idempotent and commutative, so the
+   * multi-row statement, one pipeline) — so a burst of orders costs one round trip, not one per order. If that fails,
+   * each goes the one-by-one way (with its retries and dead letters). Retries (and anything unreadable) then go one
+   * by one, as they are few. Effects are idempotent and commutative, so the
    * order between the two groups does not matter.
    */
   private Future<Void> handleBatch(KafkaConsumerRecords<String, String> batch) {

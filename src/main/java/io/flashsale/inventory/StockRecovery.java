@@ -77,14 +77,7 @@ public final class StockRecovery {
         if (status == null || Checkout.RELEASED.equals(status) || Checkout.EXPIRED.equals(status)) {
           // No row (the hold never reached PostgreSQL) or no longer held: the units go back, also from a confirm
           // that is still winding down — it can no longer commit.
-          // Units that went back clear this process's sold-out flags at once: the pub/sub notice that clears them
-          // comes later, and a buyer of this process must not be refused meanwhile (other processes wait for it).
-          return cache.release(userId, checkoutId, ps, status == null ? state : status, now).map(released -> {
-            if (released > 0) {
-              ps.forEach(board::markAvailable);
-            }
-            return status;
-          });
+          return release(userId, checkoutId, ps, status == null ? state : status, now).map(status);
         }
         if (Checkout.CONFIRMED.equals(status)) {
           return cache.endConfirm(userId, checkoutId, ps, true).map(status);
@@ -202,9 +195,24 @@ public final class StockRecovery {
         if (Checkout.HELD.equals(status)) {
           return cache.endConfirm(userId, checkoutId, one, false);
         }
-        return cache.release(userId, checkoutId, one, Checkout.RELEASED, clock.millis());
+        return release(userId, checkoutId, one, Checkout.RELEASED, clock.millis());
       });
     }));
+  }
+
+  /**
+   * Gives holds back in Redis ({@link StockCache#release}); units that went back clear this process's sold-out flags
+   * at once: the pub/sub notice that clears them comes later, and a buyer of this process must not be refused
+   * meanwhile (other processes wait for the notice, as the flag's lifetime bounds). A flag is only a shortcut — the
+   * hold script decides every sale and flags the product again if it is still sold out.
+   */
+  private Future<Integer> release(String userId, String checkoutId, List<String> productIds, String state,
+                                  long nowMillis) {
+    return cache.release(userId, checkoutId, productIds, state, nowMillis).onSuccess(released -> {
+      if (released > 0) {
+        productIds.forEach(board::markAvailable);
+      }
+    });
   }
 
   /** Expires the holds whose time has come (every product at once, for tools and tests); answers how many expired. */

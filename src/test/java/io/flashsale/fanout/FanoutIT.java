@@ -66,10 +66,15 @@ class FanoutIT {
   }
 
   private static OutboxEvent orderPlaced(String topic, String orderId, String userId, long total) {
+    return orderPlaced(topic, orderId, userId, total, "ev-test");
+  }
+
+  /** An OrderPlaced of one unit of p1 at {@code total}, sold in sale event {@code saleEventId}. */
+  private static OutboxEvent orderPlaced(String topic, String orderId, String userId, long total, String saleEventId) {
     return OutboxEvent.of(topic, "order", orderId, OrderStore.ORDER_PLACED, 1, new JsonObject().put("orderId", orderId)
         .put("userId", userId).put("checkoutId", "co-" + orderId).put("status", "CONFIRMED").put("total", total)
         .put("items", new JsonArray().add(new JsonObject().put("productId", "p1").put("quantity", 1)
-            .put("unitPrice", total).put("eventId", "ev-test"))));
+            .put("unitPrice", total).put("eventId", saleEventId))));
   }
 
   private void send(String topic, String key, OutboxEvent e) throws Exception {
@@ -92,7 +97,9 @@ class FanoutIT {
     String key = uniqueId("k");
     String orderId = uniqueId("ord");
     String sentinel = uniqueId("ord");
-    OutboxEvent event = orderPlaced(topics.orders(), orderId, "u-dup", 12_300);
+    // A sale event of its own, so its statistics buckets count this order alone.
+    String saleEvent = uniqueId("ev");
+    OutboxEvent event = orderPlaced(topics.orders(), orderId, "u-dup", 12_300, saleEvent);
     // One copy applied first, then two more: redelivered after it was applied (a later poll, as after a rebalance)
     // and twice in one poll. No mark skips them: each effect's own key does.
     send(topics.orders(), key, event);
@@ -102,7 +109,9 @@ class FanoutIT {
       send(topics.orders(), key, event);
     }
     // Same key, same partition: once the sentinel is applied, the three copies before it were too.
-    send(topics.orders(), key, orderPlaced(topics.orders(), sentinel, "u-dup", 100));
+    String sentinelSale = uniqueId("ev");
+    OutboxEvent sentinelEvent = orderPlaced(topics.orders(), sentinel, "u-dup", 100, sentinelSale);
+    send(topics.orders(), key, sentinelEvent);
     waitUntil(Duration.ofSeconds(30), () -> sql("select count(*) from points_ledger where order_id = $1", sentinel) == 1,
         "the sentinel's points");
     waitUntil(Duration.ofSeconds(10), () -> sql("select count(*) from notifications where subject like '%' || $1 || '%'",
@@ -112,20 +121,39 @@ class FanoutIT {
     assertThat(sql("select count(*) from notifications where subject like '%' || $1 || '%'", orderId)).isEqualTo(1);
     RedisKeys keys = RedisKeys.from(config);
     String minute = FanoutEffects.minute(event.occurredAt());
-    // A minute's figure is the sum of its shards' buckets (one shard on a single server).
-    waitUntil(Duration.ofSeconds(10), () -> java.util.stream.IntStream.range(0, keys.statsShards())
-        .mapToLong(shard -> redisLong(keys.ordersPerMinute(shard, "ev-test", minute))).sum() >= 2, "the stats");
-    // Earlier runs of this test may share the minute bucket of ev-test: count our two orders' won exactly instead.
+    // A minute's figure is the sum of its shards' buckets (one shard on a single server). Same partition: once the
+    // sentinel is counted, the three copies before it were handled.
+    String sentinelMinute = FanoutEffects.minute(sentinelEvent.occurredAt());
+    waitUntil(Duration.ofSeconds(30), () -> summed(keys, sentinelSale, sentinelMinute, true) >= 1,
+        "the sentinel's stats");
+    assertThat(summed(keys, saleEvent, minute, true)).as("orders counted for three copies").isEqualTo(1);
+    assertThat(summed(keys, saleEvent, minute, false)).as("won counted for three copies").isEqualTo(12_300);
     assertThat(redisLong(keys.processed("sales-stats-lua", event.eventId().toString()))).isEqualTo(1);
+    // Each effect takes more copies, two in one call, without failing (a failure would send a copy to the retry
+    // topic, which the counts above cannot see) and without counting them.
+    List<OutboxEvent> twice = List.of(event, event);
+    FanoutEffects.points(pool).applyAll(twice).await(10, TimeUnit.SECONDS);
+    FanoutEffects.notifications(pool).applyAll(twice).await(10, TimeUnit.SECONDS);
+    FanoutEffects.salesStats(redis, keys).applyAll(twice).await(10, TimeUnit.SECONDS);
+    assertThat(sql("select count(*) from points_ledger where order_id = $1", orderId)).isEqualTo(1);
+    assertThat(sql("select count(*) from notifications where subject like '%' || $1 || '%'", orderId)).isEqualTo(1);
+    assertThat(summed(keys, saleEvent, minute, true)).isEqualTo(1);
+    assertThat(summed(keys, saleEvent, minute, false)).isEqualTo(12_300);
     // Each bucket got its expiry when it was made (not at every order): none is left to live for ever (TTL -1), the
     // event's and the all-events' orders and sales buckets alike, whatever their figure (-2: a shard with none).
     for (int shard = 0; shard < keys.statsShards(); shard++) {
-      for (String ev : List.of("all", "ev-test")) {
+      for (String ev : List.of("all", saleEvent)) {
         for (String bucket : List.of(keys.ordersPerMinute(shard, ev, minute), keys.salesPerMinute(shard, ev, minute))) {
           assertThat(ttl(bucket)).as(bucket).isNotEqualTo(-1L);
         }
       }
     }
+  }
+
+  /** A sale event's orders ({@code orders}) or won in a minute, summed over the statistics shards. */
+  private long summed(RedisKeys keys, String saleEvent, String minute, boolean orders) {
+    return java.util.stream.IntStream.range(0, keys.statsShards()).mapToLong(shard -> redisLong(orders
+        ? keys.ordersPerMinute(shard, saleEvent, minute) : keys.salesPerMinute(shard, saleEvent, minute))).sum();
   }
 
   private long ttl(String key) {

@@ -64,12 +64,30 @@ class LinesMigrationIT {
     assertThat(before).hasSize(8);
     DB.migrateTo("12");
     assertThat(lines()).isEqualTo(before);
-    try (Connection c = DB.connect(); Statement s = c.createStatement();
-         ResultSet r = s.executeQuery("select table_type from information_schema.tables"
-             + " where table_schema = 'migration_v12_test' and table_name = 'order_items'")) {
-      r.next();
-      assertThat(r.getString(1)).isEqualTo("VIEW");
+    assertThat(tableType()).isEqualTo("VIEW");
+  }
+
+  @Test
+  @DisplayName("An instance not yet upgraded still places orders: its insert of the lines is taken and kept nowhere")
+  void oldPlacementStillRuns() throws Exception {
+    DB.migrateTo("12");
+    try (Connection c = DB.connect(); Statement s = c.createStatement()) {
+      s.execute("insert into checkouts (checkout_id, user_id, status, subtotal, total, expires_at)"
+          + " values ('co-new', 'u', 'HELD', 100, 100, now() + interval '1 hour')");
+      s.execute("insert into checkout_items (checkout_id, product_id, position, quantity, unit_price)"
+          + " values ('co-new', 'p1', 0, 1, 100)");
+      // The shape of the placement before V12: the order and, in the same statement, a copy of its lines.
+      s.execute("""
+          with o as (
+            insert into orders (order_id, checkout_id, user_id, status, saga_step, subtotal, total)
+            values ('o-new', 'co-new', 'u', 'PENDING', 'STARTED', 100, 100) returning order_id, checkout_id),
+          i as (
+            insert into order_items (order_id, product_id, position, quantity, unit_price, event_id)
+            select o.order_id, ci.product_id, ci.position, ci.quantity, ci.unit_price, ci.event_id
+            from o join checkout_items ci on ci.checkout_id = o.checkout_id)
+          select count(*) from o""");
     }
+    assertThat(lines()).contains("o-new p1 0 1 100 -").hasSize(9);
   }
 
   @Test
@@ -78,9 +96,38 @@ class LinesMigrationIT {
     try (Connection c = DB.connect(); Statement s = c.createStatement()) {
       s.execute("update order_items set quantity = 3 where order_id = 'o-two' and product_id = 'p2'");
     }
+    refused();
+  }
+
+  @Test
+  @DisplayName("An order missing one of its checkout's lines refuses the migration too")
+  void aMissingLineRefuses() throws Exception {
+    try (Connection c = DB.connect(); Statement s = c.createStatement()) {
+      s.execute("delete from order_items where order_id = 'o-retry' and product_id = 'p2'");
+    }
+    refused();
+  }
+
+  /** V12 fails, and leaves order_items a table with the rows it had, and no trace of V12 in the schema history. */
+  private static void refused() throws Exception {
     List<String> before = lines();
     assertThatThrownBy(() -> DB.migrateTo("12")).hasStackTraceContaining("order_items differs");
-    assertThat(lines()).as("the table, untouched").isEqualTo(before);
+    assertThat(lines()).as("the table's rows, untouched").isEqualTo(before);
+    assertThat(tableType()).isEqualTo("BASE TABLE");
+    try (Connection c = DB.connect(); Statement s = c.createStatement();
+         ResultSet r = s.executeQuery("select count(*) from flyway_schema_history where version = '12' and success")) {
+      r.next();
+      assertThat(r.getInt(1)).isZero();
+    }
+  }
+
+  private static String tableType() throws Exception {
+    try (Connection c = DB.connect(); Statement s = c.createStatement();
+         ResultSet r = s.executeQuery("select table_type from information_schema.tables"
+             + " where table_schema = 'migration_v12_test' and table_name = 'order_items'")) {
+      r.next();
+      return r.getString(1);
+    }
   }
 
   private static List<String> lines() throws Exception {
