@@ -127,11 +127,10 @@ class InventoryServiceIT {
   @Test
   @DisplayName("Confirm is idempotent: a second confirm (an answer lost, a retry) takes no second unit")
   void confirmTwiceTakesOnce() throws Exception {
-    Inventory inv = Inventory.create(app.vertx(), app.config(), new SoldOutBoard(Clock.systemUTC(), 1000),
-        Clock.systemUTC());
+    Inventory inv = inventory(1000);
     try {
       String productId = productWithStock(inv, 5);
-      Checkout held = await(inv.service().hold("u-twice", List.of(new PricedItem(productId, 2, 7_000, null, 0)), null));
+      Checkout held = await(holdOne(inv, "u-twice", productId, 2));
       assertThat(await(inv.service().confirm(held.checkoutId(), null, Long.MAX_VALUE)).status()).isEqualTo(Checkout.CONFIRMED);
       assertThat(await(inv.service().confirm(held.checkoutId(), null, Long.MAX_VALUE)).status()).isEqualTo(Checkout.CONFIRMED);
       long quantity = await(inv.ledger().pool().preparedQuery("select quantity from stock where product_id = $1")
@@ -145,8 +144,7 @@ class InventoryServiceIT {
   @Test
   @DisplayName("A confirm whose lock expired mid-way and was taken by another instance does not oversell")
   void expiredLockCannotOversell() throws Exception {
-    Inventory inv = Inventory.create(app.vertx(), app.config(), new SoldOutBoard(Clock.systemUTC(), 1000),
-        Clock.systemUTC());
+    Inventory inv = inventory(1000);
     Redis lockNode = Redis.createClient(app.vertx(), RedisConfig.from(app.config()).options());
     try {
       String productId = productWithStock(inv, 1);
@@ -266,10 +264,7 @@ class InventoryServiceIT {
   @Test
   @DisplayName("A give-back that meets a checkout PostgreSQL already confirmed returns no unit and keeps the coupon used")
   void giveBackAfterConfirmKeepsCoupon() throws Exception {
-    Inventory inv = Inventory.create(app.vertx(), app.config(), new SoldOutBoard(Clock.systemUTC(), 1000),
-        Clock.systemUTC());
-    try {
-      String productId = quietProduct(inv, 2);
+    onQuietProduct(1000, 2, (inv, productId) -> {
       String couponId = uniqueId("c");
       String userId = uniqueId("u");
       String checkoutId = holdWithCoupon(inv, productId, userId, couponId);
@@ -280,31 +275,17 @@ class InventoryServiceIT {
       assertThat(grantStatus(inv, couponId)).isEqualTo("USED");
       assertThat(await(inv.cache().available(productId))).isEqualTo(1);
       assertThat(pgQuantity(inv, productId)).isEqualTo(1);
-    } finally {
-      inv.close();
-    }
+    });
   }
 
   @Test
   @DisplayName("A buyer asking for 2 when 1 is left is told 1 is left, and the next buyer still gets it")
   void shortAnswerFlagsNothing() throws Exception {
-    Inventory inv = Inventory.create(app.vertx(), app.config(), new SoldOutBoard(Clock.systemUTC(), 60_000),
-        Clock.systemUTC());
-    try {
-      String productId = quietProduct(inv, 1);
-      assertThatThrownBy(() -> await(inv.service().hold(uniqueId("u"), List.of(new PricedItem(productId, 2, 7_000,
-          null, 0)), null))).isInstanceOf(ApiException.class).satisfies(e -> {
-            assertThat(((ApiException) e).code()).isEqualTo(ErrorCode.SOLD_OUT);
-            assertThat(((ApiException) e).details().getLong("available")).isEqualTo(1);
-          });
-      assertThat(await(inv.service().hold(uniqueId("u"), List.of(new PricedItem(productId, 1, 7_000, null, 0)), null)))
-          .isNotNull();
-      assertThatThrownBy(() -> await(inv.service().hold(uniqueId("u"), List.of(new PricedItem(productId, 1, 7_000,
-          null, 0)), null))).isInstanceOf(ApiException.class)
-          .satisfies(e -> assertThat(((ApiException) e).details().getLong("available")).isZero());
-    } finally {
-      inv.close();
-    }
+    onQuietProduct(60_000, 1, (inv, productId) -> {
+      refusedSoldOut(inv, productId, 2, 1);
+      assertThat(await(holdOne(inv, uniqueId("u"), productId, 1))).isNotNull();
+      refusedSoldOut(inv, productId, 1, 0);
+    });
   }
 
   @Test
@@ -312,21 +293,49 @@ class InventoryServiceIT {
   void giveBackClearsTheSoldOutFlag() throws Exception {
     // This board hears no pub/sub notice (nothing feeds it) and trusts a flag for a minute: only the give-back itself
     // can clear it. (OrderIT.declined met the notice arriving after the next buyer on a slow CI machine.)
-    Inventory inv = Inventory.create(app.vertx(), app.config(), new SoldOutBoard(Clock.systemUTC(), 60_000),
-        Clock.systemUTC());
-    try {
-      String productId = quietProduct(inv, 1);
+    onQuietProduct(60_000, 1, (inv, productId) -> {
       String holder = uniqueId("u");
-      Checkout held = await(inv.service().hold(holder, List.of(new PricedItem(productId, 1, 7_000, null, 0)), null));
-      assertThatThrownBy(() -> await(inv.service().hold(uniqueId("u"), List.of(new PricedItem(productId, 1, 7_000,
-          null, 0)), null))).as("none left: the product is flagged").isInstanceOf(ApiException.class)
-          .extracting(e -> ((ApiException) e).code()).isEqualTo(ErrorCode.SOLD_OUT);
+      Checkout held = await(holdOne(inv, holder, productId, 1));
+      refusedSoldOut(inv, productId, 1, 0); // none left: the product is flagged
       await(inv.service().release(holder, held.checkoutId()));
-      assertThat(await(inv.service().hold(uniqueId("u"), List.of(new PricedItem(productId, 1, 7_000, null, 0)), null)))
-          .as("the next buyer gets the unit that went back").isNotNull();
+      assertThat(await(holdOne(inv, uniqueId("u"), productId, 1))).as("the next buyer gets the unit that went back")
+          .isNotNull();
+    });
+  }
+
+  /** An inventory on the system clock whose sold-out flags count for {@code flagMillis}; close it after. */
+  private static Inventory inventory(long flagMillis) {
+    return Inventory.create(app.vertx(), app.config(), new SoldOutBoard(Clock.systemUTC(), flagMillis),
+        Clock.systemUTC());
+  }
+
+  /** A hold of {@code quantity} units of one product, off sale (no event, no limit). */
+  private static io.vertx.core.Future<Checkout> holdOne(Inventory inv, String userId, String productId, int quantity) {
+    return inv.service().hold(userId, List.of(new PricedItem(productId, quantity, 7_000, null, 0)), null);
+  }
+
+  /** A test's body, given an inventory and a product of its own. */
+  private interface OnProduct {
+    void run(Inventory inv, String productId) throws Exception;
+  }
+
+  /** Runs {@code test} on a new inventory (its flags count {@code flagMillis}) and a quiet product of {@code units}. */
+  private static void onQuietProduct(long flagMillis, int units, OnProduct test) throws Exception {
+    Inventory inv = inventory(flagMillis);
+    try {
+      test.run(inv, quietProduct(inv, units));
     } finally {
       inv.close();
     }
+  }
+
+  /** A new buyer asking for {@code quantity} is refused SOLD_OUT, told {@code available} units are left. */
+  private static void refusedSoldOut(Inventory inv, String productId, int quantity, long available) {
+    assertThatThrownBy(() -> await(holdOne(inv, uniqueId("u"), productId, quantity))).isInstanceOf(ApiException.class)
+        .satisfies(e -> {
+          assertThat(((ApiException) e).code()).isEqualTo(ErrorCode.SOLD_OUT);
+          assertThat(((ApiException) e).details().getLong("available")).isEqualTo(available);
+        });
   }
 
   /** One unit held by {@code userId} with a coupon reserved for the hold (as checkout reserves it); the checkout id. */
