@@ -118,8 +118,8 @@ public final class IdempotentConsumer {
    * A poll's records: first deliveries that are due go together — one {@link Effect#applyAll} applies them all (one
    * multi-row statement, one pipeline) — so a burst of orders costs one round trip, not one per order. If that fails,
    * each goes the one-by-one way (with its retries and dead letters). Retries (and anything unreadable) then go one
-   * by one, as they are few. Effects are idempotent and commutative, so the
-   * order between the two groups does not matter.
+   * by one, as they are few. Effects are idempotent and commutative, so the order between the two groups does not
+   * matter.
    */
   private Future<Void> handleBatch(KafkaConsumerRecords<String, String> batch) {
     List<KafkaConsumerRecord<String, String>> due = new ArrayList<>();

@@ -15,9 +15,8 @@ final class OrderSql {
    * The usual start of a saga, for any number of orders in one statement (a group commit; $1 order ids, $2 checkouts,
    * $3 users, $4 times): each checkout that is its shopper's open hold at its time becomes a PENDING order made then
    * (its lines are the checkout's: see {@link #ORDER}), and its lines are answered as StockLedger reads a checkout,
-   * with the order id first. No rows
-   * for an order: not an open hold of this shopper (the caller reads the checkout to say why); a live order already:
-   * 23505 (for the whole statement). $5 is HELD.
+   * with the order id first. No rows for an order: not an open hold of this shopper (the caller reads the checkout to
+   * say why); a live order already: 23505 (for the whole statement). $5 is HELD.
    */
   static final String PLACE_FROM_CHECKOUTS = """
       with t as (

@@ -1,7 +1,7 @@
 package io.flashsale.support;
 
+import io.flashsale.infra.Migrations;
 import io.flashsale.infra.PgConfig;
-import org.flywaydb.core.Flyway;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -18,11 +18,9 @@ public final class MigrationSchema {
     this.schema = schema;
   }
 
-  /** Migrates the schema up to {@code version} ({@code null}: every migration). */
+  /** Migrates the schema up to {@code version}, as the app migrates its own. */
   public void migrateTo(String version) {
-    var configure = Flyway.configure().dataSource(pg.jdbcUrl(), pg.user(), pg.password())
-        .schemas(schema).defaultSchema(schema).locations("classpath:db/migration");
-    (version == null ? configure : configure.target(version)).load().migrate();
+    Migrations.configure(pg).schemas(schema).defaultSchema(schema).target(version).load().migrate();
   }
 
   /** A connection that finds the schema's tables first. */
